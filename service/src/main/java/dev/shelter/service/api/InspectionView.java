@@ -1,0 +1,13 @@
+package dev.shelter.service.api;
+
+import dev.shelter.service.core.ServerFacts;
+
+/** What a cluster's PostgreSQL said about itself. */
+public record InspectionView(String cluster, String serverVersion, int majorVersion, String role, String systemIdentifier,
+                             int timeline, String walLsn) {
+
+    public static InspectionView of(String cluster, ServerFacts facts) {
+        return new InspectionView(cluster, facts.serverVersion(), facts.majorVersion(), facts.inRecovery() ? "standby" : "primary",
+                facts.systemIdentifier(), facts.timeline(), facts.walLsn());
+    }
+}

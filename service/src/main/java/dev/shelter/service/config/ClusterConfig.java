@@ -1,0 +1,40 @@
+package dev.shelter.service.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.shelter.runbooks.cluster.ClusterName;
+import dev.shelter.runbooks.cluster.ClusterSpec;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+
+import java.util.List;
+
+/** One protected PostgreSQL cluster. */
+public class ClusterConfig {
+
+    @NotEmpty
+    @Pattern(regexp = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", message = "must be a DNS-1123 label (lower-case letters, digits, '-')")
+    @JsonProperty
+    public String name;
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public TargetConfig target;
+
+    @Valid
+    @NotNull
+    @JsonProperty
+    public PostgresConfig postgres;
+
+    @Valid
+    @NotEmpty
+    @JsonProperty
+    public List<VolumeConfig> volumes;
+
+    public ClusterSpec toSpec() {
+        return new ClusterSpec(new ClusterName(name), target.toTarget(), postgres.toEndpoint(),
+                volumes.stream().map(VolumeConfig::toSpec).toList());
+    }
+}

@@ -1,0 +1,9 @@
+package dev.shelter.service.core;
+
+/** A cluster's PostgreSQL did not answer; the message says what the driver reported. */
+public class ClusterUnreachableException extends UseCaseException {
+
+    public ClusterUnreachableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

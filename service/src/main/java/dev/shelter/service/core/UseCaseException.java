@@ -1,0 +1,9 @@
+package dev.shelter.service.core;
+
+/** A use case could not do what was asked; entry points turn each kind into their own answer. */
+public abstract class UseCaseException extends RuntimeException {
+
+    protected UseCaseException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.shelter.service.errors;
+
+import dev.shelter.service.core.ClusterUnreachableException;
+import dev.shelter.service.core.UnknownClusterException;
+import dev.shelter.service.core.UseCaseException;
+import io.dropwizard.jersey.errors.ErrorMessage;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+
+/** The one place that decides which HTTP status a use case's failure becomes. */
+public final class DomainErrorMapper implements ExceptionMapper<UseCaseException> {
+
+    @Override
+    public Response toResponse(UseCaseException exception) {
+        return json(statusOf(exception), exception.getMessage());
+    }
+
+    private static Response.Status statusOf(UseCaseException exception) {
+        if (exception instanceof UnknownClusterException) {
+            return Response.Status.NOT_FOUND;
+        }
+        if (exception instanceof ClusterUnreachableException) {
+            return Response.Status.SERVICE_UNAVAILABLE;
+        }
+        return Response.Status.INTERNAL_SERVER_ERROR;
+    }
+
+    static Response json(Response.Status status, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON_TYPE)
+                .entity(new ErrorMessage(status.getStatusCode(), message)).build();
+    }
+}

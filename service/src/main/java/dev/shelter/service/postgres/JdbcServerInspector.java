@@ -1,0 +1,59 @@
+package dev.shelter.service.postgres;
+
+import dev.shelter.runbooks.cluster.PostgresEndpoint;
+import dev.shelter.service.core.ClusterUnreachableException;
+import dev.shelter.service.core.ServerFacts;
+import dev.shelter.service.core.ServerInspector;
+import org.postgresql.PGProperty;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Properties;
+
+/** Inspects a server over a short-lived JDBC session whose every wait is bounded by the timeout. */
+public final class JdbcServerInspector implements ServerInspector {
+
+    private static final String FACTS_SQL = """
+            SELECT current_setting('server_version'),
+                   current_setting('server_version_num')::int / 10000,
+                   pg_is_in_recovery(),
+                   (SELECT system_identifier FROM pg_control_system())::text,
+                   (SELECT timeline_id FROM pg_control_checkpoint()),
+                   (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text
+            """;
+
+    @Override
+    public ServerFacts inspect(PostgresEndpoint endpoint, Duration timeout) {
+        try (Connection connection = DriverManager.getConnection(endpoint.jdbcUrl(), connectionProperties(endpoint, timeout));
+             Statement statement = connection.createStatement()) {
+            statement.setQueryTimeout(seconds(timeout));
+            try (ResultSet row = statement.executeQuery(FACTS_SQL)) {
+                row.next();
+                return new ServerFacts(row.getString(1), row.getInt(2), row.getBoolean(3), row.getString(4), row.getInt(5),
+                        row.getString(6));
+            }
+        } catch (SQLException e) {
+            throw new ClusterUnreachableException("PostgreSQL at " + endpoint.jdbcUrl() + " did not answer: " + e.getMessage(), e);
+        }
+    }
+
+    /** Session settings for Shelter's connections: bounded waits and a recognisable application name. */
+    static Properties connectionProperties(PostgresEndpoint endpoint, Duration timeout) {
+        Properties properties = new Properties();
+        PGProperty.USER.set(properties, endpoint.user());
+        PGProperty.PASSWORD.set(properties, endpoint.password());
+        PGProperty.CONNECT_TIMEOUT.set(properties, seconds(timeout));
+        PGProperty.LOGIN_TIMEOUT.set(properties, seconds(timeout));
+        PGProperty.SOCKET_TIMEOUT.set(properties, seconds(timeout) + 5);
+        PGProperty.APPLICATION_NAME.set(properties, "shelter");
+        return properties;
+    }
+
+    private static int seconds(Duration timeout) {
+        return (int) Math.max(1, timeout.toSeconds());
+    }
+}

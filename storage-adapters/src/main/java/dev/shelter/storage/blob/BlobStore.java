@@ -1,0 +1,41 @@
+package dev.shelter.storage.blob;
+
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The port for bytes at rest: object storage or a local directory.
+ * Every adapter passes {@code BlobStoreContract}. A put is all-or-nothing: a reader never sees
+ * part of an object, and a failed put leaves no object behind.
+ */
+public interface BlobStore extends AutoCloseable {
+
+    /** Stores the file's bytes under the key, replacing what was there. Large files go in parts. */
+    void put(BlobKey key, Path source);
+
+    /** Stores the bytes under the key, replacing what was there. */
+    void put(BlobKey key, byte[] content);
+
+    /** Opens the blob for reading; empty when there is no such blob. The caller closes the stream. */
+    Optional<InputStream> open(BlobKey key);
+
+    /** Reads the blob's size without its content; empty when there is no such blob. */
+    Optional<BlobInfo> stat(BlobKey key);
+
+    /** Every blob whose key starts with the prefix, in key order. */
+    List<BlobInfo> list(String prefix);
+
+    /** Removes the blob; removing a missing blob is not an error. */
+    void delete(BlobKey key);
+
+    /** Proves the store is reachable and its location usable, or throws saying why not. */
+    void probe();
+
+    /** A short description of where the bytes go, for logs and health output (no secrets). */
+    String describe();
+
+    @Override
+    void close();
+}

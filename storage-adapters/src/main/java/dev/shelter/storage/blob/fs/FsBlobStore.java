@@ -1,0 +1,185 @@
+package dev.shelter.storage.blob.fs;
+
+import dev.shelter.storage.blob.BlobInfo;
+import dev.shelter.storage.blob.BlobKey;
+import dev.shelter.storage.blob.BlobStore;
+import dev.shelter.storage.blob.BlobStoreException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Blobs as files under a root directory. Writes go to a temporary sibling, are fsynced, and are
+ * renamed into place, so a crash leaves either the old content or the new, never a torn file.
+ */
+public final class FsBlobStore implements BlobStore {
+
+    private static final String TEMP_MARKER = ".shelter-tmp-";
+
+    private final Path root;
+
+    private FsBlobStore(Path root) {
+        this.root = root;
+    }
+
+    public static FsBlobStore open(FsBlobStoreConfig config) {
+        try {
+            Files.createDirectories(config.root());
+        } catch (IOException e) {
+            throw new BlobStoreException("cannot create blob directory " + config.root(), e);
+        }
+        return new FsBlobStore(config.root());
+    }
+
+    @Override
+    public void put(BlobKey key, Path source) {
+        writeAtomically(key, temp -> Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING));
+    }
+
+    @Override
+    public void put(BlobKey key, byte[] content) {
+        writeAtomically(key, temp -> Files.write(temp, content));
+    }
+
+    @Override
+    public Optional<InputStream> open(BlobKey key) {
+        try {
+            return Optional.of(Files.newInputStream(pathOf(key)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new BlobStoreException("cannot read " + key + " in " + root, e);
+        }
+    }
+
+    @Override
+    public Optional<BlobInfo> stat(BlobKey key) {
+        Path path = pathOf(key);
+        try {
+            return Files.isRegularFile(path) ? Optional.of(new BlobInfo(key, Files.size(path))) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new BlobStoreException("cannot stat " + key + " in " + root, e);
+        }
+    }
+
+    @Override
+    public List<BlobInfo> list(String prefix) {
+        List<BlobInfo> found = new ArrayList<>();
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    String key = keyOf(file);
+                    if (attrs.isRegularFile() && key.startsWith(prefix) && !file.getFileName().toString().startsWith(TEMP_MARKER)) {
+                        found.add(new BlobInfo(BlobKey.of(key), attrs.size()));
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new BlobStoreException("cannot list '" + prefix + "' in " + root, e);
+        }
+        found.sort(Comparator.comparing(info -> info.key().value()));
+        return found;
+    }
+
+    @Override
+    public void delete(BlobKey key) {
+        try {
+            Files.deleteIfExists(pathOf(key));
+        } catch (IOException e) {
+            throw new BlobStoreException("cannot delete " + key + " in " + root, e);
+        }
+    }
+
+    @Override
+    public void probe() {
+        if (!Files.isDirectory(root)) {
+            throw new BlobStoreException("blob directory " + root + " does not exist");
+        }
+        Path probe = root.resolve(TEMP_MARKER + "probe-" + UUID.randomUUID());
+        try {
+            Files.write(probe, new byte[] {1});
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new BlobStoreException("blob directory " + root + " is not writable", e);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "file://" + root;
+    }
+
+    @Override
+    public void close() {
+        // Nothing is held open between calls.
+    }
+
+    private Path pathOf(BlobKey key) {
+        return root.resolve(key.value());
+    }
+
+    private String keyOf(Path file) {
+        return root.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+    }
+
+    private interface TempWriter {
+        void writeTo(Path temp) throws IOException;
+    }
+
+    private void writeAtomically(BlobKey key, TempWriter writer) {
+        Path target = pathOf(key);
+        Path temp = target.resolveSibling(TEMP_MARKER + UUID.randomUUID());
+        try {
+            Files.createDirectories(target.getParent());
+            writer.writeTo(temp);
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            moveIntoPlace(temp, target);
+            syncDirectory(target.getParent());
+        } catch (IOException | UncheckedIOException e) {
+            throw new BlobStoreException("cannot write " + key + " in " + root, e);
+        } finally {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException ignored) {
+                // The write already failed or succeeded; a stray temp file is skipped by list().
+            }
+        }
+    }
+
+    private static void moveIntoPlace(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** The rename is durable only once the directory entry is. */
+    private static void syncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
+}
