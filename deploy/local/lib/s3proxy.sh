@@ -9,8 +9,9 @@ s3proxy_install() {
   [ -f "$S3PROXY_JAR" ] && return 0
   log "fetching s3proxy $S3PROXY_VERSION from Maven Central"
   mkdir -p "$SHELTER_CACHE_DIR"
-  mvn -q -B dependency:copy -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" \
-    -DoutputDirectory="$SHELTER_CACHE_DIR" >"$STACK_DIR/s3proxy-install.log" 2>&1 \
+  # From the cache directory, so that no surrounding project POM is picked up.
+  (cd "$SHELTER_CACHE_DIR" && mvn -q -B dependency:copy -Dartifact="org.gaul:s3proxy:$S3PROXY_VERSION:jar:jar-with-dependencies" \
+    -DoutputDirectory="$SHELTER_CACHE_DIR") >"$STACK_DIR/s3proxy-install.log" 2>&1 \
     || { show_log_tail "$STACK_DIR/s3proxy-install.log"; return 1; }
 }
 
@@ -20,6 +21,10 @@ s3proxy_up() {
   s3proxy_install
   if pid_alive "$(s3proxy_pid)"; then
     return 0
+  fi
+  if port_open "$S3_PORT"; then
+    log "port $S3_PORT is already taken by another process; set SHELTER_STACK_S3_PORT"
+    return 1
   fi
   mkdir -p "$S3_HOME/data"
   [ -f "$S3_HOME/credential" ] || { random_secret >"$S3_HOME/credential"; chmod 600 "$S3_HOME/credential"; }
@@ -37,7 +42,7 @@ PROPS
   setsid nohup java -Xmx512m -jar "$S3PROXY_JAR" --properties "$S3_HOME/s3proxy.properties" \
     >"$S3_HOME/s3proxy.log" 2>&1 </dev/null &
   echo $! >"$S3_HOME/s3proxy.pid"
-  if ! wait_until 60 "s3proxy to listen" s3proxy_answers; then
+  if ! wait_until 60 "s3proxy to listen" s3proxy_answers || ! pid_alive "$(s3proxy_pid)"; then
     log "s3proxy failed to start"
     show_log_tail "$S3_HOME/s3proxy.log"
     stop_pid "$(s3proxy_pid)" s3proxy 5
@@ -45,8 +50,9 @@ PROPS
   fi
 }
 
+# True once listening; also true (ending the wait early) if the process died, which the caller checks.
 s3proxy_answers() {
-  pid_alive "$(s3proxy_pid)" || return 2
+  pid_alive "$(s3proxy_pid)" || return 0
   port_open "$S3_PORT"
 }
 
