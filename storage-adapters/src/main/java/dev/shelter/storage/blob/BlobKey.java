@@ -28,6 +28,24 @@ public record BlobKey(String value) {
         }
     }
 
+    /**
+     * Checks a listing prefix: the start of some valid key. Some S3 servers normalise "a/../",
+     * so a dot segment would let a listing escape the store's own key prefix.
+     */
+    public static String requireValidPrefix(String prefix) {
+        Objects.requireNonNull(prefix, "blob key prefix");
+        if (prefix.startsWith("/") || prefix.contains("//") || prefix.contains("\\")
+                || prefix.chars().anyMatch(Character::isISOControl)) {
+            throw new IllegalArgumentException("blob key prefix must be a relative path without empty segments: '" + prefix + "'");
+        }
+        for (String segment : prefix.split("/")) {
+            if (segment.equals(".") || segment.equals("..")) {
+                throw new IllegalArgumentException("blob key prefix must not contain '.' or '..' segments: '" + prefix + "'");
+            }
+        }
+        return prefix;
+    }
+
     public static BlobKey of(String value) {
         return new BlobKey(value);
     }

@@ -24,7 +24,7 @@ public interface BlobStore extends AutoCloseable {
     /** Reads the blob's size without its content; empty when there is no such blob. */
     Optional<BlobInfo> stat(BlobKey key);
 
-    /** Every blob whose key starts with the prefix, in key order. */
+    /** Every blob whose key starts with the prefix, in key order; see {@link BlobKey#requireValidPrefix}. */
     List<BlobInfo> list(String prefix);
 
     /** Removes the blob; removing a missing blob is not an error. */

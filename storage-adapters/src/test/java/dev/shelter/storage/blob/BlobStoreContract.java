@@ -20,6 +20,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** What every {@link BlobStore} adapter must do. Each adapter's test extends this class. */
@@ -76,7 +77,16 @@ public abstract class BlobStoreContract {
         assertEquals(List.of(new BlobInfo(BlobKey.of("a/1"), 1), new BlobInfo(BlobKey.of("a/2"), 2), new BlobInfo(BlobKey.of("a/sub/3"), 3)),
                 store.list("a/"));
         assertEquals(4, store.list("").size());
+        assertEquals(List.of(new BlobInfo(BlobKey.of("a/sub/3"), 3)), store.list("a/s"));
         assertTrue(store.list("c/").isEmpty());
+    }
+
+    @Test
+    void listRefusesPrefixesThatCouldLeaveTheStore() {
+        store.put(BlobKey.of("a/1"), new byte[1]);
+        assertThrows(IllegalArgumentException.class, () -> store.list("../"));
+        assertThrows(IllegalArgumentException.class, () -> store.list("a/../"));
+        assertThrows(IllegalArgumentException.class, () -> store.list("/a"));
     }
 
     @Test

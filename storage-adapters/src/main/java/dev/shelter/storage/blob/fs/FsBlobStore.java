@@ -82,9 +82,15 @@ public final class FsBlobStore implements BlobStore {
 
     @Override
     public List<BlobInfo> list(String prefix) {
+        BlobKey.requireValidPrefix(prefix);
+        // Walk only the prefix's deepest directory, and never outside the root.
+        Path start = root.resolve(prefix.contains("/") ? prefix.substring(0, prefix.lastIndexOf('/')) : "").normalize();
+        if (!start.startsWith(root) || !Files.isDirectory(start)) {
+            return List.of();
+        }
         List<BlobInfo> found = new ArrayList<>();
         try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            Files.walkFileTree(start, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     String key = keyOf(file);

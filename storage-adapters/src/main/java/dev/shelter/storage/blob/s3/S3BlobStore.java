@@ -115,6 +115,7 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public List<BlobInfo> list(String prefix) {
+        BlobKey.requireValidPrefix(prefix);
         List<BlobInfo> found = new ArrayList<>();
         try {
             for (S3Object object : client.listObjectsV2Paginator(b -> b.bucket(config.bucket()).prefix(config.prefix() + prefix)).contents()) {
