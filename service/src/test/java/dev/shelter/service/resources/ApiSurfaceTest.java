@@ -3,6 +3,7 @@ package dev.shelter.service.resources;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.shelter.service.auth.Role;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -12,11 +13,16 @@ import jakarta.ws.rs.Path;
 import org.junit.jupiter.api.Test;
 
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -25,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Keeps the OpenAPI document true to the resources, and every API endpoint behind a role. */
 class ApiSurfaceTest {
 
-    /** Every resource class; a new one must be added here, or the document and the role check miss it. */
-    private static final List<Class<?>> RESOURCES = List.of(ClustersResource.class, OpenApiResource.class);
+    /** Every {@code @Path} class of this package, found on disk so that a new resource cannot be missed. */
+    private static final List<Class<?>> RESOURCES = findResources();
 
     @Test
     void documentListsExactlyTheServedOperations() throws Exception {
@@ -57,9 +63,35 @@ class ApiSurfaceTest {
                 if (verbOf(method) != null && resource != OpenApiResource.class) {
                     RolesAllowed roles = method.getAnnotation(RolesAllowed.class);
                     assertNotNull(roles, resource.getSimpleName() + "." + method.getName() + " has no @RolesAllowed");
-                    assertTrue(Set.of("viewer", "operator", "admin").containsAll(List.of(roles.value())), method.getName());
+                    assertTrue(ROLE_NAMES.containsAll(List.of(roles.value())), method.getName());
                 }
             }
+        }
+    }
+
+    private static final Set<String> ROLE_NAMES = Arrays.stream(Role.values())
+            .map(role -> role.name().toLowerCase(Locale.ROOT)).collect(Collectors.toSet());
+
+    private static List<Class<?>> findResources() {
+        java.nio.file.Path mainClasses;
+        try {
+            mainClasses = java.nio.file.Path.of(ClustersResource.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        try (Stream<java.nio.file.Path> files = Files.list(mainClasses.resolve(ApiSurfaceTest.class.getPackageName().replace('.', '/')))) {
+            List<Class<?>> resources = new ArrayList<>();
+            for (java.nio.file.Path file : files.filter(f -> f.toString().endsWith(".class")).toList()) {
+                String name = file.getFileName().toString();
+                Class<?> type = Class.forName(ApiSurfaceTest.class.getPackageName() + "." + name.substring(0, name.length() - 6));
+                if (type.isAnnotationPresent(Path.class)) {
+                    resources.add(type);
+                }
+            }
+            assertTrue(resources.contains(ClustersResource.class), "resource discovery found " + resources);
+            return resources;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot list the resource classes", e);
         }
     }
 
