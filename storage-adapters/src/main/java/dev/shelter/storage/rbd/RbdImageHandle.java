@@ -77,6 +77,30 @@ public final class RbdImageHandle implements AutoCloseable {
         }
     }
 
+    public void protectSnapshot(String snapshot) {
+        try {
+            image.snapProtect(snapshot);
+        } catch (RbdException e) {
+            throw new CephException("cannot protect snapshot " + spec + "@" + snapshot, e.getReturnValue(), e);
+        }
+    }
+
+    public void unprotectSnapshot(String snapshot) {
+        try {
+            image.snapUnprotect(snapshot);
+        } catch (RbdException e) {
+            throw new CephException("cannot unprotect snapshot " + spec + "@" + snapshot, e.getReturnValue(), e);
+        }
+    }
+
+    public boolean isSnapshotProtected(String snapshot) {
+        try {
+            return image.snapIsProtected(snapshot);
+        } catch (RbdException e) {
+            throw new CephException("cannot tell whether " + spec + "@" + snapshot + " is protected", e.getReturnValue(), e);
+        }
+    }
+
     public List<String> listSnapshots() {
         try {
             return image.snapList().stream().map((RbdSnapInfo info) -> info.name).toList();

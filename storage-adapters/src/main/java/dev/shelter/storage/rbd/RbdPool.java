@@ -15,6 +15,11 @@ public final class RbdPool implements AutoCloseable {
 
     /** Layering is what clones (clone-and-swap restores) need; ceph-csi enables it too. */
     public static final long FEATURE_LAYERING = 1L;
+    /**
+     * With the exclusive lock, a client that has the image mapped (a pod, rbd-fuse) makes a rollback
+     * fail with EROFS instead of changing blocks under a mounted filesystem.
+     */
+    public static final long FEATURE_EXCLUSIVE_LOCK = 4L;
     private static final int DEFAULT_ORDER = 22; // 4 MiB objects
 
     private final Rados rados;
@@ -35,7 +40,7 @@ public final class RbdPool implements AutoCloseable {
 
     public void createImage(String image, long sizeBytes) {
         try {
-            rbd.create(image, sizeBytes, FEATURE_LAYERING, DEFAULT_ORDER);
+            rbd.create(image, sizeBytes, FEATURE_LAYERING | FEATURE_EXCLUSIVE_LOCK, DEFAULT_ORDER);
         } catch (RbdException e) {
             throw new CephException("cannot create image " + pool + "/" + image, e.getReturnValue(), e);
         }
@@ -47,6 +52,26 @@ public final class RbdPool implements AutoCloseable {
             return new RbdImageHandle(rbd, handle, pool + "/" + image);
         } catch (RbdException e) {
             throw new CephException("cannot open image " + pool + "/" + image, e.getReturnValue(), e);
+        }
+    }
+
+    /** Opens the image as it was at the snapshot, read-only. */
+    public RbdImageHandle openImageAt(String image, String snapshot) {
+        try {
+            RbdImage handle = rbd.openReadOnly(image, snapshot);
+            return new RbdImageHandle(rbd, handle, pool + "/" + image + "@" + snapshot);
+        } catch (RbdException e) {
+            throw new CephException("cannot open " + pool + "/" + image + "@" + snapshot, e.getReturnValue(), e);
+        }
+    }
+
+    /** A copy-on-write child of a protected snapshot, in the same pool, with the same features. */
+    public void cloneImage(String parentImage, String snapshot, String childImage) {
+        try {
+            rbd.clone(parentImage, snapshot, ioctx, childImage, FEATURE_LAYERING | FEATURE_EXCLUSIVE_LOCK, DEFAULT_ORDER);
+        } catch (RbdException e) {
+            throw new CephException("cannot clone " + pool + "/" + parentImage + "@" + snapshot + " into " + childImage,
+                    e.getReturnValue(), e);
         }
     }
 

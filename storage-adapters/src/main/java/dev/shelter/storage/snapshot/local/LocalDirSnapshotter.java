@@ -1,0 +1,250 @@
+package dev.shelter.storage.snapshot.local;
+
+import dev.shelter.storage.snapshot.SnapshotException;
+import dev.shelter.storage.snapshot.SnapshotException.Reason;
+import dev.shelter.storage.snapshot.SnapshotFeature;
+import dev.shelter.storage.snapshot.SnapshotRef;
+import dev.shelter.storage.snapshot.VolumeSnapshotter;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Snapshots of local directories (local mode): a snapshot is a full copy of the volume directory,
+ * taken while PostgreSQL is in backup mode, which is valid because backup_label is kept.
+ * Layout: {@code <root>/<volume key>/<snapshot>/}, written as {@code <snapshot>.partial} and renamed
+ * when complete, so a crash never leaves something that looks like a snapshot.
+ * A {@code <snapshot>.protected} marker file protects it.
+ */
+public final class LocalDirSnapshotter implements VolumeSnapshotter {
+
+    private static final String PARTIAL = ".partial";
+    private static final String PROTECTED = ".protected";
+
+    private final Path root;
+
+    private LocalDirSnapshotter(Path root) {
+        this.root = root;
+    }
+
+    public static LocalDirSnapshotter open(LocalDirSnapshotterConfig config) {
+        try {
+            Files.createDirectories(config.snapshotRoot());
+        } catch (IOException e) {
+            throw new SnapshotException(Reason.FAILED, "cannot create snapshot root " + config.snapshotRoot(), e);
+        }
+        return new LocalDirSnapshotter(config.snapshotRoot());
+    }
+
+    @Override
+    public Set<SnapshotFeature> features() {
+        return Set.of(SnapshotFeature.FILE_TREE);
+    }
+
+    @Override
+    public SnapshotRef createSnapshot(String volume, String snapshot) {
+        SnapshotRef ref = new SnapshotRef(volume, snapshot);
+        Path source = requireVolume(volume);
+        Path done = snapshotPath(ref);
+        if (Files.exists(done, LinkOption.NOFOLLOW_LINKS)) {
+            throw new SnapshotException(Reason.ALREADY_EXISTS, "snapshot " + ref + " exists already");
+        }
+        Path partial = partialPath(ref);
+        try {
+            TreeCopier.deleteTree(partial); // left by a crash
+            Files.createDirectories(partial.getParent());
+            Files.copy(source, partial, StandardCopyOption.COPY_ATTRIBUTES); // the directory alone: owner, mode
+            new TreeCopier().copyContent(source, partial);
+            Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
+            TreeCopier.syncDirectory(done.getParent());
+            return ref;
+        } catch (IOException e) {
+            deleteQuietly(partial);
+            throw new SnapshotException(Reason.FAILED, "cannot snapshot " + ref + " into " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<SnapshotRef> listSnapshots(String volume) {
+        requireVolume(volume);
+        Path dir = volumeDirectory(volume);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<SnapshotRef> refs = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS) && !name.endsWith(PARTIAL)) {
+                    refs.add(new SnapshotRef(volume, name));
+                }
+            }
+        } catch (IOException e) {
+            throw new SnapshotException(Reason.FAILED, "cannot list snapshots of " + volume, e);
+        }
+        refs.sort((a, b) -> a.snapshot().compareTo(b.snapshot()));
+        return refs;
+    }
+
+    @Override
+    public void deleteSnapshot(SnapshotRef ref) {
+        if (isProtected(ref)) {
+            throw new SnapshotException(Reason.PROTECTED, "snapshot " + ref + " is protected");
+        }
+        try {
+            TreeCopier.deleteTree(snapshotPath(ref));
+            TreeCopier.deleteTree(partialPath(ref));
+        } catch (IOException e) {
+            throw new SnapshotException(Reason.FAILED, "cannot delete snapshot " + ref, e);
+        }
+    }
+
+    @Override
+    public void protectSnapshot(SnapshotRef ref) {
+        requireSnapshot(ref);
+        try {
+            if (!Files.exists(protectionMarker(ref))) {
+                Files.write(protectionMarker(ref), ref.toString().getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            throw new SnapshotException(Reason.FAILED, "cannot protect " + ref, e);
+        }
+    }
+
+    @Override
+    public void unprotectSnapshot(SnapshotRef ref) {
+        try {
+            Files.deleteIfExists(protectionMarker(ref));
+        } catch (IOException e) {
+            throw new SnapshotException(Reason.FAILED, "cannot unprotect " + ref, e);
+        }
+    }
+
+    @Override
+    public boolean isProtected(SnapshotRef ref) {
+        return Files.exists(protectionMarker(ref));
+    }
+
+    /** Empties the volume directory (keeping the directory, its owner and mode) and copies the snapshot in. */
+    @Override
+    public void rollbackVolume(SnapshotRef ref) {
+        Path snapshot = requireSnapshot(ref);
+        Path volume = requireVolume(ref.volume());
+        try (Stream<Path> children = Files.list(volume)) {
+            for (Path child : children.toList()) {
+                TreeCopier.deleteTree(child);
+            }
+            new TreeCopier().copyContent(snapshot, volume);
+        } catch (IOException e) {
+            throw new SnapshotException(Reason.FAILED, "cannot roll " + ref.volume() + " back to " + ref
+                    + " (the volume is incomplete; roll back again): " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void cloneSnapshot(SnapshotRef ref, String targetVolume) {
+        Path snapshot = requireSnapshot(ref);
+        Path target = Path.of(targetVolume).toAbsolutePath().normalize();
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new SnapshotException(Reason.ALREADY_EXISTS, "clone target " + target + " exists already");
+        }
+        protectSnapshot(ref); // as on RBD: a clone depends on its snapshot
+        Path partial = target.resolveSibling(target.getFileName() + PARTIAL);
+        try {
+            TreeCopier.deleteTree(partial);
+            Files.copy(snapshot, partial, StandardCopyOption.COPY_ATTRIBUTES);
+            new TreeCopier().copyContent(snapshot, partial);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            TreeCopier.syncDirectory(target.getParent());
+        } catch (IOException e) {
+            deleteQuietly(partial);
+            throw new SnapshotException(Reason.FAILED, "cannot clone " + ref + " into " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Path fileTree(SnapshotRef ref) {
+        return requireSnapshot(ref);
+    }
+
+    @Override
+    public String describe() {
+        return "local directory snapshots in " + root;
+    }
+
+    @Override
+    public void close() {
+        // nothing held open
+    }
+
+    private Path requireVolume(String volume) {
+        Path path = Path.of(volume).toAbsolutePath().normalize();
+        if (!Files.isDirectory(path)) {
+            throw new SnapshotException(Reason.NOT_FOUND, "volume directory " + path + " does not exist");
+        }
+        if (path.startsWith(root) || root.startsWith(path)) {
+            throw new SnapshotException(Reason.FAILED, "volume " + path + " and snapshot root " + root + " must not contain each other");
+        }
+        return path;
+    }
+
+    private Path requireSnapshot(SnapshotRef ref) {
+        Path path = snapshotPath(ref);
+        if (!Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new SnapshotException(Reason.NOT_FOUND, "snapshot " + ref + " does not exist");
+        }
+        return path;
+    }
+
+    /** A readable, collision-free directory name for a volume path. */
+    private Path volumeDirectory(String volume) {
+        String absolute = Path.of(volume).toAbsolutePath().normalize().toString();
+        String readable = absolute.replaceAll("[^A-Za-z0-9._-]+", "_").replaceAll("^_+", "");
+        if (readable.length() > 80) {
+            readable = readable.substring(readable.length() - 80);
+        }
+        return root.resolve(readable + "-" + shortHash(absolute));
+    }
+
+    private Path snapshotPath(SnapshotRef ref) {
+        return volumeDirectory(ref.volume()).resolve(ref.snapshot());
+    }
+
+    private Path partialPath(SnapshotRef ref) {
+        return volumeDirectory(ref.volume()).resolve(ref.snapshot() + PARTIAL);
+    }
+
+    private Path protectionMarker(SnapshotRef ref) {
+        return volumeDirectory(ref.volume()).resolve(ref.snapshot() + PROTECTED);
+    }
+
+    private static String shortHash(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is always available", e);
+        }
+    }
+
+    private static void deleteQuietly(Path tree) {
+        try {
+            TreeCopier.deleteTree(tree);
+        } catch (IOException | UncheckedIOException ignored) {
+            // best effort: the .partial name keeps it from being taken for a snapshot
+        }
+    }
+}
