@@ -2,6 +2,37 @@ package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import dev.shelter.runbooks.cluster.ClusterSpec;
+import dev.shelter.runbooks.cluster.LocalTarget;
+import dev.shelter.runbooks.cluster.ServerController;
+import dev.shelter.runbooks.local.LocalServerController;
+import dev.shelter.service.catalog.BlobManifestStore;
+import dev.shelter.service.catalog.BlobWalArchive;
+import dev.shelter.service.catalog.InMemoryBackupIndex;
+import dev.shelter.service.catalog.ManifestCodec;
+import dev.shelter.service.config.HookConfig;
+import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
+import dev.shelter.service.core.BackupCatalog;
+import dev.shelter.service.core.BackupHook;
+import dev.shelter.service.core.BackupIndex;
+import dev.shelter.service.core.BackupRunner;
+import dev.shelter.service.core.DeleteBackup;
+import dev.shelter.service.core.PostgresControl;
+import dev.shelter.service.core.ProtectedCluster;
+import dev.shelter.service.core.RecoverInterruptedBackups;
+import dev.shelter.service.core.ShowBackups;
+import dev.shelter.service.core.TakeBackup;
+import dev.shelter.service.health.BackupAgeHealthCheck;
+import dev.shelter.service.hooks.HttpHook;
+import dev.shelter.service.hooks.SqlHook;
+import dev.shelter.service.metrics.BackupMetrics;
+import dev.shelter.service.postgres.JdbcBackupIndex;
+import dev.shelter.service.postgres.JdbcPostgresControl;
+import dev.shelter.service.resources.BackupsResource;
+import dev.shelter.service.resources.ClusterBackupsResource;
+import dev.shelter.storage.rbd.RbdSnapshotter;
+import dev.shelter.storage.snapshot.VolumeSnapshotter;
+import dev.shelter.storage.snapshot.local.LocalDirSnapshotter;
+import dev.shelter.storage.snapshot.local.LocalDirSnapshotterConfig;
 import dev.shelter.service.auth.Caller;
 import dev.shelter.service.auth.RoleAuthorizer;
 import dev.shelter.service.auth.TokenAuthenticator;
@@ -36,7 +67,15 @@ import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
 
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
 
 /** Shelter's entry point and composition root: every adapter is built and wired here, by hand. */
 public final class ShelterApplication extends Application<ShelterConfiguration> {
@@ -65,13 +104,90 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         BlobStore objectStore = config.objectStore.open();
         environment.lifecycle().manage(closing(objectStore));
         ServerInspector inspector = new JdbcServerInspector();
+        PostgresControl postgres = new JdbcPostgresControl();
+        Clock clock = Clock.systemUTC();
+
+        BackupCatalog catalog = openCatalog(config, objectStore);
+        Map<String, ProtectedCluster> protectedClusters = protectClusters(config, environment, objectStore, postgres);
+        BackupMetrics metrics = new BackupMetrics(environment.metrics(), catalog, clock);
+        BackupRunner runner = new BackupRunner(postgres, catalog, metrics, clock);
+        ExecutorService backupThreads = environment.lifecycle().executorService("backup-%d")
+                .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
+        RecoverInterruptedBackups recovery = new RecoverInterruptedBackups(protectedClusters, postgres, catalog, clock);
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void start() {
+                // Before the first request: the index reflects the store, and no backup is left half-done.
+                catalog.rebuildIndexIfEmpty();
+                recovery.recover();
+            }
+        });
 
         registerAuthentication(config, environment);
         registerErrorHandling(environment);
         environment.jersey().register(new ClustersResource(clusters, new InspectCluster(clusters, inspector)));
+        ShowBackups showBackups = new ShowBackups(protectedClusters, catalog);
+        environment.jersey().register(new ClusterBackupsResource(
+                new TakeBackup(protectedClusters, inspector, catalog, runner, backupThreads, clock), showBackups));
+        environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(protectedClusters, catalog, clock)));
         environment.jersey().register(new OpenApiResource());
         registerHealthChecks(config, environment, clusters.all(), inspector, objectStore);
+        for (ClusterConfig cluster : config.clusters) {
+            metrics.registerCluster(cluster.name);
+            if (cluster.backups.maxAgeMinutes != null) {
+                environment.healthChecks().register("backup-age-" + cluster.name,
+                        new BackupAgeHealthCheck(cluster.name, Duration.ofMinutes(cluster.backups.maxAgeMinutes), metrics));
+            }
+        }
         registerPrometheus(environment);
+    }
+
+    static BackupCatalog openCatalog(ShelterConfiguration config, BlobStore objectStore) {
+        ManifestCodec codec = new ManifestCodec();
+        BackupIndex index = "postgres".equals(config.catalog.kind)
+                ? new JdbcBackupIndex(config.catalog.postgres.toEndpoint(), codec)
+                : new InMemoryBackupIndex();
+        return new BackupCatalog(new BlobManifestStore(objectStore, codec), index);
+    }
+
+    private static Map<String, ProtectedCluster> protectClusters(ShelterConfiguration config, Environment environment,
+                                                                 BlobStore objectStore, PostgresControl postgres) {
+        Map<String, ProtectedCluster> protectedClusters = new LinkedHashMap<>();
+        RbdSnapshotter rbd = null;
+        for (ClusterConfig cluster : config.clusters) {
+            VolumeSnapshotter snapshotter;
+            if (cluster.snapshots instanceof LocalDirectorySnapshotsConfig local) {
+                snapshotter = LocalDirSnapshotter.open(new LocalDirSnapshotterConfig(Path.of(local.directory)));
+            } else {
+                if (rbd == null) {
+                    rbd = RbdSnapshotter.open(config.ceph.toCephConfig());
+                    environment.lifecycle().manage(closing(rbd));
+                }
+                snapshotter = rbd;
+            }
+            ClusterSpec spec = cluster.toSpec();
+            BlobStore walStore = objectStore;
+            String walPrefix = cluster.walArchive.prefix != null ? cluster.walArchive.prefix : "wal/" + cluster.name + "/";
+            if (cluster.walArchive.store != null) {
+                walStore = cluster.walArchive.store.open();
+                environment.lifecycle().manage(closing(walStore));
+                walPrefix = cluster.walArchive.prefix != null ? cluster.walArchive.prefix : "";
+            }
+            Optional<ServerController> controller = spec.target() instanceof LocalTarget local
+                    ? Optional.of(new LocalServerController(local)) : Optional.empty();
+            ProtectedCluster.BackupPolicy policy = new ProtectedCluster.BackupPolicy(cluster.backups.allowStandby,
+                    Duration.ofSeconds(cluster.backups.walTimeoutSeconds),
+                    Optional.ofNullable(cluster.backups.maxAgeMinutes).map(Duration::ofMinutes));
+            protectedClusters.put(cluster.name, new ProtectedCluster(spec, snapshotter, new BlobWalArchive(walStore, walPrefix),
+                    controller, hooks(cluster.hooks.pre, spec, postgres), hooks(cluster.hooks.post, spec, postgres), policy));
+        }
+        return protectedClusters;
+    }
+
+    private static List<BackupHook> hooks(List<HookConfig> configs, ClusterSpec spec, PostgresControl postgres) {
+        return configs.stream().map(hook -> hook.sql != null
+                ? (BackupHook) new SqlHook(postgres, spec.postgres(), hook.sql, Duration.ofSeconds(hook.timeoutSeconds))
+                : new HttpHook(URI.create(hook.url), hook.method, Duration.ofSeconds(hook.timeoutSeconds))).toList();
     }
 
     private static void registerAuthentication(ShelterConfiguration config, Environment environment) {

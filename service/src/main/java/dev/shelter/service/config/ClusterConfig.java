@@ -33,6 +33,23 @@ public class ClusterConfig {
     @JsonProperty
     public List<VolumeConfig> volumes;
 
+    @Valid
+    @NotNull
+    @JsonProperty
+    public SnapshotsConfig snapshots;
+
+    @Valid
+    @JsonProperty
+    public WalArchiveConfig walArchive = new WalArchiveConfig();
+
+    @Valid
+    @JsonProperty
+    public BackupPolicyConfig backups = new BackupPolicyConfig();
+
+    @Valid
+    @JsonProperty
+    public HooksConfig hooks = new HooksConfig();
+
     public ClusterSpec toSpec() {
         return new ClusterSpec(new ClusterName(name), target.toTarget(), postgres.toEndpoint(),
                 volumes.stream().map(VolumeConfig::toSpec).toList());

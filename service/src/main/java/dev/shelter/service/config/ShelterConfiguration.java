@@ -29,10 +29,20 @@ public class ShelterConfiguration extends Configuration {
     @JsonProperty
     public ObjectStoreConfig objectStore;
 
+    @Valid
+    @JsonProperty
+    public CatalogConfig catalog = new CatalogConfig();
+
     /** Absent in local mode, where no cluster uses RBD. */
     @Valid
     @JsonProperty
     public CephPoolConfig ceph;
+
+    @ValidationMethod(message = "a cluster with rbd snapshots needs the top-level ceph section")
+    public boolean isCephConfiguredWhereUsed() {
+        return ceph != null || clusters == null
+                || clusters.stream().noneMatch(c -> c.snapshots instanceof RbdSnapshotsConfig);
+    }
 
     @ValidationMethod(message = "cluster names must be unique")
     public boolean isEachClusterNamedOnce() {

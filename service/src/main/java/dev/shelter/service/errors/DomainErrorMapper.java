@@ -1,6 +1,9 @@
 package dev.shelter.service.errors;
 
 import dev.shelter.service.core.ClusterUnreachableException;
+import dev.shelter.service.core.ConflictException;
+import dev.shelter.service.core.InvalidRequestException;
+import dev.shelter.service.core.UnknownBackupException;
 import dev.shelter.service.core.UnknownClusterException;
 import dev.shelter.service.core.UseCaseException;
 import io.dropwizard.jersey.errors.ErrorMessage;
@@ -19,6 +22,15 @@ public final class DomainErrorMapper implements ExceptionMapper<UseCaseException
     private static Response.Status statusOf(UseCaseException exception) {
         if (exception instanceof UnknownClusterException) {
             return Response.Status.NOT_FOUND;
+        }
+        if (exception instanceof UnknownBackupException) {
+            return Response.Status.NOT_FOUND;
+        }
+        if (exception instanceof InvalidRequestException) {
+            return Response.Status.BAD_REQUEST;
+        }
+        if (exception instanceof ConflictException) {
+            return Response.Status.CONFLICT;
         }
         if (exception instanceof ClusterUnreachableException) {
             return Response.Status.SERVICE_UNAVAILABLE;

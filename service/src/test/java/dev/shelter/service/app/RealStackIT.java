@@ -66,6 +66,7 @@ class RealStackIT {
                     target: {kind: local, dataDirectory: /unused}
                     postgres: {jdbcUrl: "%s", user: %s, password: "%s"}
                     volumes: [{role: pgdata, source: /unused}]
+                    snapshots: {kind: rbd}
                 objectStore:
                   kind: s3
                   endpoint: %s

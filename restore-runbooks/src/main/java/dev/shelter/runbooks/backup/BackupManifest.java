@@ -1,0 +1,70 @@
+package dev.shelter.runbooks.backup;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything a restore needs to know about one backup, and where the backup is in its life.
+ * The copy in the object store is the truth; the catalog database only indexes it.
+ * {@code server}, {@code window} and {@code finishedAt} are null until known; {@code failure} is
+ * null unless the backup failed.
+ */
+public record BackupManifest(BackupRequest request, BackupState state, BackupPhase phase, String failure,
+                             ServerIdentity server, BackupModeWindow window, List<VolumeSnapshot> snapshots,
+                             long databaseBytes, Instant finishedAt) {
+
+    public BackupManifest {
+        Objects.requireNonNull(request, "request");
+        Objects.requireNonNull(state, "state");
+        Objects.requireNonNull(phase, "phase");
+        snapshots = List.copyOf(snapshots);
+        if (state == BackupState.COMPLETED && (server == null || window == null || snapshots.isEmpty())) {
+            throw new IllegalArgumentException("a completed backup needs its server, its backup-mode window and its snapshots");
+        }
+    }
+
+    public static BackupManifest running(BackupRequest request) {
+        return new BackupManifest(request, BackupState.RUNNING, BackupPhase.QUEUED, null, null, null, List.of(), 0, null);
+    }
+
+    public BackupId id() {
+        return request.id();
+    }
+
+    public String cluster() {
+        return request.cluster();
+    }
+
+    public BackupManifest inPhase(BackupPhase next) {
+        return new BackupManifest(request, state, next, failure, server, window, snapshots, databaseBytes, finishedAt);
+    }
+
+    public BackupManifest withServer(ServerIdentity identity, long bytes) {
+        return new BackupManifest(request, state, phase, failure, identity, window, snapshots, bytes, finishedAt);
+    }
+
+    public BackupManifest withSnapshots(List<VolumeSnapshot> taken) {
+        return new BackupManifest(request, state, phase, failure, server, window, taken, databaseBytes, finishedAt);
+    }
+
+    public BackupManifest withWindow(BackupModeWindow stopped) {
+        return new BackupManifest(request, state, phase, failure, server, stopped, snapshots, databaseBytes, finishedAt);
+    }
+
+    public BackupManifest completed(Instant at) {
+        return new BackupManifest(request, BackupState.COMPLETED, BackupPhase.DONE, null, server, window, snapshots,
+                databaseBytes, at);
+    }
+
+    /** Failed: its snapshots are gone, so none is listed. */
+    public BackupManifest failed(String reason, Instant at) {
+        return new BackupManifest(request, BackupState.FAILED, BackupPhase.DONE, reason, server, window, List.of(),
+                databaseBytes, at);
+    }
+
+    public BackupManifest deleted(Instant at) {
+        return new BackupManifest(request, BackupState.DELETED, BackupPhase.DONE, failure, server, window, List.of(),
+                databaseBytes, at);
+    }
+}

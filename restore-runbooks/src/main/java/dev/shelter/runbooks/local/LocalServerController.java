@@ -1,0 +1,126 @@
+package dev.shelter.runbooks.local;
+
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.cluster.LocalTarget;
+import dev.shelter.runbooks.cluster.ServerController;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A PostgreSQL server on this machine, driven by pg_ctl and read by pg_controldata, run as the
+ * target's OS user (the server refuses root). The server's output goes to {@code log/shelter-pg_ctl.log}
+ * in its data directory.
+ */
+public final class LocalServerController implements ServerController {
+
+    private static final long COMMAND_TIMEOUT_SECONDS = 120;
+
+    private final LocalTarget target;
+
+    public LocalServerController(LocalTarget target) {
+        this.target = target;
+    }
+
+    @Override
+    public void stopCleanly() {
+        if (!isRunning()) {
+            return;
+        }
+        run(pgCtl("stop", "-m", "fast", "-w", "-t", "90"));
+    }
+
+    @Override
+    public void start() {
+        if (isRunning()) {
+            return;
+        }
+        Path logDirectory = target.dataDirectory().resolve("log");
+        try {
+            if (!Files.isDirectory(logDirectory)) {
+                Files.createDirectory(logDirectory);
+                Files.setOwner(logDirectory, Files.getOwner(target.dataDirectory()));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create " + logDirectory + ": " + e.getMessage(), e);
+        }
+        run(pgCtl("start", "-w", "-t", "90", "-l", logDirectory.resolve("shelter-pg_ctl.log").toString()));
+    }
+
+    @Override
+    public boolean isRunning() {
+        // pg_ctl status: 0 running, 3 not running, 4 no data directory
+        return execute(pgCtl("status")).exitCode() == 0;
+    }
+
+    @Override
+    public ShutdownCheckpoint readShutdownCheckpoint() {
+        Result result = run(List.of(target.binDirectory().resolve("pg_controldata").toString(), "-D",
+                target.dataDirectory().toString()));
+        Map<String, String> fields = new HashMap<>();
+        for (String line : result.output().split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+            }
+        }
+        String state = fields.getOrDefault("Database cluster state", "");
+        if (!state.equals("shut down")) {
+            throw new IllegalStateException("PostgreSQL in " + target.dataDirectory() + " is '" + state + "', not cleanly shut down");
+        }
+        return new ShutdownCheckpoint(Lsn.parse(fields.get("Latest checkpoint location")),
+                new Timeline(Long.parseLong(fields.get("Latest checkpoint's TimeLineID"))),
+                fields.get("Database system identifier"));
+    }
+
+    private List<String> pgCtl(String... arguments) {
+        List<String> command = new ArrayList<>(List.of(target.binDirectory().resolve("pg_ctl").toString(), "-D",
+                target.dataDirectory().toString()));
+        command.addAll(List.of(arguments));
+        return command;
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    private Result run(List<String> command) {
+        Result result = execute(command);
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed with exit code " + result.exitCode() + ": "
+                    + result.output().strip());
+        }
+        return result;
+    }
+
+    /** Runs as the target's OS user when Shelter runs as root; as itself otherwise. */
+    private Result execute(List<String> command) {
+        List<String> full = new ArrayList<>();
+        if ("root".equals(System.getProperty("user.name")) && !"root".equals(target.osUser())) {
+            full.addAll(List.of("runuser", "-u", target.osUser(), "--"));
+        }
+        full.addAll(command);
+        try {
+            Process process = new ProcessBuilder(full).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            byte[] output = process.getInputStream().readAllBytes();
+            if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(String.join(" ", command) + " did not finish in " + COMMAND_TIMEOUT_SECONDS + " s");
+            }
+            return new Result(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + command.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command.get(0), e);
+        }
+    }
+}

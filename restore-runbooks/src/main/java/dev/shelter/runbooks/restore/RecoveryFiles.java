@@ -1,0 +1,179 @@
+package dev.shelter.runbooks.restore;
+
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupModeWindow;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Prepares a restored, stopped PGDATA for recovery from a backup (DESIGN.md section 3, rules 2, 3
+ * and 6): removes the stale pid file, writes backup_label and tablespace_map byte for byte from the
+ * manifest, recovery.signal, and the recovery settings in postgresql.auto.conf. Then
+ * {@link #verify} proves, before PostgreSQL may start, that what is on disk is what the manifest says.
+ */
+public final class RecoveryFiles {
+
+    public static final String BACKUP_LABEL = "backup_label";
+    public static final String TABLESPACE_MAP = "tablespace_map";
+    public static final String RECOVERY_SIGNAL = "recovery.signal";
+    private static final String AUTO_CONF = "postgresql.auto.conf";
+    private static final String PID_FILE = "postmaster.pid";
+    private static final String BLOCK_START = "# --- shelter restore settings";
+
+    private RecoveryFiles() {
+    }
+
+    /**
+     * Writes the recovery files. {@code restoreCommand} fetches WAL (%f, %p); the target is the end
+     * of the backup ('immediate'), on the backup's own timeline, promoted when reached.
+     */
+    public static void write(Path pgdata, BackupManifest manifest, String restoreCommand) {
+        BackupModeWindow window = requireWindow(manifest);
+        refuseLiveServer(pgdata);
+        try {
+            UserPrincipal owner = Files.getOwner(pgdata);
+            Files.deleteIfExists(pgdata.resolve(PID_FILE));
+            Files.deleteIfExists(pgdata.resolve("postmaster.opts"));
+            if (window.hasLabelFile()) {
+                writeOwned(pgdata.resolve(BACKUP_LABEL), window.labelFile().getBytes(StandardCharsets.UTF_8), owner);
+            }
+            if (!window.tablespaceMap().isEmpty()) {
+                writeOwned(pgdata.resolve(TABLESPACE_MAP), window.tablespaceMap().getBytes(StandardCharsets.UTF_8), owner);
+            } else {
+                Files.deleteIfExists(pgdata.resolve(TABLESPACE_MAP));
+            }
+            writeOwned(pgdata.resolve(RECOVERY_SIGNAL), new byte[0], owner);
+            writeOwned(pgdata.resolve(AUTO_CONF), withRecoverySettings(pgdata.resolve(AUTO_CONF), manifest, restoreCommand), owner);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write recovery files into " + pgdata, e);
+        }
+    }
+
+    /**
+     * Refuses to let PostgreSQL start unless backup_label equals the manifest's label file byte for
+     * byte (or is absent for an offline backup), and the data directory's pg_control belongs to the
+     * server the backup was taken from.
+     */
+    public static void verify(Path pgdata, BackupManifest manifest) {
+        BackupModeWindow window = requireWindow(manifest);
+        Path label = pgdata.resolve(BACKUP_LABEL);
+        try {
+            if (window.hasLabelFile()) {
+                if (!Files.exists(label)) {
+                    throw new RestoreRefusedException(pgdata + " has no backup_label: starting it would replay from the wrong "
+                            + "checkpoint and could corrupt the restore silently");
+                }
+                byte[] expected = window.labelFile().getBytes(StandardCharsets.UTF_8);
+                if (!Arrays.equals(expected, Files.readAllBytes(label))) {
+                    throw new RestoreRefusedException("backup_label in " + pgdata + " differs from the manifest of backup "
+                            + manifest.id());
+                }
+            } else if (Files.exists(label)) {
+                throw new RestoreRefusedException(pgdata + " has a backup_label, but backup " + manifest.id()
+                        + " was taken offline and has none");
+            }
+            String systemIdentifier = readSystemIdentifier(pgdata);
+            if (!systemIdentifier.equals(manifest.server().systemIdentifier())) {
+                throw new RestoreRefusedException(pgdata + " belongs to system " + systemIdentifier + ", backup " + manifest.id()
+                        + " to system " + manifest.server().systemIdentifier());
+            }
+            if (!Files.exists(pgdata.resolve(RECOVERY_SIGNAL))) {
+                throw new RestoreRefusedException(pgdata + " has no recovery.signal");
+            }
+        } catch (IOException e) {
+            throw new RestoreRefusedException("cannot read " + pgdata + " to verify it: " + e.getMessage(), e);
+        }
+    }
+
+    /** pg_control starts with the 64-bit system identifier, in the server's byte order (little-endian here). */
+    static String readSystemIdentifier(Path pgdata) throws IOException {
+        try (FileChannel control = FileChannel.open(pgdata.resolve("global/pg_control"), StandardOpenOption.READ)) {
+            ByteBuffer buffer = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+            while (buffer.hasRemaining() && control.read(buffer) > 0) {
+                // read the first 8 bytes
+            }
+            buffer.flip();
+            return Long.toUnsignedString(buffer.getLong());
+        }
+    }
+
+    private static void refuseLiveServer(Path pgdata) {
+        Path pidFile = pgdata.resolve(PID_FILE);
+        if (!Files.exists(pidFile, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Optional<Long> pid = readPid(pidFile);
+        if (pid.isPresent() && ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive).orElse(false)
+                && ProcessHandle.of(pid.get()).flatMap(p -> p.info().command()).map(c -> c.endsWith("postgres")).orElse(true)) {
+            throw new RestoreRefusedException(pgdata + " belongs to a running PostgreSQL (pid " + pid.get()
+                    + "): never write recovery files into a live data directory");
+        }
+    }
+
+    private static Optional<Long> readPid(Path pidFile) {
+        try {
+            List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+            return lines.isEmpty() ? Optional.empty() : Optional.of(Long.parseLong(lines.get(0).trim()));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static byte[] withRecoverySettings(Path autoConf, BackupManifest manifest, String restoreCommand) throws IOException {
+        String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
+        int previous = existing.indexOf(BLOCK_START);
+        if (previous >= 0) {
+            existing = existing.substring(0, previous); // a restore run again replaces its own settings
+        }
+        if (!existing.isEmpty() && !existing.endsWith("\n")) {
+            existing += "\n";
+        }
+        String block = BLOCK_START + " (backup " + manifest.id() + ")\n"
+                + "restore_command = '" + quote(restoreCommand) + "'\n"
+                + "recovery_target = 'immediate'\n"
+                + "recovery_target_inclusive = on\n"
+                + "recovery_target_timeline = '" + manifest.window().timeline().id() + "'\n"
+                + "recovery_target_action = 'promote'\n";
+        return (existing + block).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String quote(String value) {
+        return value.replace("'", "''");
+    }
+
+    private static void writeOwned(Path file, byte[] bytes, UserPrincipal owner) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".shelter-tmp");
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
+        Files.setOwner(temp, owner);
+        Files.move(temp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static BackupModeWindow requireWindow(BackupManifest manifest) {
+        if (manifest.window() == null || manifest.server() == null) {
+            throw new RestoreRefusedException("backup " + manifest.id() + " never reached its stop point and cannot be restored");
+        }
+        return manifest.window();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.shelter.service.catalog;
+
+import dev.shelter.runbooks.backup.BackupId;
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.service.core.BackupIndex;
+
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/** The index in memory (local mode), rebuilt from the manifests at startup. */
+public final class InMemoryBackupIndex implements BackupIndex {
+
+    private final ConcurrentSkipListMap<BackupId, BackupManifest> byId = new ConcurrentSkipListMap<>(Comparator.reverseOrder());
+
+    @Override
+    public void upsert(BackupManifest manifest) {
+        byId.put(manifest.id(), manifest);
+    }
+
+    @Override
+    public Optional<BackupManifest> find(BackupId id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    @Override
+    public Page list(String cluster, Optional<BackupState> state, int offset, int limit) {
+        List<BackupManifest> matching = byId.values().stream()
+                .filter(m -> m.cluster().equals(cluster))
+                .filter(m -> state.map(s -> m.state() == s).orElse(true))
+                .toList();
+        return new Page(matching.stream().skip(offset).limit(limit).toList(), matching.size());
+    }
+
+    @Override
+    public List<BackupManifest> inState(BackupState state) {
+        return byId.values().stream().filter(m -> m.state() == state).toList();
+    }
+
+    @Override
+    public boolean isEmpty() {
+        return byId.isEmpty();
+    }
+
+    @Override
+    public void clear() {
+        byId.clear();
+    }
+}

@@ -1,0 +1,24 @@
+package dev.shelter.service.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+/** Per-cluster backup policy. */
+public class BackupPolicyConfig {
+
+    /** Back up a server that answers as a standby (PostgreSQL allows it in non-exclusive mode). */
+    @JsonProperty
+    public boolean allowStandby = false;
+
+    /** How long a backup waits for the WAL through its stop LSN to reach the archive. */
+    @Min(1)
+    @Max(86400)
+    @JsonProperty
+    public int walTimeoutSeconds = 300;
+
+    /** The backup-age health check turns unhealthy when the newest completed backup is older; absent: no check. */
+    @Min(1)
+    @JsonProperty
+    public Integer maxAgeMinutes;
+}

@@ -1,0 +1,10 @@
+package dev.shelter.service.core;
+
+/** A user's action before or after a backup (SQL statement or HTTP call), bounded by its own timeout. */
+public interface BackupHook {
+
+    /** Throws if the hook fails or times out. */
+    void run();
+
+    String describe();
+}

@@ -1,0 +1,32 @@
+package dev.shelter.service.core;
+
+import dev.shelter.runbooks.backup.BackupId;
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupState;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The catalog's index of manifests, for lookups and listings; never the truth. Adapters: in memory
+ * (local mode) and a PostgreSQL catalog database separate from every protected cluster.
+ */
+public interface BackupIndex {
+
+    record Page(List<BackupManifest> items, int total) {
+    }
+
+    void upsert(BackupManifest manifest);
+
+    Optional<BackupManifest> find(BackupId id);
+
+    /** Newest first; {@code state} empty means every state. */
+    Page list(String cluster, Optional<BackupState> state, int offset, int limit);
+
+    List<BackupManifest> inState(BackupState state);
+
+    boolean isEmpty();
+
+    /** Forgets everything (before a rebuild from the store). */
+    void clear();
+}

@@ -1,0 +1,20 @@
+package dev.shelter.service.core;
+
+import dev.shelter.runbooks.backup.BackupId;
+import dev.shelter.runbooks.backup.BackupManifest;
+
+import java.util.List;
+import java.util.Optional;
+
+/** The backup manifests in the object store: the truth about every backup. */
+public interface ManifestStore {
+
+    void put(BackupManifest manifest);
+
+    Optional<BackupManifest> get(String cluster, BackupId id);
+
+    /** Every manifest in the store, whatever its cluster. */
+    List<BackupManifest> listAll();
+
+    void delete(String cluster, BackupId id);
+}

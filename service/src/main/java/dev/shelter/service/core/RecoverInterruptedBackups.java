@@ -1,0 +1,79 @@
+package dev.shelter.service.core;
+
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupMode;
+import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.cluster.VolumeSpec;
+import dev.shelter.storage.snapshot.SnapshotRef;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * At startup, before any new backup: a backup recorded as running was interrupted by the death of
+ * the Shelter that ran it. Its backup session is ended if PostgreSQL still has it, the snapshots
+ * named after it are deleted from every volume of the set, a server stopped for an offline backup
+ * is started, and it is recorded as failed. A deletion that was interrupted is finished.
+ * Assumes one Shelter instance per catalog (HA replicas come with the clustered scheduler).
+ */
+public final class RecoverInterruptedBackups {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RecoverInterruptedBackups.class);
+
+    private final Map<String, ProtectedCluster> clusters;
+    private final PostgresControl postgres;
+    private final BackupCatalog catalog;
+    private final Clock clock;
+
+    public RecoverInterruptedBackups(Map<String, ProtectedCluster> clusters, PostgresControl postgres, BackupCatalog catalog,
+                                     Clock clock) {
+        this.clusters = Map.copyOf(clusters);
+        this.postgres = postgres;
+        this.catalog = catalog;
+        this.clock = clock;
+    }
+
+    /** Returns how many backups it found interrupted. */
+    public int recover() {
+        int recovered = 0;
+        for (BackupManifest manifest : catalog.inState(BackupState.RUNNING)) {
+            ProtectedCluster cluster = clusters.get(manifest.cluster());
+            if (cluster != null) {
+                endOrphanSession(cluster, manifest);
+                deleteOrphanSnapshots(cluster, manifest);
+                if (manifest.request().mode() == BackupMode.OFFLINE) {
+                    cluster.serverController().ifPresent(server -> server.start());
+                }
+            }
+            catalog.record(manifest.failed("Shelter stopped while this backup was " + manifest.phase().name().toLowerCase()
+                    + "; its session was ended and its snapshots deleted", clock.instant()));
+            LOG.warn("backup {} of {} was interrupted by a stop of Shelter; recorded as failed", manifest.id(), manifest.cluster());
+            recovered++;
+        }
+        return recovered;
+    }
+
+    private void endOrphanSession(ProtectedCluster cluster, BackupManifest manifest) {
+        try {
+            int ended = postgres.terminateSessions(cluster.spec().postgres(), BackupRunner.sessionName(manifest));
+            if (ended > 0) {
+                LOG.warn("ended {} leftover backup session(s) of backup {}", ended, manifest.id());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot check {} for a leftover session of backup {}: {}", cluster.name(), manifest.id(), e.getMessage());
+        }
+    }
+
+    private static void deleteOrphanSnapshots(ProtectedCluster cluster, BackupManifest manifest) {
+        for (VolumeSpec volume : cluster.spec().volumes()) {
+            SnapshotRef ref = new SnapshotRef(volume.source(), manifest.id().snapshotName());
+            try {
+                cluster.snapshotter().deleteSnapshot(ref);
+            } catch (RuntimeException e) {
+                LOG.error("cannot delete orphan snapshot {}; delete it by hand: {}", ref, e.getMessage());
+            }
+        }
+    }
+}

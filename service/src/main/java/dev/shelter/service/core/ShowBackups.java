@@ -1,0 +1,55 @@
+package dev.shelter.service.core;
+
+import dev.shelter.runbooks.backup.BackupId;
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupState;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/** Reads the catalog: one backup, or a cluster's backups a page at a time. */
+public final class ShowBackups {
+
+    public static final int MAX_PAGE = 500;
+
+    private final Map<String, ProtectedCluster> clusters;
+    private final BackupCatalog catalog;
+
+    public ShowBackups(Map<String, ProtectedCluster> clusters, BackupCatalog catalog) {
+        this.clusters = Map.copyOf(clusters);
+        this.catalog = catalog;
+    }
+
+    public BackupManifest show(String id) {
+        return requireKnown(catalog, id);
+    }
+
+    public BackupIndex.Page list(String cluster, String state, int offset, int limit) {
+        if (!clusters.containsKey(cluster)) {
+            throw new UnknownClusterException(cluster);
+        }
+        if (offset < 0 || limit < 1 || limit > MAX_PAGE) {
+            throw new InvalidRequestException("offset must be >= 0 and limit from 1 to " + MAX_PAGE);
+        }
+        return catalog.list(cluster, parseState(state), offset, limit);
+    }
+
+    static BackupManifest requireKnown(BackupCatalog catalog, String id) {
+        if (!BackupId.isWellFormed(id)) {
+            throw new UnknownBackupException(id);
+        }
+        return catalog.find(new BackupId(id)).orElseThrow(() -> new UnknownBackupException(id));
+    }
+
+    private static Optional<BackupState> parseState(String state) {
+        if (state == null || state.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(BackupState.valueOf(state.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("state must be one of running, completed, failed, deleted; not '" + state + "'");
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package dev.shelter.service.core;
+
+/** A request named a backup that the catalog does not know. */
+public class UnknownBackupException extends UseCaseException {
+
+    public UnknownBackupException(String id) {
+        super("no backup with id '" + id + "' is known", null);
+    }
+}

@@ -1,0 +1,45 @@
+package dev.shelter.service.resources;
+
+import com.codahale.metrics.annotation.Timed;
+import dev.shelter.service.api.BackupView;
+import dev.shelter.service.auth.Role;
+import dev.shelter.service.core.DeleteBackup;
+import dev.shelter.service.core.ShowBackups;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+
+/** One backup, by id: show it, delete it. */
+@Path("/api/v1/backups/{id}")
+@Produces(MediaType.APPLICATION_JSON)
+public class BackupsResource {
+
+    private final ShowBackups showBackups;
+    private final DeleteBackup deleteBackup;
+
+    public BackupsResource(ShowBackups showBackups, DeleteBackup deleteBackup) {
+        this.showBackups = showBackups;
+        this.deleteBackup = deleteBackup;
+    }
+
+    /** The backup's state, progress (phase) and manifest. */
+    @GET
+    @Timed
+    @RolesAllowed(Role.VIEWER_OR_ABOVE)
+    public BackupView showBackup(@PathParam("id") String id) {
+        return BackupView.of(showBackups.show(id));
+    }
+
+    /** Deletes the backup's snapshots and its manifest; 409 while it runs or while a restore uses it. */
+    @DELETE
+    @Timed
+    @RolesAllowed(Role.ADMIN_ONLY)
+    public BackupView deleteBackup(@PathParam("id") String id) {
+        return BackupView.of(deleteBackup.delete(id));
+    }
+}

@@ -1,0 +1,336 @@
+package dev.shelter.service.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shelter.service.config.ShelterConfiguration;
+import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.PostgresInstance;
+import dev.shelter.testing.RealPostgresBinaries;
+import io.dropwizard.testing.DropwizardTestSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Online backups in local mode against real PostgreSQL 15 clusters of the test's own: a primary
+ * with a plain archive_command, and a server held in standby mode. Shelter runs in-process.
+ */
+@RealPostgresBinaries
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LocalBackupIT {
+
+    private static final String TOKEN = "local-backup-it-admin-token";
+
+    private final PostgresBinaries binaries;
+    private Path root;
+    private PostgresInstance primary;
+    private PostgresInstance standby;
+    private DropwizardTestSupport<ShelterConfiguration> app;
+    private ShelterClient client;
+
+    LocalBackupIT(PostgresBinaries binaries) {
+        this.binaries = binaries;
+    }
+
+    @BeforeAll
+    void startClustersAndShelter() throws Exception {
+        root = Files.createTempDirectory("shelter-local-backup-it");
+        primary = PostgresInstance.create(binaries, root.resolve("primary"));
+        primary.start();
+        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, payload text NOT NULL)");
+            s.execute("INSERT INTO ledger (payload) SELECT 'before ' || g FROM generate_series(1, 1000) g");
+        }
+        standby = PostgresInstance.create(binaries, root.resolve("standby"));
+        Path signal = standby.dataDirectory().resolve("standby.signal");
+        Files.createFile(signal);
+        PostgresInstance.chownToServerUser(signal);
+        standby.start();
+
+        Path config = root.resolve("shelter.yml");
+        Files.writeString(config, shelterConfig(root.resolve("store"), "memory"));
+        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
+        app.before();
+        client = new ShelterClient(app.getLocalPort(), TOKEN);
+    }
+
+    String shelterConfig(Path store, String catalogKind) {
+        return """
+                server:
+                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
+                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
+                logging: {level: WARN}
+                auth:
+                  tokens: [{name: it-admin, role: admin, token: %s}]
+                catalog: {kind: %s}
+                clusters:
+                  - name: primary
+                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
+                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
+                    volumes: [{role: pgdata, source: "%s"}]
+                    snapshots: {kind: local-directory, directory: "%s"}
+                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    backups: {walTimeoutSeconds: 60}
+                  - name: standby
+                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
+                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
+                    volumes: [{role: pgdata, source: "%s"}]
+                    snapshots: {kind: local-directory, directory: "%s"}
+                objectStore: {kind: filesystem, directory: "%s"}
+                """.formatted(TOKEN, catalogKind,
+                primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
+                root.resolve("snapshots"), primary.archiveDirectory(),
+                standby.dataDirectory(), binaries.directory(), standby.jdbcUrl(), standby.password(), standby.dataDirectory(),
+                root.resolve("snapshots"), store);
+    }
+
+    @AfterAll
+    void stopEverything() throws IOException {
+        if (app != null) {
+            app.after();
+        }
+        if (primary != null) {
+            primary.close();
+        }
+        if (standby != null) {
+            standby.close();
+        }
+        if (root != null) {
+            try (Stream<Path> tree = Files.walk(root)) {
+                for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void anOnlineBackupUnderConcurrentWritesCompletesAndKeepsTheLabelFileByteForByte() throws Exception {
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicLong committed = new AtomicLong();
+        Thread writer = startWriter(writing, committed);
+        try {
+            ShelterClient.pause(300);
+            ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups",
+                    "{\"mode\":\"online\",\"label\":\"it concurrent\",\"fastCheckpoint\":true}");
+            assertEquals(202, started.status(), started.text());
+            assertEquals("running", started.body().path("state").asText());
+            long committedAtStart = committed.get();
+
+            JsonNode backup = client.awaitEnd(started.body().path("id").asText());
+            long committedDuring = committed.get() - committedAtStart;
+
+            assertEquals("completed", backup.path("state").asText(), backup.toString());
+            assertTrue(committedDuring > 0, "the writer committed during the backup");
+            assertTrue(backup.path("backupModeSeconds").asDouble() > 0, backup.toString());
+            assertEquals(15, backup.path("postgresVersionNum").asInt() / 10000);
+            String labelFile = backup.path("labelFile").asText();
+            assertTrue(labelFile.startsWith("START WAL LOCATION: " + backup.path("startLsn").asText() + " "), labelFile);
+            assertTrue(labelFile.contains("\nLABEL: it concurrent\n"), labelFile);
+            assertEquals(labelFile, labelFileFromHistory(labelFile), "backup_label equals what pg_backup_stop returned");
+            assertEquals(1, backup.path("snapshots").size());
+            String snapshot = backup.path("snapshots").get(0).path("snapshot").asText();
+            assertTrue(Files.exists(snapshotDirectory(snapshot).resolve("PG_VERSION")), "the snapshot holds the data directory");
+            assertTrue(Files.exists(primary.archiveDirectory().resolve(lastSegment(backup))), "WAL through the stop LSN is archived");
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+    }
+
+    /**
+     * PostgreSQL writes the label file into the archived backup history file with a STOP WAL LOCATION
+     * line after the first line and STOP TIME and STOP TIMELINE at the end: taking those out must
+     * give back the manifest's label file exactly.
+     */
+    private String labelFileFromHistory(String labelFile) throws IOException {
+        String startLine = labelFile.substring(0, labelFile.indexOf('\n'));
+        try (Stream<Path> files = Files.list(primary.archiveDirectory())) {
+            for (Path history : files.filter(f -> f.getFileName().toString().endsWith(".backup")).toList()) {
+                String text = Files.readString(history, StandardCharsets.UTF_8);
+                if (text.startsWith(startLine + "\n")) {
+                    List<String> lines = new ArrayList<>(List.of(text.split("\n", -1)));
+                    assertTrue(lines.get(1).startsWith("STOP WAL LOCATION: "));
+                    lines.remove(1);
+                    lines.removeIf(l -> l.startsWith("STOP TIME: ") || l.startsWith("STOP TIMELINE: "));
+                    return String.join("\n", lines);
+                }
+            }
+        }
+        throw new AssertionError("no backup history file in the archive starts with '" + startLine + "'");
+    }
+
+    @Test
+    void killingTheBackupSessionMidBackupFailsTheBackupDeletesItsSnapshotAndTheNextOneSucceeds() throws Exception {
+        Path ballast = addBallast(256);
+        try {
+            ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it terminated\"}");
+            assertEquals(202, started.status(), started.text());
+            String id = started.body().path("id").asText();
+            client.awaitBackup(id, b -> "snapshotting".equals(b.path("phase").asText()), Duration.ofSeconds(60));
+
+            try (Connection c = primary.connect(); PreparedStatement s = c.prepareStatement(
+                    "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = ?")) {
+                s.setString(1, "shelter-backup-" + id);
+                try (ResultSet r = s.executeQuery()) {
+                    r.next();
+                    assertEquals(1, r.getInt(1), "the backup session was found and terminated");
+                }
+            }
+            JsonNode failed = client.awaitEnd(id);
+
+            assertEquals("failed", failed.path("state").asText(), failed.toString());
+            assertTrue(failed.path("failure").asText().contains("stop backup mode"), failed.toString());
+            assertEquals(0, failed.path("snapshots").size());
+            assertFalse(Files.exists(snapshotDirectory("shelter-" + id)), "the snapshot of the failed backup is deleted");
+        } finally {
+            Files.deleteIfExists(ballast);
+        }
+        ShelterClient.Answer next = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it after terminate\"}");
+        assertEquals(202, next.status(), next.text());
+        assertEquals("completed", client.awaitEnd(next.body().path("id").asText()).path("state").asText());
+    }
+
+    @Test
+    void badRequestsGetClearAnswers() throws Exception {
+        ShelterClient.Answer unknown = client.post("/api/v1/clusters/nosuch/backups", "{}");
+        assertEquals(404, unknown.status(), unknown.text());
+        assertTrue(unknown.body().path("message").asText().contains("nosuch"));
+
+        ShelterClient.Answer badMode = client.post("/api/v1/clusters/primary/backups", "{\"mode\":\"sideways\"}");
+        assertEquals(400, badMode.status(), badMode.text());
+        assertTrue(badMode.body().path("message").asText().contains("online"), badMode.text());
+
+        ShelterClient.Answer badLabel = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"two\\nlines\"}");
+        assertEquals(400, badLabel.status(), badLabel.text());
+
+        ShelterClient.Answer standbyTarget = client.post("/api/v1/clusters/standby/backups", "{}");
+        assertEquals(409, standbyTarget.status(), standbyTarget.text());
+        assertTrue(standbyTarget.body().path("message").asText().contains("standby"), standbyTarget.text());
+
+        ShelterClient.Answer badState = client.get("/api/v1/clusters/primary/backups?state=lost");
+        assertEquals(400, badState.status(), badState.text());
+        ShelterClient.Answer badLimit = client.get("/api/v1/clusters/primary/backups?limit=many");
+        assertEquals(400, badLimit.status(), badLimit.text());
+        assertEquals(404, client.get("/api/v1/backups/20200101T000000Z-000000").status());
+        assertEquals(404, client.get("/api/v1/backups/not-an-id").status());
+
+        Path ballast = addBallast(128);
+        try {
+            ShelterClient.Answer first = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it first\"}");
+            ShelterClient.Answer second = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it second\"}");
+            assertEquals(202, first.status(), first.text());
+            assertEquals(409, second.status(), second.text());
+            assertTrue(second.body().path("message").asText().contains(first.body().path("id").asText()), second.text());
+            ShelterClient.Answer deleteRunning = client.delete("/api/v1/backups/" + first.body().path("id").asText());
+            assertEquals(409, deleteRunning.status(), deleteRunning.text());
+            client.awaitEnd(first.body().path("id").asText());
+        } finally {
+            Files.deleteIfExists(ballast);
+        }
+    }
+
+    @Test
+    void aFreshShelterRebuildsItsIndexFromTheStoreAndDeletingRemovesSnapshotAndManifest() throws Exception {
+        ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it rebuild\"}");
+        JsonNode done = client.awaitEnd(started.body().path("id").asText());
+        assertEquals("completed", done.path("state").asText(), done.toString());
+        JsonNode before = client.get("/api/v1/clusters/primary/backups?limit=500").body();
+
+        Path config = root.resolve("fresh.yml");
+        Files.writeString(config, shelterConfig(root.resolve("store"), "memory"));
+        DropwizardTestSupport<ShelterConfiguration> fresh = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
+        fresh.before();
+        try {
+            ShelterClient freshClient = new ShelterClient(fresh.getLocalPort(), TOKEN);
+            JsonNode after = freshClient.get("/api/v1/clusters/primary/backups?limit=500").body();
+            assertEquals(ids(before), ids(after));
+            assertEquals(before.path("total").asInt(), after.path("total").asInt());
+            JsonNode rebuilt = freshClient.get("/api/v1/backups/" + done.path("id").asText()).body();
+            assertEquals(done.path("labelFile").asText(), rebuilt.path("labelFile").asText());
+        } finally {
+            fresh.after();
+        }
+
+        String snapshot = done.path("snapshots").get(0).path("snapshot").asText();
+        ShelterClient.Answer deleted = client.delete("/api/v1/backups/" + done.path("id").asText());
+        assertEquals(200, deleted.status(), deleted.text());
+        assertEquals("deleted", deleted.body().path("state").asText());
+        assertFalse(Files.exists(snapshotDirectory(snapshot)));
+        try (Stream<Path> manifests = Files.walk(root.resolve("store"))) {
+            assertTrue(manifests.filter(Files::isRegularFile).noneMatch(p -> p.toString().contains(done.path("id").asText())),
+                    "the manifest and its copy are gone");
+        }
+    }
+
+    private static List<String> ids(JsonNode page) {
+        List<String> ids = new ArrayList<>();
+        page.path("backups").forEach(b -> ids.add(b.path("id").asText() + ":" + b.path("state").asText()));
+        return ids;
+    }
+
+    private Path snapshotDirectory(String snapshot) throws IOException {
+        try (Stream<Path> volumes = Files.list(root.resolve("snapshots"))) {
+            return volumes.filter(v -> v.getFileName().toString().contains("primary_data")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no snapshot directory for the primary")).resolve(snapshot);
+        }
+    }
+
+    private static String lastSegment(JsonNode backup) {
+        dev.shelter.runbooks.backup.Lsn stop = dev.shelter.runbooks.backup.Lsn.parse(backup.path("stopLsn").asText());
+        return dev.shelter.runbooks.backup.WalSegmentName.lastNeededBefore(
+                new dev.shelter.runbooks.backup.Timeline(backup.path("timeline").asLong()), stop, 16L * 1024 * 1024).fileName();
+    }
+
+    /** A file in PGDATA that makes the snapshot copy take long enough to act while it runs. */
+    private Path addBallast(int megabytes) throws IOException {
+        Path ballast = primary.dataDirectory().resolve("shelter-it-ballast");
+        try (RandomAccessFile file = new RandomAccessFile(ballast.toFile(), "rw")) {
+            byte[] block = new byte[1024 * 1024];
+            for (int i = 0; i < megabytes; i++) {
+                block[i % block.length] = (byte) i; // not all zeros
+                file.write(block);
+            }
+        }
+        return ballast;
+    }
+
+    private Thread startWriter(AtomicBoolean writing, AtomicLong committed) {
+        Thread writer = new Thread(() -> {
+            try (Connection c = primary.connect(); PreparedStatement insert = c.prepareStatement(
+                    "INSERT INTO ledger (payload) VALUES (?)")) {
+                while (writing.get()) {
+                    insert.setString(1, "during " + committed.get());
+                    insert.executeUpdate();
+                    committed.incrementAndGet();
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "ledger-writer");
+        writer.start();
+        return writer;
+    }
+}

@@ -1,0 +1,93 @@
+package dev.shelter.service.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.Predicate;
+
+/** Talks to a running Shelter over HTTP the way a client would, with one fresh client per request. */
+final class ShelterClient {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final int port;
+    private final String token;
+
+    ShelterClient(int port, String token) {
+        this.port = port;
+        this.token = token;
+    }
+
+    record Answer(int status, JsonNode body, String text) {
+    }
+
+    Answer get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).GET());
+    }
+
+    Answer post(String path, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Answer delete(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).DELETE());
+    }
+
+    /** Polls GET /api/v1/backups/{id} until {@code done} holds; fails after {@code timeout}. */
+    JsonNode awaitBackup(String id, Predicate<JsonNode> done, Duration timeout) {
+        if (id == null || id.isEmpty()) {
+            throw new AssertionError("no backup id to wait for");
+        }
+        Instant deadline = Instant.now().plus(timeout);
+        JsonNode last = null;
+        while (Instant.now().isBefore(deadline)) {
+            Answer answer = get("/api/v1/backups/" + id);
+            last = answer.body();
+            if (answer.status() == 200 && done.test(last)) {
+                return last;
+            }
+            pause(20);
+        }
+        throw new AssertionError("backup " + id + " did not reach the expected state in " + timeout + "; last seen: " + last);
+    }
+
+    JsonNode awaitEnd(String id) {
+        return awaitBackup(id, b -> !"running".equals(b.path("state").asText()), Duration.ofSeconds(120));
+    }
+
+    private Answer send(HttpRequest.Builder request) {
+        try {
+            HttpResponse<String> response = HttpClient.newHttpClient().send(request.header("Authorization", "Bearer " + token)
+                    .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode body = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
+            return new Answer(response.statusCode(), body, response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    static void pause(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,211 @@
+package dev.shelter.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A PostgreSQL 15 cluster of a test's own, on 127.0.0.1 and a free port, archiving WAL with a plain
+ * archive_command into {@code archiveDirectory}. Run as the postgres OS user when the test runs as
+ * root (the server refuses root). {@link #close} stops it; the caller removes the directories.
+ */
+public final class PostgresInstance implements AutoCloseable {
+
+    private final PostgresBinaries binaries;
+    private final Path dataDirectory;
+    private final Path archiveDirectory;
+    private final int port;
+    private final String password;
+
+    private PostgresInstance(PostgresBinaries binaries, Path dataDirectory, Path archiveDirectory, int port, String password) {
+        this.binaries = binaries;
+        this.dataDirectory = dataDirectory;
+        this.archiveDirectory = archiveDirectory;
+        this.port = port;
+        this.password = password;
+    }
+
+    /**
+     * initdb into {@code home}/data, configured and not started, archiving into {@code home}/archive,
+     * logging to {@code home}/postgres.log. {@code home} must not exist yet; it is owned by the server user.
+     */
+    public static PostgresInstance create(PostgresBinaries binaries, Path home) {
+        String password = UUID.randomUUID().toString();
+        int port = freePort();
+        Path dataDirectory = home.resolve("data");
+        Path archiveDirectory = home.resolve("archive");
+        try {
+            openPathFor(home.getParent());
+            Files.createDirectory(home);
+            chownToServerUser(home);
+            Files.createDirectories(archiveDirectory);
+            chownToServerUser(archiveDirectory);
+            Path passwordFile = home.resolve("password");
+            Files.writeString(passwordFile, password);
+            chownToServerUser(passwordFile);
+            PostgresInstance instance = new PostgresInstance(binaries, dataDirectory, archiveDirectory, port, password);
+            instance.run(List.of(binaries.directory().resolve("initdb").toString(), "-D", dataDirectory.toString(), "-U", "postgres",
+                    "--pwfile=" + passwordFile, "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8",
+                    "--locale=C.UTF-8", "--data-checksums"));
+            Files.delete(passwordFile);
+            Files.writeString(dataDirectory.resolve("postgresql.conf"), """
+
+                    # PostgresInstance (tests)
+                    listen_addresses = '127.0.0.1'
+                    port = %d
+                    unix_socket_directories = ''
+                    wal_level = replica
+                    archive_mode = on
+                    archive_command = 'test ! -f %s/%%f && cp %%p %s/%%f'
+                    shared_buffers = 32MB
+                    max_wal_size = 256MB
+                    fsync = on
+                    """.formatted(port, archiveDirectory, archiveDirectory), StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.APPEND);
+            return instance;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public void start() {
+        run(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-w", "-t", "60",
+                "-l", logFile().toString(), "start"));
+    }
+
+    public void stop() {
+        if (isRunning()) {
+            run(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-w", "-t", "60",
+                    "-m", "fast", "stop"));
+        }
+    }
+
+    public boolean isRunning() {
+        return execute(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "status"))
+                .exitCode == 0;
+    }
+
+    public Connection connect() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", user());
+        properties.setProperty("password", password);
+        return DriverManager.getConnection(jdbcUrl(), properties);
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
+    }
+
+    public String user() {
+        return "postgres";
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public Path dataDirectory() {
+        return dataDirectory;
+    }
+
+    public Path archiveDirectory() {
+        return archiveDirectory;
+    }
+
+    public Path binDirectory() {
+        return binaries.directory();
+    }
+
+    /** The server's log, for failure messages. */
+    public String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(logFile());
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    public Path logFile() {
+        return dataDirectory.resolveSibling("postgres.log");
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Makes {@code directory} and its parents traversable for the server user, which runs with less than root. */
+    public static void openPathFor(Path directory) throws IOException {
+        Files.createDirectories(directory);
+        for (Path p = directory.toAbsolutePath(); p != null && !p.equals(p.getRoot()); p = p.getParent()) {
+            if (Files.getOwner(p).getName().equals(System.getProperty("user.name"))) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        }
+    }
+
+    public static void chownToServerUser(Path path) throws IOException {
+        if (runningAsRoot()) {
+            Files.setOwner(path, path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
+        }
+    }
+
+    private static boolean runningAsRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    private record Result(int exitCode, String output) {
+    }
+
+    private void run(List<String> command) {
+        Result result = execute(command);
+        if (result.exitCode != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed (" + result.exitCode + "): " + result.output
+                    + "\n" + logTail());
+        }
+    }
+
+    private static Result execute(List<String> command) {
+        List<String> full = new ArrayList<>();
+        if (runningAsRoot()) {
+            full.addAll(List.of("runuser", "-u", "postgres", "--"));
+        }
+        full.addAll(command);
+        try {
+            Process process = new ProcessBuilder(full).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
+                    new java.io.File("/dev/null"))).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException(command + " timed out");
+            }
+            return new Result(process.exitValue(), output);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
