@@ -22,11 +22,12 @@
 #   SHELTER_STACK_CEPH_MON_PORT   default 46789 (msgr v2 only, 127.0.0.1)
 #   SHELTER_STACK_CEPH_POOL       default shelter
 #   SHELTER_STACK_CEPH_TIMEOUT    default 90 (seconds, per wait)
+#   SHELTER_STACK_CEPH_OSD_GIB    default 8 (size of the OSD's sparse block file, GiB)
 
 _CEPH_PACKAGES=(ceph-mon ceph-osd ceph-common librados2 librbd1 rbd-fuse)
 _CEPH_BINARIES=(ceph-mon ceph-osd rbd ceph ceph-authtool monmaptool rbd-fuse)
 _CEPH_MON_ID=a
-_CEPH_BLOCK_SIZE=$((8 * 1024 * 1024 * 1024))
+_CEPH_BLOCK_SIZE=$(( ${SHELTER_STACK_CEPH_OSD_GIB:-8} * 1024*1024*1024 ))
 
 # --------------------------------------------------------------------------
 # internals
