@@ -96,11 +96,6 @@ public final class ManifestCodec {
         }
     }
 
-    /** The mapper that knows Shelter's value types, for adapters that store manifests elsewhere. */
-    ObjectMapper mapper() {
-        return mapper;
-    }
-
     private static <T> void addText(SimpleModule module, Class<T> type, Function<T, String> write, Function<String, T> read) {
         module.addSerializer(type, new JsonSerializer<T>() {
             @Override

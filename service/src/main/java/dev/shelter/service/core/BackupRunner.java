@@ -55,7 +55,7 @@ public final class BackupRunner {
         Progress progress = new Progress(queued);
         List<SnapshotRef> taken = new ArrayList<>();
         try {
-            runHooks(cluster.preHooks(), progress, BackupPhase.RUNNING_PRE_HOOKS, "pre-hook");
+            runPreHooks(cluster, progress);
             if (queued.request().mode() == BackupMode.ONLINE) {
                 takeOnline(cluster, progress, taken);
                 awaitWal(cluster, progress);
@@ -84,11 +84,7 @@ public final class BackupRunner {
     private void takeOnline(ProtectedCluster cluster, Progress progress, List<SnapshotRef> taken) {
         progress.enter(BackupPhase.STARTING_BACKUP_MODE);
         try (BackupSession session = postgres.openBackupSession(cluster.spec().postgres(), sessionName(progress.current))) {
-            BackupSession.ServerState state = session.inspect();
-            if (state.inRecovery() && !cluster.policy().allowStandby()) {
-                throw new IllegalStateException("the server is a standby (in recovery); backups from standbys are not allowed");
-            }
-            progress.record(progress.current.withServer(state.identity(), state.databaseBytes()));
+            recordServer(session, cluster, progress);
             BackupSession.Started started = session.begin(progress.current.request().label(),
                     progress.current.request().fastCheckpoint());
 
@@ -107,11 +103,7 @@ public final class BackupRunner {
         ServerController server = cluster.serverController().orElseThrow();
         progress.enter(BackupPhase.STOPPING_SERVER);
         try (BackupSession session = postgres.openBackupSession(cluster.spec().postgres(), sessionName(progress.current))) {
-            BackupSession.ServerState state = session.inspect();
-            if (state.inRecovery() && !cluster.policy().allowStandby()) {
-                throw new IllegalStateException("the server is a standby (in recovery); backups from standbys are not allowed");
-            }
-            progress.record(progress.current.withServer(state.identity(), state.databaseBytes()));
+            recordServer(session, cluster, progress);
         }
         Instant stoppedAt = clock.instant();
         server.stopCleanly();
@@ -132,6 +124,15 @@ public final class BackupRunner {
                 server.start();
             }
         }
+    }
+
+    /** Records which server the session reached; a standby is refused unless the policy allows it (it may have changed since the request). */
+    private static void recordServer(BackupSession session, ProtectedCluster cluster, Progress progress) {
+        BackupSession.ServerState state = session.inspect();
+        if (state.inRecovery() && !cluster.policy().allowStandby()) {
+            throw new IllegalStateException("the server is a standby (in recovery); backups from standbys are not allowed");
+        }
+        progress.record(progress.current.withServer(state.identity(), state.databaseBytes()));
     }
 
     /** Every volume of the set, or none: a missing volume fails the backup. */
@@ -170,16 +171,17 @@ public final class BackupRunner {
         }
     }
 
-    private void runHooks(List<BackupHook> hooks, Progress progress, BackupPhase phase, String kind) {
-        if (hooks.isEmpty()) {
+    /** A failing pre-hook fails the backup before backup mode starts. */
+    private static void runPreHooks(ProtectedCluster cluster, Progress progress) {
+        if (cluster.preHooks().isEmpty()) {
             return;
         }
-        progress.enter(phase);
-        for (BackupHook hook : hooks) {
+        progress.enter(BackupPhase.RUNNING_PRE_HOOKS);
+        for (BackupHook hook : cluster.preHooks()) {
             try {
                 hook.run();
             } catch (RuntimeException e) {
-                throw new IllegalStateException(kind + " " + hook.describe() + " failed: " + e.getMessage(), e);
+                throw new IllegalStateException("pre-hook " + hook.describe() + " failed: " + e.getMessage(), e);
             }
         }
     }

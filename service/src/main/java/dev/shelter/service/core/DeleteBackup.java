@@ -4,7 +4,6 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.storage.snapshot.SnapshotRef;
-import dev.shelter.storage.snapshot.VolumeSnapshotter;
 
 import java.time.Clock;
 import java.util.Map;
@@ -45,8 +44,7 @@ public final class DeleteBackup {
             }
         }
         for (VolumeSnapshot snapshot : manifest.snapshots()) {
-            VolumeSnapshotter snapshotter = cluster.snapshotter();
-            snapshotter.deleteSnapshot(new SnapshotRef(snapshot.volume(), snapshot.snapshot()));
+            cluster.snapshotter().deleteSnapshot(new SnapshotRef(snapshot.volume(), snapshot.snapshot()));
         }
         BackupManifest deleted = manifest.deleted(clock.instant());
         catalog.forget(deleted);

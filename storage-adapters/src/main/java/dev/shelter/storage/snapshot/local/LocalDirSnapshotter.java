@@ -62,19 +62,8 @@ public final class LocalDirSnapshotter implements VolumeSnapshotter {
         if (Files.exists(done, LinkOption.NOFOLLOW_LINKS)) {
             throw new SnapshotException(Reason.ALREADY_EXISTS, "snapshot " + ref + " exists already");
         }
-        Path partial = partialPath(ref);
-        try {
-            TreeCopier.deleteTree(partial); // left by a crash
-            Files.createDirectories(partial.getParent());
-            Files.copy(source, partial, StandardCopyOption.COPY_ATTRIBUTES); // the directory alone: owner, mode
-            new TreeCopier().copyContent(source, partial);
-            Files.move(partial, done, StandardCopyOption.ATOMIC_MOVE);
-            TreeCopier.syncDirectory(done.getParent());
-            return ref;
-        } catch (IOException e) {
-            deleteQuietly(partial);
-            throw new SnapshotException(Reason.FAILED, "cannot snapshot " + ref + " into " + root + ": " + e.getMessage(), e);
-        }
+        copyAtomically(source, done, "snapshot " + ref);
+        return ref;
     }
 
     @Override
@@ -147,7 +136,7 @@ public final class LocalDirSnapshotter implements VolumeSnapshotter {
             for (Path child : children.toList()) {
                 TreeCopier.deleteTree(child);
             }
-            new TreeCopier().copyContent(snapshot, volume);
+            TreeCopier.copyContent(snapshot, volume);
         } catch (IOException e) {
             throw new SnapshotException(Reason.FAILED, "cannot roll " + ref.volume() + " back to " + ref
                     + " (the volume is incomplete; roll back again): " + e.getMessage(), e);
@@ -162,17 +151,7 @@ public final class LocalDirSnapshotter implements VolumeSnapshotter {
             throw new SnapshotException(Reason.ALREADY_EXISTS, "clone target " + target + " exists already");
         }
         protectSnapshot(ref); // as on RBD: a clone depends on its snapshot
-        Path partial = target.resolveSibling(target.getFileName() + PARTIAL);
-        try {
-            TreeCopier.deleteTree(partial);
-            Files.copy(snapshot, partial, StandardCopyOption.COPY_ATTRIBUTES);
-            new TreeCopier().copyContent(snapshot, partial);
-            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-            TreeCopier.syncDirectory(target.getParent());
-        } catch (IOException e) {
-            deleteQuietly(partial);
-            throw new SnapshotException(Reason.FAILED, "cannot clone " + ref + " into " + target + ": " + e.getMessage(), e);
-        }
+        copyAtomically(snapshot, target, "clone " + ref + " into " + target);
     }
 
     @Override
@@ -188,6 +167,25 @@ public final class LocalDirSnapshotter implements VolumeSnapshotter {
     @Override
     public void close() {
         // nothing held open
+    }
+
+    /**
+     * Copies the tree at {@code source} to the new {@code target} by way of {@code <target>.partial},
+     * renamed only once complete, so a crash never leaves something that looks finished.
+     */
+    private static void copyAtomically(Path source, Path target, String action) {
+        Path partial = target.resolveSibling(target.getFileName() + PARTIAL);
+        try {
+            TreeCopier.deleteTree(partial); // left by a crash
+            Files.createDirectories(partial.getParent());
+            Files.copy(source, partial, StandardCopyOption.COPY_ATTRIBUTES); // the directory alone: owner, mode
+            TreeCopier.copyContent(source, partial);
+            Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            TreeCopier.syncDirectory(target.getParent());
+        } catch (IOException e) {
+            deleteQuietly(partial);
+            throw new SnapshotException(Reason.FAILED, "cannot " + action + ": " + e.getMessage(), e);
+        }
     }
 
     private Path requireVolume(String volume) {

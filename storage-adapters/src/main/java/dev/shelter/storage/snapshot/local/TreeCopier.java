@@ -15,7 +15,6 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Copies a directory tree that may be changing underneath (a PostgreSQL data directory in backup
@@ -25,20 +24,11 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class TreeCopier {
 
-    /** Bytes copied so far, for progress; readable from another thread. */
-    private final LongAdder bytesCopied = new LongAdder();
-    private int filesVanished;
-
-    long bytesCopied() {
-        return bytesCopied.sum();
-    }
-
-    int filesVanished() {
-        return filesVanished;
+    private TreeCopier() {
     }
 
     /** Copies the content of {@code source} into the existing empty directory {@code target}. */
-    void copyContent(Path source, Path target) throws IOException {
+    static void copyContent(Path source, Path target) throws IOException {
         Deque<Path> createdDirectories = new ArrayDeque<>();
         Files.walkFileTree(source, new SimpleFileVisitor<>() {
             @Override
@@ -62,7 +52,6 @@ final class TreeCopier {
                         copyFile(file, copy);
                     }
                 } catch (NoSuchFileException vanished) {
-                    filesVanished++;
                     Files.deleteIfExists(copy);
                 }
                 return FileVisitResult.CONTINUE;
@@ -71,7 +60,6 @@ final class TreeCopier {
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
                 if (e instanceof NoSuchFileException) {
-                    filesVanished++;
                     return FileVisitResult.CONTINUE;
                 }
                 throw e;
@@ -84,7 +72,7 @@ final class TreeCopier {
         syncDirectory(target);
     }
 
-    private void copyFile(Path file, Path copy) throws IOException {
+    private static void copyFile(Path file, Path copy) throws IOException {
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
              FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             long size = in.size();
@@ -95,7 +83,6 @@ final class TreeCopier {
                     break; // the file shrank while being copied: WAL replay repairs it
                 }
                 position += copied;
-                bytesCopied.add(copied);
             }
             out.force(true);
         }
