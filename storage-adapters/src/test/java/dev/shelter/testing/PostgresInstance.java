@@ -24,13 +24,16 @@ import java.util.concurrent.TimeUnit;
 public final class PostgresInstance implements AutoCloseable {
 
     private final PostgresBinaries binaries;
+    private final Path home;
     private final Path dataDirectory;
     private final Path archiveDirectory;
     private final int port;
     private final String password;
 
-    private PostgresInstance(PostgresBinaries binaries, Path dataDirectory, Path archiveDirectory, int port, String password) {
+    private PostgresInstance(PostgresBinaries binaries, Path home, Path dataDirectory, Path archiveDirectory, int port,
+            String password) {
         this.binaries = binaries;
+        this.home = home;
         this.dataDirectory = dataDirectory;
         this.archiveDirectory = archiveDirectory;
         this.port = port;
@@ -42,20 +45,32 @@ public final class PostgresInstance implements AutoCloseable {
      * logging to {@code home}/postgres.log. {@code home} must not exist yet; it is owned by the server user.
      */
     public static PostgresInstance create(PostgresBinaries binaries, Path home) {
+        return create(binaries, home, home.resolve("data"));
+    }
+
+    /**
+     * As {@link #create(PostgresBinaries, Path)}, with the data directory at {@code dataDirectory}
+     * (say, on a mounted volume): it must not exist yet, and its parent must exist.
+     */
+    public static PostgresInstance create(PostgresBinaries binaries, Path home, Path dataDirectory) {
         String password = UUID.randomUUID().toString();
         int port = freePort();
-        Path dataDirectory = home.resolve("data");
         Path archiveDirectory = home.resolve("archive");
         try {
             openPathFor(home.getParent());
             Files.createDirectory(home);
             chownToServerUser(home);
+            if (!dataDirectory.startsWith(home)) {
+                openPathFor(dataDirectory.getParent());
+                Files.createDirectory(dataDirectory);
+                chownToServerUser(dataDirectory);
+            }
             Files.createDirectories(archiveDirectory);
             chownToServerUser(archiveDirectory);
             Path passwordFile = home.resolve("password");
             Files.writeString(passwordFile, password);
             chownToServerUser(passwordFile);
-            PostgresInstance instance = new PostgresInstance(binaries, dataDirectory, archiveDirectory, port, password);
+            PostgresInstance instance = new PostgresInstance(binaries, home, dataDirectory, archiveDirectory, port, password);
             instance.run(List.of(binaries.directory().resolve("initdb").toString(), "-D", dataDirectory.toString(), "-U", "postgres",
                     "--pwfile=" + passwordFile, "--auth-local=peer", "--auth-host=scram-sha-256", "-E", "UTF8",
                     "--locale=C.UTF-8", "--data-checksums"));
@@ -74,6 +89,12 @@ public final class PostgresInstance implements AutoCloseable {
                     fsync = on
                     """.formatted(port, archiveDirectory, archiveDirectory), StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.APPEND);
+            // initdb fsyncs what it wrote; this edit must be as durable, or a crash-consistent
+            // volume snapshot (RBD) can hold a torn postgresql.conf that PostgreSQL refuses to read.
+            try (java.nio.channels.FileChannel conf = java.nio.channels.FileChannel.open(
+                    dataDirectory.resolve("postgresql.conf"), java.nio.file.StandardOpenOption.WRITE)) {
+                conf.force(true);
+            }
             return instance;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -128,6 +149,24 @@ public final class PostgresInstance implements AutoCloseable {
         return binaries.directory();
     }
 
+    /**
+     * Writes a file of {@code megabytes} MB (not all zeros) into the data directory, so that copying
+     * or snapshotting it takes long enough to act while that runs. The caller deletes it.
+     */
+    public Path writeBallast(int megabytes) {
+        Path ballast = dataDirectory.resolve("shelter-test-ballast");
+        try (java.io.RandomAccessFile file = new java.io.RandomAccessFile(ballast.toFile(), "rw")) {
+            byte[] block = new byte[1024 * 1024];
+            for (int i = 0; i < megabytes; i++) {
+                block[i % block.length] = (byte) i;
+                file.write(block);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return ballast;
+    }
+
     /** The server's log, for failure messages. */
     public String logTail() {
         try {
@@ -139,7 +178,7 @@ public final class PostgresInstance implements AutoCloseable {
     }
 
     public Path logFile() {
-        return dataDirectory.resolveSibling("postgres.log");
+        return home.resolve("postgres.log");
     }
 
     @Override

@@ -117,11 +117,36 @@ public final class RecoveryFiles {
             return;
         }
         Optional<Long> pid = readPid(pidFile);
-        if (pid.isPresent() && ProcessHandle.of(pid.get()).map(ProcessHandle::isAlive).orElse(false)
-                && ProcessHandle.of(pid.get()).flatMap(p -> p.info().command()).map(c -> c.endsWith("postgres")).orElse(true)) {
+        if (pid.isPresent() && isPostmasterOf(pid.get(), pgdata)) {
             throw new RestoreRefusedException(pgdata + " belongs to a running PostgreSQL (pid " + pid.get()
                     + "): never write recovery files into a live data directory");
         }
+    }
+
+    /**
+     * A restored snapshot of a running server always carries its postmaster.pid, so the pid in it
+     * says little: that process may be gone, a zombie nobody reaped yet, or a reused pid. A live
+     * postmaster runs in its data directory, which /proc shows; without /proc, or without the right
+     * to read it, any live process named postgres counts, to stay on the safe side.
+     */
+    static boolean isPostmasterOf(long pid, Path pgdata) {
+        Path proc = Path.of("/proc", Long.toString(pid));
+        if (Files.isDirectory(Path.of("/proc/self"))) {
+            try {
+                String stat = Files.readString(proc.resolve("stat"), StandardCharsets.US_ASCII);
+                char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                if (state == 'Z' || state == 'X') {
+                    return false;
+                }
+                return Files.readSymbolicLink(proc.resolve("cwd")).equals(pgdata.toRealPath());
+            } catch (java.nio.file.NoSuchFileException e) {
+                return false;
+            } catch (IOException | RuntimeException e) {
+                // unreadable: fall through to the coarser check
+            }
+        }
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .map(p -> p.info().command().map(c -> c.endsWith("postgres")).orElse(true)).orElse(false);
     }
 
     private static Optional<Long> readPid(Path pidFile) {

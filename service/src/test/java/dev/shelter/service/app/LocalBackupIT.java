@@ -5,6 +5,7 @@ import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
+import dev.shelter.testing.ScratchDirectory;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,6 +43,7 @@ class LocalBackupIT {
     private static final String TOKEN = "local-backup-it-admin-token";
 
     private final PostgresBinaries binaries;
+    private ScratchDirectory scratch;
     private Path root;
     private PostgresInstance primary;
     private PostgresInstance standby;
@@ -56,7 +56,8 @@ class LocalBackupIT {
 
     @BeforeAll
     void startClustersAndShelter() throws Exception {
-        root = Files.createTempDirectory("shelter-local-backup-it");
+        scratch = ScratchDirectory.create("shelter-local-backup-it");
+        root = scratch.path();
         primary = PostgresInstance.create(binaries, root.resolve("primary"));
         primary.start();
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
@@ -117,12 +118,8 @@ class LocalBackupIT {
         if (standby != null) {
             standby.close();
         }
-        if (root != null) {
-            try (Stream<Path> tree = Files.walk(root)) {
-                for (Path p : tree.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
+        if (scratch != null) {
+            scratch.close();
         }
     }
 
@@ -184,7 +181,7 @@ class LocalBackupIT {
 
     @Test
     void killingTheBackupSessionMidBackupFailsTheBackupDeletesItsSnapshotAndTheNextOneSucceeds() throws Exception {
-        Path ballast = addBallast(256);
+        Path ballast = primary.writeBallast(256);
         try {
             ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it terminated\"}");
             assertEquals(202, started.status(), started.text());
@@ -237,7 +234,7 @@ class LocalBackupIT {
         assertEquals(404, client.get("/api/v1/backups/20200101T000000Z-000000").status());
         assertEquals(404, client.get("/api/v1/backups/not-an-id").status());
 
-        Path ballast = addBallast(128);
+        Path ballast = primary.writeBallast(128);
         try {
             ShelterClient.Answer first = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it first\"}");
             ShelterClient.Answer second = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it second\"}");
@@ -302,19 +299,6 @@ class LocalBackupIT {
         dev.shelter.runbooks.backup.Lsn stop = dev.shelter.runbooks.backup.Lsn.parse(backup.path("stopLsn").asText());
         return dev.shelter.runbooks.backup.WalSegmentName.lastNeededBefore(
                 new dev.shelter.runbooks.backup.Timeline(backup.path("timeline").asLong()), stop, 16L * 1024 * 1024).fileName();
-    }
-
-    /** A file in PGDATA that makes the snapshot copy take long enough to act while it runs. */
-    private Path addBallast(int megabytes) throws IOException {
-        Path ballast = primary.dataDirectory().resolve("shelter-it-ballast");
-        try (RandomAccessFile file = new RandomAccessFile(ballast.toFile(), "rw")) {
-            byte[] block = new byte[1024 * 1024];
-            for (int i = 0; i < megabytes; i++) {
-                block[i % block.length] = (byte) i; // not all zeros
-                file.write(block);
-            }
-        }
-        return ballast;
     }
 
     private Thread startWriter(AtomicBoolean writing, AtomicLong committed) {

@@ -1,0 +1,217 @@
+package dev.shelter.service.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.PostgresInstance;
+import dev.shelter.testing.RealPostgresBinaries;
+import dev.shelter.testing.ScratchDirectory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Shelter as operators run it, {@code java -jar shelter.jar server shelter.yml}, killed with -9 in
+ * the middle of a backup, then started again on the same config and object store: the interrupted
+ * backup must end up failed, with no snapshot (finished or partial) left behind, PostgreSQL out of
+ * backup mode, and the next backup must work.
+ */
+@RealPostgresBinaries
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ShelterKilledMidBackupIT {
+
+    private static final String TOKEN = "killed-mid-backup-it-admin-token";
+    private static final Path JAR = Path.of("target", "shelter.jar");
+
+    private final PostgresBinaries binaries;
+    private ScratchDirectory scratch;
+    private PostgresInstance primary;
+    private Path config;
+    private int port;
+    private Process shelter;
+
+    ShelterKilledMidBackupIT(PostgresBinaries binaries) {
+        this.binaries = binaries;
+    }
+
+    @BeforeAll
+    void startCluster() throws IOException, SQLException {
+        if (!Files.isRegularFile(JAR)) {
+            throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: it is built in the package phase, before this test");
+        }
+        scratch = ScratchDirectory.create("shelter-killed-it");
+        primary = PostgresInstance.create(binaries, scratch.resolve("primary"));
+        primary.start();
+        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE ledger AS SELECT g AS id FROM generate_series(1, 1000) g");
+        }
+        port = freePort();
+        config = scratch.resolve("shelter.yml");
+        Files.writeString(config, """
+                server:
+                  applicationConnectors: [{type: http, port: %d, bindHost: 127.0.0.1}]
+                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
+                  requestLog: {appenders: []}
+                logging: {level: INFO}
+                auth:
+                  tokens: [{name: it-admin, role: admin, token: %s}]
+                clusters:
+                  - name: primary
+                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
+                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
+                    volumes: [{role: pgdata, source: "%s"}]
+                    snapshots: {kind: local-directory, directory: "%s"}
+                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    backups: {walTimeoutSeconds: 60}
+                objectStore: {kind: filesystem, directory: "%s"}
+                """.formatted(port, TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
+                primary.dataDirectory(), scratch.resolve("snapshots"), primary.archiveDirectory(), scratch.resolve("store")));
+    }
+
+    @AfterAll
+    void stopEverything() throws InterruptedException {
+        try {
+            if (shelter != null && shelter.isAlive()) {
+                shelter.destroy();
+                if (!shelter.waitFor(30, TimeUnit.SECONDS)) {
+                    shelter.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            if (primary != null) {
+                primary.close();
+            }
+        } finally {
+            if (scratch != null) {
+                scratch.close();
+            }
+        }
+    }
+
+    @Test
+    void aBackupInterruptedByKillMinus9IsFailedAfterRestartWithNothingLeftBehind() throws Exception {
+        ShelterClient client = startShelter("first");
+        Path ballast = primary.writeBallast(384);
+        String id;
+        try {
+            ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it killed\"}");
+            assertEquals(202, started.status(), started.text());
+            id = started.body().path("id").asText();
+            client.awaitBackup(id, b -> "snapshotting".equals(b.path("phase").asText()), Duration.ofSeconds(60));
+            assertEquals(1, backupSessions(id), "PostgreSQL is in backup mode for this backup while the snapshot is taken");
+
+            shelter.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            assertEquals(137, shelter.exitValue(), "Shelter died of SIGKILL");
+            assertTrue(snapshotsOf(id).stream().anyMatch(p -> p.endsWith("shelter-" + id + ".partial")),
+                    "the kill left a partial snapshot behind: " + snapshotsOf(id));
+        } finally {
+            Files.deleteIfExists(ballast);
+        }
+
+        // The kernel closed Shelter's connection; PostgreSQL aborts a backup whose session is gone.
+        awaitNoBackupSession(id);
+        assertTrue(Files.readString(primary.logFile()).contains("aborting backup due to backend exiting before pg_backup_stop"),
+                primary.logTail());
+
+        ShelterClient restarted = startShelter("second");
+        JsonNode interrupted = restarted.get("/api/v1/backups/" + id).body();
+        assertEquals("failed", interrupted.path("state").asText(), interrupted.toString());
+        assertTrue(interrupted.path("failure").asText().contains("Shelter stopped while this backup was snapshotting"),
+                interrupted.toString());
+        assertEquals(0, interrupted.path("snapshots").size(), interrupted.toString());
+        assertEquals(List.of(), snapshotsOf(id), "no snapshot of the interrupted backup is left, finished or partial");
+        assertEquals(0, backupSessions(id));
+
+        ShelterClient.Answer next = restarted.post("/api/v1/clusters/primary/backups", "{\"label\":\"it after kill\"}");
+        assertEquals(202, next.status(), next.text());
+        JsonNode completed = restarted.awaitEnd(next.body().path("id").asText());
+        assertEquals("completed", completed.path("state").asText(), completed.toString());
+        JsonNode failedOnes = restarted.get("/api/v1/clusters/primary/backups?state=failed").body();
+        assertEquals(1, failedOnes.path("total").asInt(), failedOnes.toString());
+    }
+
+    private ShelterClient startShelter(String run) throws IOException {
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path log = scratch.resolve("shelter-" + run + ".log");
+        shelter = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", JAR.toAbsolutePath().toString(), "server", config.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ShelterClient client = new ShelterClient(port, TOKEN);
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
+        while (Instant.now().isBefore(deadline)) {
+            if (!shelter.isAlive()) {
+                throw new AssertionError("Shelter exited with " + shelter.exitValue() + ":\n" + Files.readString(log));
+            }
+            try {
+                if (client.get("/api/v1/clusters").status() == 200) {
+                    return client;
+                }
+            } catch (UncheckedIOException notListeningYet) {
+                // starting
+            }
+            ShelterClient.pause(100);
+        }
+        throw new AssertionError("Shelter did not answer within 60 s:\n" + Files.readString(log));
+    }
+
+    private int backupSessions(String id) throws SQLException {
+        try (Connection c = primary.connect(); PreparedStatement s = c.prepareStatement(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = ?")) {
+            s.setString(1, "shelter-backup-" + id);
+            try (ResultSet r = s.executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        }
+    }
+
+    private void awaitNoBackupSession(String id) throws SQLException {
+        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        while (backupSessions(id) > 0) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new AssertionError("the backup session of " + id + " outlived Shelter by 30 s");
+            }
+            ShelterClient.pause(100);
+        }
+    }
+
+    /** Every snapshot directory (finished or .partial) named after the backup, on any volume. */
+    private List<Path> snapshotsOf(String id) throws IOException {
+        Path root = scratch.resolve("snapshots");
+        if (!Files.isDirectory(root)) {
+            return List.of();
+        }
+        try (Stream<Path> volumes = Files.list(root)) {
+            return volumes.flatMap(volume -> {
+                try (Stream<Path> snapshots = Files.list(volume)) {
+                    return snapshots.filter(s -> s.getFileName().toString().startsWith("shelter-" + id)).toList().stream();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).toList();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
