@@ -2,10 +2,6 @@
 #
 # bench/lib/shelter.sh -- the Shelter side of bench/backup-mode. Sourced by bench/backup-mode.
 #
-# ============================================================================================
-#  TO BE IMPLEMENTED: shelter_backup_mode_seconds (a stub that prints "n/a" until then)
-# ============================================================================================
-#
 # shelter_backup_mode_seconds DATA_DIR PG_PORT PG_PASSWORD_FILE RBD_IMAGE ARCHIVE_DIR
 #
 #   DATA_DIR          the running cluster's data directory (on the RBD image, mounted via
@@ -13,25 +9,111 @@
 #   PG_PORT           its port on 127.0.0.1 (user postgres, scram-sha-256 over TCP)
 #   PG_PASSWORD_FILE  a file holding the postgres user's password (one line, mode 600)
 #   RBD_IMAGE         the image the data directory lives on, in pool $SHELTER_STACK_CEPH_POOL
-#   ARCHIVE_DIR       where the cluster's archive_command copies WAL segments
-#                     ('test ! -f ARCHIVE_DIR/%f && cp %p ARCHIVE_DIR/%f'), on local disk
+#   ARCHIVE_DIR       where the cluster's archive_command copies WAL segments, on local disk
 #
-#   Takes one Shelter backup of that cluster and prints, as the only line on stdout, the seconds
-#   PostgreSQL spent in backup mode (pg_backup_start .. pg_backup_stop), e.g. "0.42"; or "n/a".
-#   Log to stderr. Return non-zero on failure (the bench then reports "fail" for that size and
-#   exits non-zero at the end). It runs inside a command substitution of the bench (bash, as
-#   root), so `set -e` does not apply in it: check what matters. PostgreSQL must be running and
-#   the volume attached when it returns; snapshots it creates are the bench's to clean up (the
-#   whole Ceph cluster is purged at the end).
+#   Starts the service's shaded jar (service/target/shelter.jar; built with Maven if missing) with
+#   a config of one cluster (RBD snapshots in the stack's pool, WAL archive ARCHIVE_DIR), takes one
+#   online backup with a fast checkpoint over the REST API as an operator would, waits for it to
+#   end, stops Shelter, and prints the manifest's backupModeSeconds: how long PostgreSQL was in
+#   backup mode (pg_backup_start .. pg_backup_stop, which includes the RBD snapshot and the
+#   archiving of the last segment). The backup's whole duration (with Shelter's own wait for
+#   WAL through the stop LSN) goes to stderr. Returns non-zero when the backup did not complete.
 #
-#   Environment available: SHELTER_STACK_DIR, SHELTER_STACK_CEPH_CONF, SHELTER_STACK_CEPH_KEYRING,
-#   SHELTER_STACK_CEPH_USER, SHELTER_STACK_CEPH_POOL, SHELTER_STACK_S3_ENDPOINT (http),
-#   SHELTER_STACK_S3_REGION, SHELTER_STACK_S3_ACCESS_KEY, SHELTER_STACK_S3_SECRET_KEY,
-#   BENCH_REPO_ROOT (this repository), BENCH_PG_SOCKET_DIR (the cluster's Unix socket directory),
-#   BENCH_RBD_MOUNT (where the image is mounted), BENCH_WORK_DIR (scratch space of this size).
+#   Environment used: SHELTER_STACK_CEPH_{CONF,KEYRING,USER,POOL}, BENCH_REPO_ROOT,
+#   BENCH_WORK_DIR; SHELTER_BENCH_JAVA (default: java on PATH); SHELTER_BENCH_JAR (default:
+#   service/target/shelter.jar; point it at a copy to rebuild the project while the bench runs).
+
+_shelter_say() { printf '[bench/shelter] %s\n' "$*" >&2; }
+
+_shelter_jar() {
+  local jar=${SHELTER_BENCH_JAR:-$BENCH_REPO_ROOT/service/target/shelter.jar}
+  if [[ ! -f $jar && -z ${SHELTER_BENCH_JAR:-} ]]; then
+    _shelter_say "building $jar (mvn package -DskipTests)"
+    (cd "$BENCH_REPO_ROOT" && mvn -q -B package -DskipTests -pl service -am >&2) || return 1
+  fi
+  printf '%s' "$jar"
+}
+
+_shelter_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# _shelter_json <field> : one field of the JSON object on stdin ("" if absent)
+_shelter_json() {
+  python3 -c 'import json, sys; v = json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"
+}
+
 shelter_backup_mode_seconds() {
   local data_dir=$1 pg_port=$2 pg_password_file=$3 rbd_image=$4 archive_dir=$5
-  : "$data_dir" "$pg_port" "$pg_password_file" "$rbd_image" "$archive_dir"
-  echo n/a
-  return 0
+  local jar home port token config log pid id answer state seconds deadline started rc=1
+  jar=$(_shelter_jar) || { _shelter_say "no shaded jar"; return 1; }
+  home=$(mktemp -d "${BENCH_WORK_DIR:-/tmp}/shelter.XXXXXX")
+  port=$(_shelter_free_port)
+  token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  config=$home/shelter.yml
+  log=$home/shelter.log
+  cat >"$config" <<YAML
+# Written by bench/lib/shelter.sh for one measured backup.
+server:
+  applicationConnectors: [{type: http, port: $port, bindHost: 127.0.0.1}]
+  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
+  requestLog: {appenders: []}
+logging: {level: WARN}
+auth:
+  tokens: [{name: bench, role: operator, token: "$token"}]
+clusters:
+  - name: bench
+    target: {kind: local, dataDirectory: "$data_dir", binDirectory: /usr/lib/postgresql/15/bin}
+    postgres: {jdbcUrl: "jdbc:postgresql://127.0.0.1:$pg_port/postgres", user: postgres, password: "file:$pg_password_file"}
+    volumes: [{role: pgdata, source: "$rbd_image"}]
+    snapshots: {kind: rbd}
+    walArchive: {store: {kind: filesystem, directory: "$archive_dir"}}
+    backups: {walTimeoutSeconds: 600}
+objectStore: {kind: filesystem, directory: "$home/store"}
+ceph:
+  configFile: "$SHELTER_STACK_CEPH_CONF"
+  keyringFile: "$SHELTER_STACK_CEPH_KEYRING"
+  user: "${SHELTER_STACK_CEPH_USER:-admin}"
+  pool: "$SHELTER_STACK_CEPH_POOL"
+YAML
+  "${SHELTER_BENCH_JAVA:-java}" -Xmx512m -jar "$jar" server "$config" >"$log" 2>&1 &
+  pid=$!
+  _shelter_call() { curl -sS --max-time 30 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
+  deadline=$((SECONDS + 60))
+  until _shelter_call -o /dev/null "http://127.0.0.1:$port/api/v1/clusters" 2>/dev/null; do
+    if ! kill -0 "$pid" 2>/dev/null || ((SECONDS > deadline)); then
+      _shelter_say "Shelter did not start; its log:"; tail -n 30 "$log" >&2
+      kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$home"
+      return 1
+    fi
+    sleep 0.2
+  done
+
+  started=$EPOCHREALTIME
+  answer=$(_shelter_call -X POST -d '{"mode":"online","label":"bench backup-mode","fastCheckpoint":true}' \
+    "http://127.0.0.1:$port/api/v1/clusters/bench/backups") || answer='{}'
+  id=$(_shelter_json id <<<"$answer" 2>/dev/null)
+  if [[ -z $id ]]; then
+    _shelter_say "POST backup was refused: $answer"
+  else
+    deadline=$((SECONDS + 900))
+    state=running
+    while [[ $state == running ]] && ((SECONDS <= deadline)); do
+      sleep 0.2
+      answer=$(_shelter_call "http://127.0.0.1:$port/api/v1/backups/$id") || continue
+      state=$(_shelter_json state <<<"$answer")
+    done
+    if [[ $state == completed ]]; then
+      seconds=$(_shelter_json backupModeSeconds <<<"$answer")
+      _shelter_say "backup $id completed: ${seconds}s in backup mode, $(awk -v a="${started/,/.}" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.2f", b - a }')s from POST to completed"
+      printf '%.2f\n' "$seconds"
+      rc=0
+    else
+      _shelter_say "backup $id ended $state: $(_shelter_json failure <<<"$answer")"
+    fi
+  fi
+  kill "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  rm -rf "$home"
+  return $rc
 }

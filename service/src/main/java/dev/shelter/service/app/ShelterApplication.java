@@ -9,6 +9,7 @@ import dev.shelter.service.catalog.BlobManifestStore;
 import dev.shelter.service.catalog.BlobWalArchive;
 import dev.shelter.service.catalog.InMemoryBackupIndex;
 import dev.shelter.service.catalog.ManifestCodec;
+import dev.shelter.service.cli.BackupCommand;
 import dev.shelter.service.config.HookConfig;
 import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
 import dev.shelter.service.core.BackupCatalog;
@@ -94,6 +95,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         // ${VAR} and ${VAR:-default} in the YAML; an unset variable without a default is an error.
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
+        bootstrap.addCommand(new BackupCommand(System.out, System.getenv()));
+        bootstrap.addCommand(new CatalogCommand(System.out));
     }
 
     @Override

@@ -45,7 +45,10 @@ public final class InMemoryBackupIndex implements BackupIndex {
     }
 
     @Override
-    public void clear() {
-        byId.clear();
+    public void replaceAll(List<BackupManifest> manifests) {
+        // put first, then drop the rest: a concurrent reader never sees an empty index
+        manifests.forEach(m -> byId.put(m.id(), m));
+        java.util.Set<BackupId> kept = manifests.stream().map(BackupManifest::id).collect(java.util.stream.Collectors.toSet());
+        byId.keySet().removeIf(id -> !kept.contains(id));
     }
 }

@@ -52,8 +52,7 @@ public final class BackupCatalog {
     /** Replaces the index with what the store holds; returns how many manifests it found. */
     public int rebuildIndex() {
         List<BackupManifest> manifests = store.listAll();
-        index.clear();
-        manifests.forEach(index::upsert);
+        index.replaceAll(manifests);
         LOG.info("catalog index rebuilt from the object store: {} backups", manifests.size());
         return manifests.size();
     }

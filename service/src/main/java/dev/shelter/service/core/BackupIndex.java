@@ -27,6 +27,6 @@ public interface BackupIndex {
 
     boolean isEmpty();
 
-    /** Forgets everything (before a rebuild from the store). */
-    void clear();
+    /** Replaces the whole index with {@code manifests}, at once: a crash never leaves it half rebuilt. */
+    void replaceAll(List<BackupManifest> manifests);
 }

@@ -43,11 +43,12 @@ public final class JdbcBackupIndex implements BackupIndex {
         }
     }
 
+    private static final String UPSERT = "INSERT INTO " + TABLE + " (id, cluster, state, manifest) VALUES (?, ?, ?, ?) "
+            + "ON CONFLICT (id) DO UPDATE SET cluster = excluded.cluster, state = excluded.state, manifest = excluded.manifest";
+
     @Override
     public void upsert(BackupManifest manifest) {
-        update("INSERT INTO " + TABLE + " (id, cluster, state, manifest) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
-                + "SET cluster = excluded.cluster, state = excluded.state, manifest = excluded.manifest",
-                manifest.id().value(), manifest.cluster(), manifest.state().name(), codec.encode(manifest));
+        update(UPSERT, manifest.id().value(), manifest.cluster(), manifest.state().name(), codec.encode(manifest));
     }
 
     @Override
@@ -85,9 +86,26 @@ public final class JdbcBackupIndex implements BackupIndex {
         return query("SELECT manifest FROM " + TABLE + " LIMIT 1").isEmpty();
     }
 
+    /** One transaction: readers see the old index or the new one, and a crash leaves the old one. */
     @Override
-    public void clear() {
-        update("DELETE FROM " + TABLE);
+    public void replaceAll(List<BackupManifest> manifests) {
+        try (Connection connection = connect()) {
+            connection.setAutoCommit(false);
+            try (Statement delete = connection.createStatement(); PreparedStatement insert = connection.prepareStatement(UPSERT)) {
+                delete.execute("DELETE FROM " + TABLE);
+                for (BackupManifest manifest : manifests) {
+                    bind(insert, manifest.id().value(), manifest.cluster(), manifest.state().name(), codec.encode(manifest));
+                    insert.addBatch();
+                }
+                insert.executeBatch();
+                connection.commit();
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw unreachable(e);
+        }
     }
 
     private List<BackupManifest> query(String sql, Object... parameters) {
