@@ -27,6 +27,15 @@ public final class ScratchDirectory implements AutoCloseable {
         }
     }
 
+    /** A scratch directory inside {@code parent}, say on a particular filesystem. */
+    public static ScratchDirectory createIn(Path parent, String prefix) {
+        try {
+            return new ScratchDirectory(Files.createTempDirectory(parent, prefix));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public Path path() {
         return path;
     }

@@ -82,6 +82,7 @@ class LocalBackupIT {
                 server:
                   applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
                   adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
+                  requestLog: {appenders: []}
                 logging: {level: WARN}
                 auth:
                   tokens: [{name: it-admin, role: admin, token: %s}]

@@ -6,6 +6,9 @@ import dev.shelter.storage.snapshot.SnapshotFeature;
 import dev.shelter.storage.snapshot.SnapshotRef;
 import dev.shelter.storage.snapshot.VolumeSnapshotter;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +34,7 @@ import java.util.stream.Stream;
  */
 public final class LocalDirSnapshotter implements VolumeSnapshotter {
 
+    private static final Logger LOG = LoggerFactory.getLogger(LocalDirSnapshotter.class);
     private static final String PARTIAL = ".partial";
     private static final String PROTECTED = ".protected";
 
@@ -179,8 +183,9 @@ public final class LocalDirSnapshotter implements VolumeSnapshotter {
             TreeCopier.deleteTree(partial); // left by a crash
             Files.createDirectories(partial.getParent());
             Files.copy(source, partial, StandardCopyOption.COPY_ATTRIBUTES); // the directory alone: owner, mode
-            TreeCopier.copyContent(source, partial);
+            TreeCopier.CopyReport report = TreeCopier.copyContent(source, partial);
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
+            LOG.info("{}: {} files ({} cloned by reflink), {} bytes", action, report.files(), report.clonedFiles(), report.bytes());
             TreeCopier.syncDirectory(target.getParent());
         } catch (IOException e) {
             deleteQuietly(partial);

@@ -21,15 +21,23 @@ import java.util.Deque;
  * mode), keeping owners, modes and symlinks, and flushing every file and directory to disk.
  * A file that vanishes while the tree is walked is skipped, as pg_basebackup does: PostgreSQL
  * removes temporary files at will, and WAL replay from the backup's start point recreates the rest.
+ * Files are cloned (reflink) where the filesystem can, and copied byte for byte where it cannot.
  */
 final class TreeCopier {
+
+    /** What a copy did: how many files, how many of them were cloned rather than copied, and their bytes. */
+    record CopyReport(long files, long clonedFiles, long bytes) {
+    }
 
     private TreeCopier() {
     }
 
     /** Copies the content of {@code source} into the existing empty directory {@code target}. */
-    static void copyContent(Path source, Path target) throws IOException {
+    static CopyReport copyContent(Path source, Path target) throws IOException {
         Deque<Path> createdDirectories = new ArrayDeque<>();
+        // Once the filesystem says it cannot clone, every other file of this tree is copied.
+        boolean[] cloning = {true};
+        long[] counts = new long[3];
         Files.walkFileTree(source, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
@@ -49,7 +57,17 @@ final class TreeCopier {
                     if (attrs.isSymbolicLink()) {
                         Files.copy(file, copy, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
                     } else if (attrs.isRegularFile()) {
-                        copyFile(file, copy);
+                        boolean cloned = cloning[0] && FileClone.cloneInto(file, copy);
+                        if (cloned) {
+                            flushFile(copy);
+                        } else {
+                            cloning[0] = false;
+                            copyBytes(file, copy);
+                        }
+                        copyOwnerModeAndTime(file, copy);
+                        counts[0]++;
+                        counts[1] += cloned ? 1 : 0;
+                        counts[2] += attrs.size();
                     }
                 } catch (NoSuchFileException vanished) {
                     Files.deleteIfExists(copy);
@@ -70,9 +88,16 @@ final class TreeCopier {
             syncDirectory(createdDirectories.pop());
         }
         syncDirectory(target);
+        return new CopyReport(counts[0], counts[1], counts[2]);
     }
 
-    private static void copyFile(Path file, Path copy) throws IOException {
+    private static void flushFile(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            channel.force(true);
+        }
+    }
+
+    private static void copyBytes(Path file, Path copy) throws IOException {
         try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ);
              FileChannel out = FileChannel.open(copy, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             long size = in.size();
@@ -86,6 +111,9 @@ final class TreeCopier {
             }
             out.force(true);
         }
+    }
+
+    private static void copyOwnerModeAndTime(Path file, Path copy) throws IOException {
         copyOwnerAndMode(file, copy);
         Files.setLastModifiedTime(copy, Files.getLastModifiedTime(file));
     }

@@ -29,9 +29,14 @@ class LocalDirSnapshotterTest extends VolumeSnapshotterContract {
     Path temp;
     private LocalDirSnapshotter snapshotter;
 
+    /** Where volumes and snapshots live: a temporary directory on the machine's own filesystem. */
+    protected Path work() {
+        return temp;
+    }
+
     @BeforeEach
     void open() {
-        snapshotter = LocalDirSnapshotter.open(new LocalDirSnapshotterConfig(temp.resolve("snapshots")));
+        snapshotter = LocalDirSnapshotter.open(new LocalDirSnapshotterConfig(work().resolve("snapshots")));
     }
 
     @AfterEach
@@ -46,7 +51,7 @@ class LocalDirSnapshotterTest extends VolumeSnapshotterContract {
 
     @Override
     protected String makeVolume(String name, byte[] content) {
-        Path volume = temp.resolve("volumes").resolve(name);
+        Path volume = work().resolve("volumes").resolve(name);
         try {
             Files.createDirectories(volume.resolve("base/1"));
             Files.createDirectories(volume.resolve("pg_wal"));
@@ -78,12 +83,12 @@ class LocalDirSnapshotterTest extends VolumeSnapshotterContract {
 
     @Override
     protected void removeVolume(String volume) {
-        // @TempDir removes everything
+        // the work directory goes with the test
     }
 
     @Override
     protected String missingVolume() {
-        return temp.resolve("volumes/never-made").toString();
+        return work().resolve("volumes/never-made").toString();
     }
 
     @Test
