@@ -100,12 +100,29 @@ class LocalBackupIT {
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
+                  - name: with-tablespace
+                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
+                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
+                    volumes: [{role: pgdata, source: "%s"}, {role: tablespace, name: alpha, source: "%s"}]
+                    snapshots: {kind: local-directory, directory: "%s"}
+                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                  - name: missing-volume
+                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
+                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
+                    volumes: [{role: pgdata, source: "%s"}, {role: tablespace, name: ghost, source: "%s"}]
+                    snapshots: {kind: local-directory, directory: "%s"}
+                    walArchive: {store: {kind: filesystem, directory: "%s"}}
                 objectStore: {kind: filesystem, directory: "%s"}
                 """.formatted(TOKEN, catalogKind,
                 primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
                 root.resolve("snapshots"), primary.archiveDirectory(),
                 standby.dataDirectory(), binaries.directory(), standby.jdbcUrl(), standby.password(), standby.dataDirectory(),
-                root.resolve("snapshots"), store);
+                root.resolve("snapshots"),
+                primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
+                tablespaceDirectory(), root.resolve("snapshots"), primary.archiveDirectory(),
+                primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
+                root.resolve("no-such-volume"), root.resolve("snapshots"), primary.archiveDirectory(),
+                store);
     }
 
     @AfterAll
@@ -310,6 +327,54 @@ class LocalBackupIT {
     }
 
     @Test
+    void aBackupSetSpansEveryVolumeWithTheTablespaceMapAndAMissingVolumeFailsTheWholeSet() throws Exception {
+        Path tablespace = tablespaceDirectory();
+        Files.createDirectories(tablespace);
+        PostgresInstance.chownToServerUser(tablespace);
+        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLESPACE alpha LOCATION '" + tablespace + "'");
+            s.execute("CREATE TABLE spread TABLESPACE alpha AS SELECT g FROM generate_series(1, 1000) g");
+        }
+        try {
+            ShelterClient.Answer started = client.post("/api/v1/clusters/with-tablespace/backups", "{\"label\":\"it tablespace\"}");
+            assertEquals(202, started.status(), started.text());
+            JsonNode backup = client.awaitEnd(started.body().path("id").asText());
+            assertEquals("completed", backup.path("state").asText(), backup.toString());
+            assertEquals(2, backup.path("snapshots").size(), backup.toString());
+            String oid;
+            try (Connection c = primary.connect(); Statement s = c.createStatement();
+                 ResultSet r = s.executeQuery("SELECT oid FROM pg_tablespace WHERE spcname = 'alpha'")) {
+                r.next();
+                oid = r.getString(1);
+            }
+            assertEquals(oid + " " + tablespace + "\n", backup.path("tablespaceMap").asText(),
+                    "the tablespace map, as pg_backup_stop returned it");
+            JsonNode alpha = backup.path("snapshots").get(1);
+            assertEquals("alpha", alpha.path("name").asText(), alpha.toString());
+            try (Stream<Path> copied = Files.list(snapshotDirectory("tablespace-alpha", alpha.path("snapshot").asText()))) {
+                assertTrue(copied.anyMatch(p -> p.getFileName().toString().startsWith("PG_15_")), "the tablespace's files are in its snapshot");
+            }
+
+            ShelterClient.Answer broken = client.post("/api/v1/clusters/missing-volume/backups", "{\"label\":\"it missing volume\"}");
+            assertEquals(202, broken.status(), broken.text());
+            String brokenId = broken.body().path("id").asText();
+            JsonNode failed = client.awaitEnd(brokenId);
+            assertEquals("failed", failed.path("state").asText(), failed.toString());
+            assertTrue(failed.path("failure").asText().contains("no-such-volume"), failed.toString());
+            assertFalse(Files.exists(snapshotDirectory("shelter-" + brokenId)), "the PGDATA snapshot of a partial set is deleted");
+        } finally {
+            try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+                s.execute("DROP TABLE spread");
+                s.execute("DROP TABLESPACE alpha");
+            }
+        }
+    }
+
+    private Path tablespaceDirectory() {
+        return root.resolve("tablespace-alpha");
+    }
+
+    @Test
     void theCommandLineCreatesListsShowsAndDeletesBackupsThroughTheApi() throws Exception {
         Path tokenFile = root.resolve("cli-token");
         Files.writeString(tokenFile, TOKEN + "\n");
@@ -410,9 +475,14 @@ class LocalBackupIT {
     }
 
     private Path snapshotDirectory(String snapshot) throws IOException {
+        return snapshotDirectory("primary_data", snapshot);
+    }
+
+    /** Where the local snapshotter keeps {@code snapshot} of the volume whose path contains {@code volumePart}. */
+    private Path snapshotDirectory(String volumePart, String snapshot) throws IOException {
         try (Stream<Path> volumes = Files.list(root.resolve("snapshots"))) {
-            return volumes.filter(v -> v.getFileName().toString().contains("primary_data")).findFirst()
-                    .orElseThrow(() -> new AssertionError("no snapshot directory for the primary")).resolve(snapshot);
+            return volumes.filter(v -> v.getFileName().toString().contains(volumePart)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no snapshot directory for " + volumePart)).resolve(snapshot);
         }
     }
 

@@ -8,8 +8,7 @@ import dev.shelter.runbooks.restore.RestoreRefusedException;
 import dev.shelter.service.catalog.BlobManifestStore;
 import dev.shelter.service.catalog.ManifestCodec;
 import dev.shelter.service.config.ShelterConfiguration;
-import dev.shelter.storage.blob.fs.FsBlobStore;
-import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
+import dev.shelter.storage.blob.s3.S3BlobStore;
 import dev.shelter.storage.rbd.RbdSnapshotter;
 import dev.shelter.storage.snapshot.SnapshotException;
 import dev.shelter.storage.snapshot.SnapshotRef;
@@ -19,6 +18,8 @@ import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RbdVolume;
 import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealPostgresBinaries;
+import dev.shelter.testing.RealS3;
+import dev.shelter.testing.S3Server;
 import dev.shelter.testing.ScratchDirectory;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
@@ -49,10 +50,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * backed up by Shelter through the RBD adapter, then restored the way the seed's runbook does it:
  * stop, release the volume, roll the image back, write the recovery files from the manifest, check
  * them, start with WAL from the archive. The restored cluster must hold exactly the rows committed
- * before the backup.
+ * before the backup. The manifests live in an S3 bucket (s3proxy): the restore reads the backup from
+ * there, and a fresh Shelter lists it from there.
  */
 @RealPostgresBinaries
 @RealCeph
+@RealS3
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RbdBackupRestoreIT {
 
@@ -62,6 +65,9 @@ class RbdBackupRestoreIT {
 
     private final PostgresBinaries binaries;
     private final CephServer ceph;
+    private final S3Server s3;
+    private String bucket;
+    private Path config;
     private ScratchDirectory scratch;
     private Path root;
     private RbdVolume volume;
@@ -69,9 +75,10 @@ class RbdBackupRestoreIT {
     private DropwizardTestSupport<ShelterConfiguration> app;
     private ShelterClient client;
 
-    RbdBackupRestoreIT(PostgresBinaries binaries, CephServer ceph) {
+    RbdBackupRestoreIT(PostgresBinaries binaries, CephServer ceph, S3Server s3) {
         this.binaries = binaries;
         this.ceph = ceph;
+        this.s3 = s3;
     }
 
     @BeforeAll
@@ -83,7 +90,10 @@ class RbdBackupRestoreIT {
         postgres = PostgresInstance.create(binaries, root.resolve("cluster"), volume.mountPoint().resolve("pgdata"));
         postgres.start();
 
-        Path config = root.resolve("shelter.yml");
+        bucket = s3.createBucket("rbd-restore");
+        Path s3Secret = root.resolve("s3-secret");
+        Files.writeString(s3Secret, s3.secretAccessKey());
+        config = root.resolve("shelter.yml");
         Files.writeString(config, """
                 server:
                   applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
@@ -100,11 +110,11 @@ class RbdBackupRestoreIT {
                     snapshots: {kind: rbd}
                     walArchive: {store: {kind: filesystem, directory: "%s"}}
                     backups: {walTimeoutSeconds: 60}
-                objectStore: {kind: filesystem, directory: "%s"}
+                objectStore: {kind: s3, endpoint: "%s", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: "file:%s"}
                 ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
                 """.formatted(TOKEN, postgres.dataDirectory(), binaries.directory(), postgres.jdbcUrl(), postgres.password(),
-                image, postgres.archiveDirectory(), root.resolve("store"), ceph.config().configFile(), ceph.config().user(),
-                ceph.config().keyringFile(), ceph.config().pool()));
+                image, postgres.archiveDirectory(), s3.endpoint(), s3.region(), bucket, s3.accessKeyId(), s3Secret,
+                ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(), ceph.config().pool()));
         app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
         app.before();
         client = new ShelterClient(app.getLocalPort(), TOKEN);
@@ -131,6 +141,9 @@ class RbdBackupRestoreIT {
                     }
                     rbd.pool().removeImage(volume.image());
                 }
+            }
+            if (bucket != null) {
+                s3.deleteBucket(bucket);
             }
             if (scratch != null) {
                 scratch.close();
@@ -163,6 +176,7 @@ class RbdBackupRestoreIT {
             s.execute("SELECT pg_switch_wal()");
         }
         assertNotEquals(before, digest());
+        assertAFreshShelterListsTheBackupFromTheBucket(backup);
 
         // Stop PostgreSQL; while rbd-fuse still holds the image, Ceph must refuse the rollback.
         postgres.stop();
@@ -199,6 +213,19 @@ class RbdBackupRestoreIT {
         }
     }
 
+    private void assertAFreshShelterListsTheBackupFromTheBucket(JsonNode backup) throws Exception {
+        DropwizardTestSupport<ShelterConfiguration> fresh = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
+        fresh.before();
+        try {
+            ShelterClient freshClient = new ShelterClient(fresh.getLocalPort(), TOKEN);
+            JsonNode listed = freshClient.get("/api/v1/clusters/onrbd/backups").body();
+            assertEquals(1, listed.path("total").asInt(), listed.toString());
+            assertEquals(backup, listed.path("backups").get(0), "the same backup, rebuilt from the bucket");
+        } finally {
+            fresh.after();
+        }
+    }
+
     /** One changed byte in backup_label must stop the restore before PostgreSQL starts. */
     private static void assertTamperedLabelIsRefused(Path pgdata, BackupManifest manifest) throws IOException {
         Path label = pgdata.resolve(RecoveryFiles.BACKUP_LABEL);
@@ -212,7 +239,7 @@ class RbdBackupRestoreIT {
     }
 
     private BackupManifest readManifestFromTheStore(String id) {
-        try (FsBlobStore store = FsBlobStore.open(new FsBlobStoreConfig(root.resolve("store")))) {
+        try (S3BlobStore store = S3BlobStore.open(s3.storeConfig(bucket, ""))) {
             return new BlobManifestStore(store, new ManifestCodec()).get("onrbd", new BackupId(id))
                     .orElseThrow(() -> new AssertionError("no manifest for " + id + " in the store"));
         }
