@@ -1,6 +1,7 @@
 package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.ServerController;
@@ -103,6 +104,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
     public void run(ShelterConfiguration config, Environment environment) {
         // A misspelt field in a request must be an error, not silently ignored.
         environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        // Times are ISO-8601 strings, as the OpenAPI document says, not epoch numbers.
+        environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ClusterRegistry clusters = new ClusterRegistry(config.clusters.stream().map(ClusterConfig::toSpec).toList());
         BlobStore objectStore = config.objectStore.open();
         environment.lifecycle().manage(closing(objectStore));

@@ -45,6 +45,8 @@ class LocalBackupIT {
     private final PostgresBinaries binaries;
     private ScratchDirectory scratch;
     private Path root;
+    private com.sun.net.httpserver.HttpServer hookServer;
+    private final java.util.Queue<String> hookCalls = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private PostgresInstance primary;
     private PostgresInstance standby;
     private DropwizardTestSupport<ShelterConfiguration> app;
@@ -63,7 +65,9 @@ class LocalBackupIT {
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, payload text NOT NULL)");
             s.execute("INSERT INTO ledger (payload) SELECT 'before ' || g FROM generate_series(1, 1000) g");
+            s.execute("CREATE TABLE hook_log (at timestamptz NOT NULL DEFAULT clock_timestamp(), what text NOT NULL)");
         }
+        hookServer = startHookServer();
         standby = PostgresInstance.create(binaries, root.resolve("standby"));
         Path signal = standby.dataDirectory().resolve("standby.signal");
         Files.createFile(signal);
@@ -112,6 +116,23 @@ class LocalBackupIT {
                     volumes: [{role: pgdata, source: "%s"}, {role: tablespace, name: ghost, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
                     walArchive: {store: {kind: filesystem, directory: "%s"}}
+                  - name: hooked
+                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
+                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
+                    volumes: [{role: pgdata, source: "%s"}]
+                    snapshots: {kind: local-directory, directory: "%s"}
+                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    hooks:
+                      pre: [{sql: "INSERT INTO hook_log (what) VALUES ('pre')"}, {url: "%s/pre", timeoutSeconds: 5}]
+                      post: [{url: "%s/post", method: PUT}]
+                  - name: hook-fails
+                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
+                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
+                    volumes: [{role: pgdata, source: "%s"}]
+                    snapshots: {kind: local-directory, directory: "%s"}
+                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    hooks:
+                      pre: [{url: "%s/refuse", timeoutSeconds: 5}]
                 objectStore: {kind: filesystem, directory: "%s"}
                 """.formatted(TOKEN, catalogKind,
                 primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
@@ -122,6 +143,10 @@ class LocalBackupIT {
                 tablespaceDirectory(), root.resolve("snapshots"), primary.archiveDirectory(),
                 primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
                 root.resolve("no-such-volume"), root.resolve("snapshots"), primary.archiveDirectory(),
+                primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
+                root.resolve("snapshots"), primary.archiveDirectory(), hookUrl(), hookUrl(),
+                primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
+                root.resolve("snapshots"), primary.archiveDirectory(), hookUrl(),
                 store);
     }
 
@@ -129,6 +154,9 @@ class LocalBackupIT {
     void stopEverything() throws IOException {
         if (app != null) {
             app.after();
+        }
+        if (hookServer != null) {
+            hookServer.stop(0);
         }
         if (primary != null) {
             primary.close();
@@ -158,6 +186,8 @@ class LocalBackupIT {
             long committedDuring = committed.get() - committedAtStart;
 
             assertEquals("completed", backup.path("state").asText(), backup.toString());
+            assertTrue(backup.path("finishedAt").asText().matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z"),
+                    "times are ISO-8601, as the OpenAPI document says: " + backup.path("finishedAt"));
             assertTrue(committedDuring > 0, "the writer committed during the backup");
             assertTrue(backup.path("backupModeSeconds").asDouble() > 0, backup.toString());
             assertEquals(15, backup.path("postgresVersionNum").asInt() / 10000);
@@ -372,6 +402,58 @@ class LocalBackupIT {
 
     private Path tablespaceDirectory() {
         return root.resolve("tablespace-alpha");
+    }
+
+    @Test
+    void preHooksRunBeforeBackupModeAndAFailingOneFailsTheBackupBeforeItStarts() throws Exception {
+        hookCalls.clear();
+        ShelterClient.Answer started = client.post("/api/v1/clusters/hooked/backups", "{\"label\":\"it hooks\"}");
+        JsonNode backup = client.awaitEnd(started.body().path("id").asText());
+        assertEquals("completed", backup.path("state").asText(), backup.toString());
+        awaitHookCall("PUT /post");
+        assertEquals(List.of("POST /pre", "PUT /post"), List.copyOf(hookCalls));
+        try (Connection c = primary.connect(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT count(*) FROM hook_log WHERE what = 'pre' AND at < '"
+                     + backup.path("requestedAt").asText() + "'::timestamptz + interval '1 minute'")) {
+            r.next();
+            assertEquals(1, r.getInt(1), "the SQL pre-hook ran on the cluster");
+        }
+
+        hookCalls.clear();
+        ShelterClient.Answer refused = client.post("/api/v1/clusters/hook-fails/backups", "{\"label\":\"it hook fails\"}");
+        String id = refused.body().path("id").asText();
+        JsonNode failed = client.awaitEnd(id);
+        assertEquals("failed", failed.path("state").asText(), failed.toString());
+        assertTrue(failed.path("failure").asText().contains("pre-hook POST " + hookUrl() + "/refuse failed: answered HTTP 503"),
+                failed.toString());
+        assertTrue(failed.path("startLsn").isMissingNode() || failed.path("startLsn").isNull(),
+                "backup mode never started: " + failed);
+        assertFalse(Files.exists(snapshotDirectory("shelter-" + id)));
+        assertEquals(List.of("POST /refuse"), List.copyOf(hookCalls));
+    }
+
+    private String hookUrl() {
+        return "http://127.0.0.1:" + hookServer.getAddress().getPort() + "/hooks";
+    }
+
+    /** A hook receiver: records "METHOD /name" and answers 204, or 503 for /hooks/refuse. */
+    private com.sun.net.httpserver.HttpServer startHookServer() throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/hooks/", exchange -> {
+            String name = exchange.getRequestURI().getPath().substring("/hooks".length());
+            hookCalls.add(exchange.getRequestMethod() + " " + name);
+            exchange.sendResponseHeaders(name.equals("/refuse") ? 503 : 204, -1);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
+    private void awaitHookCall(String call) {
+        for (int i = 0; i < 100 && !hookCalls.contains(call); i++) {
+            ShelterClient.pause(50);
+        }
     }
 
     @Test
