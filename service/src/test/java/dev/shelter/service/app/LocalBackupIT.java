@@ -98,12 +98,13 @@ class LocalBackupIT {
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
                     walArchive: {store: {kind: filesystem, directory: "%s"}}
-                    backups: {walTimeoutSeconds: 60}
+                    backups: {walTimeoutSeconds: 60, maxAgeMinutes: 60}
                   - name: standby
                     target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
+                    backups: {maxAgeMinutes: 1}
                   - name: with-tablespace
                     target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
@@ -454,6 +455,38 @@ class LocalBackupIT {
         for (int i = 0; i < 100 && !hookCalls.contains(call); i++) {
             ShelterClient.pause(50);
         }
+    }
+
+    @Test
+    void metricsAndTheBackupAgeCheckFollowCompletedBackups() throws Exception {
+        ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it metrics\"}");
+        JsonNode backup = client.awaitEnd(started.body().path("id").asText());
+        assertEquals("completed", backup.path("state").asText(), backup.toString());
+
+        JsonNode health = ShelterClient.JSON.readTree(adminGet("/healthcheck"));
+        assertTrue(health.path("backup-age-primary").path("healthy").asBoolean(), health.toString());
+        assertFalse(health.path("backup-age-standby").path("healthy").asBoolean(), health.toString());
+        assertTrue(health.path("backup-age-standby").path("message").asText().contains("standby has no completed backup"),
+                health.toString());
+
+        String prometheus = adminGet("/prometheus");
+        assertTrue(prometheusValue(prometheus, "shelter_backups_primary_backup_mode_count") >= 1, prometheus);
+        assertTrue(prometheusValue(prometheus, "shelter_backups_primary_completed_total") >= 1, prometheus);
+        double age = prometheusValue(prometheus, "shelter_backups_primary_last_completed_age_seconds");
+        assertTrue(age >= 0 && age < 600, "age of the newest completed backup: " + age);
+        assertEquals(-1, prometheusValue(prometheus, "shelter_backups_standby_last_completed_age_seconds"));
+    }
+
+    private String adminGet(String path) throws IOException, InterruptedException {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + app.getAdminPort() + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static double prometheusValue(String exposition, String sample) {
+        return exposition.lines().filter(l -> l.startsWith(sample + " ") || l.startsWith(sample + "{")).findFirst()
+                .map(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .orElseThrow(() -> new AssertionError("no sample " + sample + " in:\n" + exposition));
     }
 
     @Test
