@@ -67,7 +67,7 @@ clusters:
     postgres: {jdbcUrl: "jdbc:postgresql://127.0.0.1:$pg_port/postgres", user: postgres, password: "file:$pg_password_file"}
     volumes: [{role: pgdata, source: "$rbd_image"}]
     snapshots: {kind: rbd}
-    walArchive: {store: {kind: filesystem, directory: "$archive_dir"}}
+    walArchive: {format: plain, store: {kind: filesystem, directory: "$archive_dir"}}
     backups: {walTimeoutSeconds: 600}
 objectStore: {kind: filesystem, directory: "$home/store"}
 ceph:

@@ -37,11 +37,24 @@ public final class RecoveryFiles {
     private RecoveryFiles() {
     }
 
+    /** Where recovery stops, on the backup's own timeline, before it promotes. */
+    public enum Target {
+        /** The end of the backup ('immediate'): exactly the backup's data. */
+        BACKUP_END,
+        /** The last WAL the archive holds: every transaction committed and archived since. */
+        END_OF_ARCHIVE
+    }
+
     /**
      * Writes the recovery files. {@code restoreCommand} fetches WAL (%f, %p); the target is the end
      * of the backup ('immediate'), on the backup's own timeline, promoted when reached.
      */
     public static void write(Path pgdata, BackupManifest manifest, String restoreCommand) {
+        write(pgdata, manifest, restoreCommand, Target.BACKUP_END);
+    }
+
+    /** As {@link #write(Path, BackupManifest, String)}, recovering to {@code target}. */
+    public static void write(Path pgdata, BackupManifest manifest, String restoreCommand, Target target) {
         BackupModeWindow window = requireWindow(manifest);
         refuseLiveServer(pgdata);
         try {
@@ -57,7 +70,8 @@ public final class RecoveryFiles {
                 Files.deleteIfExists(pgdata.resolve(TABLESPACE_MAP));
             }
             writeOwned(pgdata.resolve(RECOVERY_SIGNAL), new byte[0], owner);
-            writeOwned(pgdata.resolve(AUTO_CONF), withRecoverySettings(pgdata.resolve(AUTO_CONF), manifest, restoreCommand), owner);
+            writeOwned(pgdata.resolve(AUTO_CONF), withRecoverySettings(pgdata.resolve(AUTO_CONF), manifest, restoreCommand, target),
+                    owner);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write recovery files into " + pgdata, e);
         }
@@ -158,7 +172,8 @@ public final class RecoveryFiles {
         }
     }
 
-    private static byte[] withRecoverySettings(Path autoConf, BackupManifest manifest, String restoreCommand) throws IOException {
+    private static byte[] withRecoverySettings(Path autoConf, BackupManifest manifest, String restoreCommand, Target target)
+            throws IOException {
         String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
         int previous = existing.indexOf(BLOCK_START);
         if (previous >= 0) {
@@ -169,7 +184,7 @@ public final class RecoveryFiles {
         }
         String block = BLOCK_START + " (backup " + manifest.id() + ")\n"
                 + "restore_command = '" + quote(restoreCommand) + "'\n"
-                + "recovery_target = 'immediate'\n"
+                + (target == Target.BACKUP_END ? "recovery_target = 'immediate'\n" : "")
                 + "recovery_target_inclusive = on\n"
                 + "recovery_target_timeline = '" + manifest.window().timeline().id() + "'\n"
                 + "recovery_target_action = 'promote'\n";

@@ -71,6 +71,15 @@ class RecoveryFilesTest {
     }
 
     @Test
+    void recoveringToTheEndOfTheArchiveSetsNoTargetButKeepsTheTimelineExplicit() throws IOException {
+        RecoveryFiles.write(pgdata, manifest(LABEL, "", SYSTEM_ID), RESTORE_COMMAND, RecoveryFiles.Target.END_OF_ARCHIVE);
+        String autoConf = Files.readString(pgdata.resolve("postgresql.auto.conf"));
+        assertFalse(autoConf.contains("recovery_target ="), autoConf);
+        assertTrue(autoConf.contains("recovery_target_timeline = '3'\n"), autoConf);
+        assertTrue(autoConf.contains("recovery_target_action = 'promote'\n"), autoConf);
+    }
+
+    @Test
     void verifyRefusesAMissingOrChangedLabelAnotherSystemAndAMissingSignal() throws IOException {
         BackupManifest manifest = manifest(LABEL, "", SYSTEM_ID);
         assertRefused(manifest, "no backup_label");

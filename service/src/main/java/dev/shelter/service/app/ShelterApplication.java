@@ -7,10 +7,11 @@ import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.ServerController;
 import dev.shelter.runbooks.local.LocalServerController;
 import dev.shelter.service.catalog.BlobManifestStore;
-import dev.shelter.service.catalog.BlobWalArchive;
 import dev.shelter.service.catalog.InMemoryBackupIndex;
 import dev.shelter.service.catalog.ManifestCodec;
 import dev.shelter.service.cli.BackupCommand;
+import dev.shelter.service.wal.PlainWalArchive;
+import dev.shelter.service.wal.ShelterWalArchive;
 import dev.shelter.service.config.HookConfig;
 import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
 import dev.shelter.service.core.BackupCatalog;
@@ -53,6 +54,9 @@ import dev.shelter.service.health.PostgresHealthCheck;
 import dev.shelter.service.postgres.JdbcServerInspector;
 import dev.shelter.service.resources.ClustersResource;
 import dev.shelter.service.resources.OpenApiResource;
+import dev.shelter.service.resources.WalResource;
+import dev.shelter.service.core.ArchiveWalFile;
+import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.storage.blob.BlobStore;
 import io.dropwizard.auth.AuthDynamicFeature;
 import io.dropwizard.auth.AuthValueFactoryProvider;
@@ -136,6 +140,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.jersey().register(new ClusterBackupsResource(
                 new TakeBackup(protectedClusters, inspector, catalog, runner, backupThreads, clock), showBackups));
         environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(protectedClusters, catalog, clock)));
+        environment.jersey().register(new WalResource(new ArchiveWalFile(protectedClusters, inspector),
+                new FetchWalFile(protectedClusters)));
         environment.jersey().register(new OpenApiResource());
         registerHealthChecks(config, environment, clusters.all(), inspector, objectStore);
         for (ClusterConfig cluster : config.clusters) {
@@ -184,7 +190,9 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             ProtectedCluster.BackupPolicy policy = new ProtectedCluster.BackupPolicy(cluster.backups.allowStandby,
                     Duration.ofSeconds(cluster.backups.walTimeoutSeconds),
                     Optional.ofNullable(cluster.backups.maxAgeMinutes).map(Duration::ofMinutes));
-            protectedClusters.put(cluster.name, new ProtectedCluster(spec, snapshotter, new BlobWalArchive(walStore, walPrefix),
+            protectedClusters.put(cluster.name, new ProtectedCluster(spec, snapshotter,
+                    "plain".equals(cluster.walArchive.format) ? new PlainWalArchive(walStore, walPrefix)
+                            : new ShelterWalArchive(walStore, walPrefix, Clock.systemUTC()),
                     controller, hooks(cluster.hooks.pre, spec, postgres), hooks(cluster.hooks.post, spec, postgres), policy));
         }
         return protectedClusters;

@@ -80,7 +80,7 @@ public final class BlobManifestStore implements ManifestStore {
                 if (bytes.isPresent()) {
                     return Optional.of(codec.decode(bytes.get()));
                 }
-            } catch (ManifestCodec.CorruptManifestException e) {
+            } catch (ChecksummedJson.CorruptDocumentException e) {
                 LOG.warn("{}{} is not usable ({}); trying its twin", directory, name, e.getMessage());
                 firstProblem = firstProblem == null ? e : firstProblem;
             }

@@ -1,13 +1,21 @@
 package dev.shelter.service.config;
 
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.Valid;
 
 /**
- * Where the cluster's archive_command puts WAL, so that a backup can check that the WAL through its
- * stop LSN is there. {@code store} defaults to the object store, {@code prefix} to "wal/<cluster>/".
+ * Where the cluster's WAL is archived. {@code format}: {@code shelter} (Shelter's layout, fed by the
+ * archive endpoint) or {@code plain} (files as a {@code cp} archive_command leaves them).
+ * {@code store} defaults to the object store, {@code prefix} to "wal/<cluster>/".
  */
 public class WalArchiveConfig {
+
+    @NotNull
+    @Pattern(regexp = "shelter|plain", message = "must be shelter or plain")
+    @JsonProperty
+    public String format = "shelter";
 
     @Valid
     @JsonProperty

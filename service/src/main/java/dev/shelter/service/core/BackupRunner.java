@@ -7,6 +7,7 @@ import dev.shelter.runbooks.backup.BackupPhase;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.backup.WalSegmentName;
+import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.runbooks.cluster.ServerController;
 import dev.shelter.runbooks.cluster.VolumeSpec;
 import dev.shelter.storage.snapshot.SnapshotRef;
@@ -151,8 +152,8 @@ public final class BackupRunner {
     private void awaitWal(ProtectedCluster cluster, Progress progress) {
         progress.enter(BackupPhase.WAITING_FOR_WAL);
         BackupManifest manifest = progress.current;
-        String segment = WalSegmentName.lastNeededBefore(manifest.window().timeline(), manifest.window().stopLsn(),
-                manifest.server().walSegmentBytes()).fileName();
+        WalFileName segment = WalFileName.of(WalSegmentName.lastNeededBefore(manifest.window().timeline(),
+                manifest.window().stopLsn(), manifest.server().walSegmentBytes()));
         Instant start = clock.instant();
         Instant deadline = start.plus(cluster.policy().walTimeout());
         boolean switched = false;

@@ -1,9 +1,32 @@
 package dev.shelter.service.core;
 
-/** Where a cluster's WAL is archived, as far as a backup needs it: is a segment durably there? */
+import dev.shelter.runbooks.wal.WalFileName;
+
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Where a cluster's WAL is archived: what archive_command or the archive endpoint stores, what a
+ * backup waits for, what restore_command reads. Adapters: Shelter's own layout (keyed by system,
+ * incarnation and timeline, compressed and checksummed) and plain files as a {@code cp}
+ * archive_command leaves them. Every adapter passes {@code WalArchiveContract}.
+ */
 public interface WalArchive {
 
-    boolean contains(String walFileName);
+    enum Stored { NEW, ALREADY_PRESENT }
+
+    /**
+     * Stores the file. The same bytes again are {@link Stored#ALREADY_PRESENT}; other bytes under a
+     * name already archived are a {@link ConflictException}: a WAL file is never overwritten.
+     * {@code systemIdentifier} is asked only if the archive must learn which server it belongs to.
+     */
+    Stored store(WalFileName name, byte[] content, Supplier<String> systemIdentifier);
+
+    /** The file's bytes as archived (checked against their checksum where the layout keeps one). */
+    Optional<byte[]> fetch(WalFileName name);
+
+    /** Whether the file is durably archived. */
+    boolean contains(WalFileName name);
 
     String describe();
 }

@@ -5,6 +5,7 @@ import dev.shelter.service.core.ConflictException;
 import dev.shelter.service.core.InvalidRequestException;
 import dev.shelter.service.core.UnknownBackupException;
 import dev.shelter.service.core.UnknownClusterException;
+import dev.shelter.service.core.UnknownWalFileException;
 import dev.shelter.service.core.UseCaseException;
 import io.dropwizard.jersey.errors.ErrorMessage;
 import jakarta.ws.rs.core.MediaType;
@@ -23,7 +24,7 @@ public final class DomainErrorMapper implements ExceptionMapper<UseCaseException
         if (exception instanceof UnknownClusterException) {
             return Response.Status.NOT_FOUND;
         }
-        if (exception instanceof UnknownBackupException) {
+        if (exception instanceof UnknownBackupException || exception instanceof UnknownWalFileException) {
             return Response.Status.NOT_FOUND;
         }
         if (exception instanceof InvalidRequestException) {

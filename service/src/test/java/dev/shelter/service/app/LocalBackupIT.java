@@ -97,7 +97,7 @@ class LocalBackupIT {
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
-                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                     backups: {walTimeoutSeconds: 60, maxAgeMinutes: 60}
                   - name: standby
                     target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
@@ -110,19 +110,19 @@ class LocalBackupIT {
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}, {role: tablespace, name: alpha, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
-                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                   - name: missing-volume
                     target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}, {role: tablespace, name: ghost, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
-                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                   - name: hooked
                     target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
-                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                     hooks:
                       pre: [{sql: "INSERT INTO hook_log (what) VALUES ('pre')"}, {url: "%s/pre", timeoutSeconds: 5}]
                       post: [{url: "%s/post", method: PUT}]
@@ -131,7 +131,7 @@ class LocalBackupIT {
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
-                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                     hooks:
                       pre: [{url: "%s/refuse", timeoutSeconds: 5}]
                 objectStore: {kind: filesystem, directory: "%s"}

@@ -108,7 +108,7 @@ class RbdBackupRestoreIT {
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: rbd}
-                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                     backups: {walTimeoutSeconds: 60}
                 objectStore: {kind: s3, endpoint: "%s", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: "file:%s"}
                 ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}

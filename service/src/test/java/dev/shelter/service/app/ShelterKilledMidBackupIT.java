@@ -80,7 +80,7 @@ class ShelterKilledMidBackupIT {
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
-                    walArchive: {store: {kind: filesystem, directory: "%s"}}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                     backups: {walTimeoutSeconds: 60}
                 objectStore: {kind: filesystem, directory: "%s"}
                 """.formatted(port, TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),

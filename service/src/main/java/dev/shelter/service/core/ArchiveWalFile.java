@@ -1,0 +1,51 @@
+package dev.shelter.service.core;
+
+import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.runbooks.wal.WalPageHeader;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * archive_command's side of the archive endpoint: checks the name, and for a segment that its
+ * content is the segment the name says, then stores it, idempotently and never over other bytes.
+ */
+public final class ArchiveWalFile {
+
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Map<String, ProtectedCluster> clusters;
+    private final ServerInspector inspector;
+
+    public ArchiveWalFile(Map<String, ProtectedCluster> clusters, ServerInspector inspector) {
+        this.clusters = Map.copyOf(clusters);
+        this.inspector = inspector;
+    }
+
+    public WalArchive.Stored archive(String clusterName, String fileName, byte[] content) {
+        ProtectedCluster cluster = Optional.ofNullable(clusters.get(clusterName))
+                .orElseThrow(() -> new UnknownClusterException(clusterName));
+        WalFileName name = parse(fileName);
+        if (name.namesSegmentContent()) {
+            try {
+                WalPageHeader.parse(content).requireMatches(name, content.length);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidRequestException("refused " + fileName + ": " + e.getMessage());
+            }
+        } else if (content.length == 0) {
+            throw new InvalidRequestException("refused " + fileName + ": it is empty");
+        }
+        // A history file arriving before any segment: the archive learns its system from the server.
+        return cluster.walArchive().store(name, content,
+                () -> inspector.inspect(cluster.spec().postgres(), PROBE_TIMEOUT).systemIdentifier());
+    }
+
+    static WalFileName parse(String fileName) {
+        try {
+            return WalFileName.parse(fileName);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+    }
+}

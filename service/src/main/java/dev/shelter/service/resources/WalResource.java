@@ -1,0 +1,77 @@
+package dev.shelter.service.resources;
+
+import com.codahale.metrics.annotation.Timed;
+import dev.shelter.service.auth.Role;
+import dev.shelter.service.core.ArchiveWalFile;
+import dev.shelter.service.core.FetchWalFile;
+import dev.shelter.service.core.InvalidRequestException;
+import dev.shelter.service.core.WalArchive;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+
+/**
+ * The archive endpoint, for clusters that archive with archive_command and recover with
+ * restore_command through curl: PUT stores a WAL file, GET serves it back.
+ */
+@Path("/api/v1/clusters/{name}/wal/{file}")
+public class WalResource {
+
+    /** The largest file taken: 64 MiB covers segments up to that size (PostgreSQL's default is 16 MiB). */
+    static final int MAX_BYTES = 64 * 1024 * 1024;
+
+    private final ArchiveWalFile archiveWalFile;
+    private final FetchWalFile fetchWalFile;
+
+    public WalResource(ArchiveWalFile archiveWalFile, FetchWalFile fetchWalFile) {
+        this.archiveWalFile = archiveWalFile;
+        this.fetchWalFile = fetchWalFile;
+    }
+
+    /** 201 when stored, 200 when the same bytes were there already, 409 for other bytes, 400 for a bad name or content. */
+    @PUT
+    @Timed
+    @RolesAllowed(Role.OPERATOR_OR_ABOVE)
+    @Consumes(MediaType.WILDCARD) // curl --data-binary sends a form content type unless told otherwise
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response archive(@PathParam("name") String cluster, @PathParam("file") String file, InputStream body) {
+        byte[] content = readCapped(body, file);
+        WalArchive.Stored stored = archiveWalFile.archive(cluster, file, content);
+        return Response.status(stored == WalArchive.Stored.NEW ? Response.Status.CREATED : Response.Status.OK)
+                .entity(Map.of("file", file, "bytes", content.length,
+                        "stored", stored == WalArchive.Stored.NEW ? "new" : "already-present"))
+                .build();
+    }
+
+    /** The file's bytes; 404 when it is not archived, which restore_command must turn into a non-zero exit. */
+    @GET
+    @Timed
+    @RolesAllowed(Role.OPERATOR_OR_ABOVE)
+    @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
+    public Response fetch(@PathParam("name") String cluster, @PathParam("file") String file) {
+        return Response.ok(fetchWalFile.fetch(cluster, file), MediaType.APPLICATION_OCTET_STREAM_TYPE).build();
+    }
+
+    private static byte[] readCapped(InputStream body, String file) {
+        try {
+            byte[] content = body.readNBytes(MAX_BYTES + 1);
+            if (content.length > MAX_BYTES) {
+                throw new InvalidRequestException(file + " is larger than " + MAX_BYTES + " bytes, the most this endpoint takes");
+            }
+            return content;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the body of " + file, e);
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.shelter.service.wal;
+
+import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.service.core.ConflictException;
+import dev.shelter.service.core.WalArchive;
+import dev.shelter.storage.blob.BlobKey;
+import dev.shelter.storage.blob.BlobStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * WAL files as plain objects named as PostgreSQL names them, under a prefix: what an archive_command
+ * such as {@code cp %p /archive/%f} leaves. For clusters that archive with their own tools.
+ */
+public final class PlainWalArchive implements WalArchive {
+
+    private final BlobStore store;
+    private final String prefix;
+
+    public PlainWalArchive(BlobStore store, String prefix) {
+        BlobKey.requireValidPrefix(prefix);
+        this.store = store;
+        this.prefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
+    }
+
+    @Override
+    public Stored store(WalFileName name, byte[] content, Supplier<String> systemIdentifier) {
+        Optional<byte[]> existing = fetch(name);
+        if (existing.isPresent()) {
+            if (Arrays.equals(existing.get(), content)) {
+                return Stored.ALREADY_PRESENT;
+            }
+            throw new ConflictException(name + " is already archived with other content; an archived WAL file is never overwritten");
+        }
+        store.put(key(name), content);
+        return Stored.NEW;
+    }
+
+    @Override
+    public Optional<byte[]> fetch(WalFileName name) {
+        return store.open(key(name)).map(in -> {
+            try (InputStream stream = in) {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + name + " from " + describe(), e);
+            }
+        });
+    }
+
+    @Override
+    public boolean contains(WalFileName name) {
+        return store.stat(key(name)).isPresent();
+    }
+
+    @Override
+    public String describe() {
+        return store.describe() + (prefix.isEmpty() ? "" : " under " + prefix);
+    }
+
+    private BlobKey key(WalFileName name) {
+        return new BlobKey(prefix + name.value());
+    }
+}

@@ -1,0 +1,39 @@
+package dev.shelter.service.wal;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What an archive in Shelter's layout is: the system it belongs to, and its incarnations, the newest
+ * being the one written to. A restore that promotes starts a new incarnation, so the WAL of the new
+ * history never lands on the names of the old one (DESIGN.md section 3, rule 7).
+ */
+public record WalArchiveState(String systemIdentifier, List<Incarnation> incarnations) {
+
+    public record Incarnation(int number, Instant createdAt) {
+    }
+
+    public WalArchiveState {
+        Objects.requireNonNull(systemIdentifier, "systemIdentifier");
+        incarnations = List.copyOf(incarnations);
+        if (incarnations.isEmpty()) {
+            throw new IllegalArgumentException("an archive has at least one incarnation");
+        }
+    }
+
+    static WalArchiveState begin(String systemIdentifier, Instant at) {
+        return new WalArchiveState(systemIdentifier, List.of(new Incarnation(1, at)));
+    }
+
+    Incarnation current() {
+        return incarnations.get(incarnations.size() - 1);
+    }
+
+    /** Newest first: where restore_command looks. */
+    List<Incarnation> newestFirst() {
+        List<Incarnation> reversed = new java.util.ArrayList<>(incarnations);
+        java.util.Collections.reverse(reversed);
+        return reversed;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.shelter.service.wal;
+
+import dev.shelter.service.core.WalArchive;
+import dev.shelter.service.core.WalArchiveContract;
+import dev.shelter.storage.blob.fs.FsBlobStore;
+import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/** The archive contract on plain files, as a {@code cp} archive_command writes them. */
+class PlainWalArchiveTest extends WalArchiveContract {
+
+    @TempDir
+    Path root;
+    private FsBlobStore store;
+    private PlainWalArchive archive;
+
+    @BeforeEach
+    void open() {
+        store = FsBlobStore.open(new FsBlobStoreConfig(root));
+        archive = new PlainWalArchive(store, "");
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Override
+    protected WalArchive archive() {
+        return archive;
+    }
+
+    @Override
+    protected byte[] segment(long number, int seed) {
+        return WalSegments.segment(1, number, Long.parseUnsignedLong(SYSTEM), seed);
+    }
+
+    @Override
+    protected String segmentName(long number) {
+        return WalSegments.name(1, number);
+    }
+
+    @Test
+    void filesKeepPostgresNamesSoAnArchiveCommandAndShelterShareTheDirectory() throws Exception {
+        byte[] content = segment(7, 1);
+        archive.store(dev.shelter.runbooks.wal.WalFileName.parse(segmentName(7)), content, NO_SERVER);
+        assertArrayEquals(content, Files.readAllBytes(root.resolve(segmentName(7))));
+    }
+}

@@ -1,0 +1,96 @@
+package dev.shelter.service.wal;
+
+import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.service.core.ConflictException;
+import dev.shelter.service.core.WalArchive;
+import dev.shelter.service.core.WalArchiveContract;
+import dev.shelter.storage.blob.fs.FsBlobStore;
+import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The archive contract on Shelter's layout, plus what only it does: keys, compression, checksums, one system. */
+class ShelterWalArchiveTest extends WalArchiveContract {
+
+    @TempDir
+    Path root;
+    private FsBlobStore store;
+    private ShelterWalArchive archive;
+
+    @BeforeEach
+    void open() {
+        store = FsBlobStore.open(new FsBlobStoreConfig(root));
+        archive = new ShelterWalArchive(store, "wal/main/", Clock.fixed(Instant.parse("2026-11-21T10:00:00Z"), ZoneOffset.UTC));
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    @Override
+    protected WalArchive archive() {
+        return archive;
+    }
+
+    @Override
+    protected byte[] segment(long number, int seed) {
+        return WalSegments.segment(1, number, Long.parseUnsignedLong(SYSTEM), seed);
+    }
+
+    @Override
+    protected String segmentName(long number) {
+        return WalSegments.name(1, number);
+    }
+
+    @Test
+    void filesAreKeyedBySystemIncarnationAndTimelineAndCompressed() throws Exception {
+        archive.store(WalFileName.parse(segmentName(3)), segment(3, 1), NO_SERVER);
+
+        Path object = root.resolve("wal/main/" + SYSTEM + "/0001/00000001/" + segmentName(3) + ".zst");
+        assertTrue(Files.size(object) < WalSegments.SEGMENT_BYTES / 10, "compressed to " + Files.size(object) + " bytes");
+        assertEquals(SYSTEM, archive.readState().orElseThrow().systemIdentifier());
+        assertEquals(1, archive.readState().orElseThrow().incarnations().size());
+    }
+
+    @Test
+    void aSegmentOfAnotherSystemIsRefused() {
+        archive.store(WalFileName.parse(segmentName(3)), segment(3, 1), NO_SERVER);
+        ConflictException refused = assertThrows(ConflictException.class, () -> archive.store(WalFileName.parse(segmentName(4)),
+                WalSegments.segment(1, 4, 42, 1), NO_SERVER));
+        assertTrue(refused.getMessage().contains("system 42"), refused.getMessage());
+    }
+
+    @Test
+    void aHistoryFileFirstAsksTheServerWhichSystemThisIs() {
+        WalFileName history = WalFileName.parse("00000002.history");
+        archive.store(history, "1\t0/5000000\tbefore\n".getBytes(StandardCharsets.US_ASCII), () -> "99");
+        assertEquals("99", archive.readState().orElseThrow().systemIdentifier());
+    }
+
+    @Test
+    void aDamagedObjectIsNeverServed() throws Exception {
+        WalFileName name = WalFileName.parse(segmentName(6));
+        archive.store(name, segment(6, 1), NO_SERVER);
+        Path object = root.resolve("wal/main/" + SYSTEM + "/0001/00000001/" + segmentName(6) + ".zst");
+        byte[] bytes = Files.readAllBytes(object);
+        bytes[bytes.length / 2] ^= 0x40;
+        Files.write(object, bytes);
+
+        RuntimeException refused = assertThrows(RuntimeException.class, () -> archive.fetch(name));
+        assertTrue(refused.getMessage().contains("WAL object"), refused.getMessage());
+    }
+}
