@@ -113,6 +113,14 @@ public final class PostgresInstance implements AutoCloseable {
         }
     }
 
+    /** As a crash would leave it: no shutdown checkpoint, nothing more archived. */
+    public void stopImmediately() {
+        if (isRunning()) {
+            run(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-w", "-t", "60",
+                    "-m", "immediate", "stop"));
+        }
+    }
+
     public boolean isRunning() {
         return execute(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "status"))
                 .exitCode == 0;

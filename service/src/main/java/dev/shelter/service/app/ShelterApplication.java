@@ -12,6 +12,9 @@ import dev.shelter.service.catalog.ManifestCodec;
 import dev.shelter.service.cli.BackupCommand;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.service.wal.ShelterWalArchive;
+import dev.shelter.service.wal.WalReceiver;
+import dev.shelter.service.postgres.PgWalStreamSource;
+import dev.shelter.service.core.WalArchive;
 import dev.shelter.service.config.HookConfig;
 import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
 import dev.shelter.service.core.BackupCatalog;
@@ -190,9 +193,20 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             ProtectedCluster.BackupPolicy policy = new ProtectedCluster.BackupPolicy(cluster.backups.allowStandby,
                     Duration.ofSeconds(cluster.backups.walTimeoutSeconds),
                     Optional.ofNullable(cluster.backups.maxAgeMinutes).map(Duration::ofMinutes));
-            protectedClusters.put(cluster.name, new ProtectedCluster(spec, snapshotter,
-                    "plain".equals(cluster.walArchive.format) ? new PlainWalArchive(walStore, walPrefix)
-                            : new ShelterWalArchive(walStore, walPrefix, Clock.systemUTC()),
+            WalArchive walArchive;
+            if ("plain".equals(cluster.walArchive.format)) {
+                walArchive = new PlainWalArchive(walStore, walPrefix);
+            } else {
+                ShelterWalArchive shelterLayout = new ShelterWalArchive(walStore, walPrefix, Clock.systemUTC());
+                if (cluster.walArchive.receiver.enabled) {
+                    environment.lifecycle().manage(running(new WalReceiver(cluster.name, cluster.walArchive.receiver.slotFor(cluster.name),
+                            new PgWalStreamSource(spec.postgres()), shelterLayout,
+                            Duration.ofMillis(cluster.walArchive.receiver.flushIntervalMillis), Clock.systemUTC()),
+                            "wal-receiver-" + cluster.name));
+                }
+                walArchive = shelterLayout;
+            }
+            protectedClusters.put(cluster.name, new ProtectedCluster(spec, snapshotter, walArchive,
                     controller, hooks(cluster.hooks.pre, spec, postgres), hooks(cluster.hooks.post, spec, postgres), policy));
         }
         return protectedClusters;
@@ -247,6 +261,25 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new DropwizardExports(environment.metrics(), (name, metric) -> !name.endsWith(".total")));
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(registry)).addMapping("/prometheus");
+    }
+
+    /** Runs the receiver on a thread of its own from start to stop. */
+    private static Managed running(WalReceiver receiver, String threadName) {
+        return new Managed() {
+            private Thread thread;
+
+            @Override
+            public void start() {
+                thread = new Thread(receiver, threadName);
+                thread.start();
+            }
+
+            @Override
+            public void stop() throws InterruptedException {
+                receiver.stop();
+                thread.join(10_000);
+            }
+        };
     }
 
     private static Managed closing(AutoCloseable resource) {

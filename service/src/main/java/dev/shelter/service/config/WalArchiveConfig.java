@@ -23,4 +23,13 @@ public class WalArchiveConfig {
 
     @JsonProperty
     public String prefix;
+
+    @Valid
+    @JsonProperty
+    public WalReceiverConfig receiver = new WalReceiverConfig();
+
+    @io.dropwizard.validation.ValidationMethod(message = "the WAL receiver needs walArchive.format: shelter")
+    public boolean isReceiverOnShelterFormat() {
+        return !receiver.enabled || "shelter".equals(format);
+    }
 }

@@ -4,16 +4,18 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.runbooks.wal.WalPageHeader;
 import dev.shelter.service.catalog.ChecksummedJson;
 import dev.shelter.service.core.ConflictException;
 import dev.shelter.service.core.WalArchive;
+import dev.shelter.storage.blob.BlobInfo;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.Optional;
@@ -27,11 +29,20 @@ import java.util.function.Supplier;
  * </pre>
  * A segment's own header names its system: a segment of another system is refused, and so is one
  * whose content is not the segment its name says. Writes go to the newest incarnation; reads look
- * there first, then in older ones.
+ * there first, then in older ones. The receiver keeps the segment it is streaming as
+ * {@code <segment>.streaming.zst}, rewritten as it grows and dropped once the segment is complete;
+ * until then a read of that segment gets its durable bytes and zeros after them, which recovery
+ * takes as the end of WAL.
  */
 public final class ShelterWalArchive implements WalArchive {
 
     private static final String STATE = "archive.json";
+    private static final String STREAMING = ".streaming";
+    private static final String OBJECT = ".zst";
+
+    /** Where a receiver picks up on a timeline: the next byte to stream, and the durable part of its segment. */
+    public record ResumePoint(Lsn position, byte[] segmentSoFar) {
+    }
 
     private final BlobStore store;
     private final String prefix;
@@ -78,16 +89,56 @@ public final class ShelterWalArchive implements WalArchive {
             return Optional.empty();
         }
         for (WalArchiveState.Incarnation incarnation : state.get().newestFirst()) {
-            Optional<InputStream> object = store.open(key(state.get(), incarnation, name));
-            if (object.isPresent()) {
-                try (InputStream in = object.get()) {
-                    return Optional.of(WalObjectCodec.decode(in.readAllBytes()));
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot read " + name + " from " + describe(), e);
-                }
+            Optional<byte[]> found = read(key(state.get(), incarnation, name));
+            if (found.isPresent()) {
+                return found;
             }
         }
+        if (name.kind() == WalFileName.Kind.SEGMENT) {
+            return read(streamingKey(state.get(), name)).map(ShelterWalArchive::padToSegment);
+        }
         return Optional.empty();
+    }
+
+    /** Writes what the receiver holds of the segment it streams; replaced as it grows. */
+    public void storeStreaming(String systemIdentifier, WalFileName segment, byte[] bytes, int durableLength) {
+        WalArchiveState state = readState().orElseGet(() -> begin(systemIdentifier));
+        store.put(streamingKey(state, segment), WalObjectCodec.encode(java.util.Arrays.copyOf(bytes, durableLength)));
+    }
+
+    /** Forgets the streaming copy of a segment that is now archived whole. */
+    public void dropStreaming(WalFileName segment) {
+        readState().ifPresent(state -> store.delete(streamingKey(state, segment)));
+    }
+
+    /** Where streaming resumes on {@code timeline}: after the last whole segment, or inside the one being streamed. */
+    public Optional<ResumePoint> resumePoint(Timeline timeline, long segmentBytes) {
+        Optional<WalArchiveState> state = readState();
+        if (state.isEmpty()) {
+            return Optional.empty();
+        }
+        String directory = prefix + state.get().systemIdentifier() + "/" + "%04d".formatted(state.get().current().number()) + "/"
+                + timeline.hex() + "/";
+        String lastWhole = null;
+        String streaming = null;
+        for (BlobInfo info : store.list(directory)) {
+            String file = info.key().value().substring(directory.length());
+            if (file.matches("[0-9A-F]{24}\\" + OBJECT)) {
+                lastWhole = file.substring(0, 24);
+            } else if (file.matches("[0-9A-F]{24}\\" + STREAMING + "\\" + OBJECT)) {
+                streaming = file.substring(0, 24);
+            }
+        }
+        if (streaming != null && (lastWhole == null || streaming.compareTo(lastWhole) > 0)) {
+            WalFileName name = WalFileName.parse(streaming);
+            byte[] soFar = read(streamingKey(state.get(), name)).orElse(new byte[0]);
+            return Optional.of(new ResumePoint(new Lsn(name.segmentStart(segmentBytes).value() + soFar.length), soFar));
+        }
+        if (lastWhole == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ResumePoint(new Lsn(WalFileName.parse(lastWhole).segmentStart(segmentBytes).value() + segmentBytes),
+                new byte[0]));
     }
 
     @Override
@@ -121,6 +172,30 @@ public final class ShelterWalArchive implements WalArchive {
         return state;
     }
 
+    private Optional<byte[]> read(BlobKey key) {
+        return store.open(key).map(in -> {
+            try (in) {
+                return WalObjectCodec.decode(in.readAllBytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + key.value() + " from " + describe(), e);
+            }
+        });
+    }
+
+    /** A streamed segment's durable bytes, then zeros to the segment's size: recovery stops where the zeros begin. */
+    private static byte[] padToSegment(byte[] durable) {
+        if (durable.length < WalPageHeader.LENGTH) {
+            return durable;
+        }
+        long size = WalPageHeader.parse(durable).segmentBytes();
+        return size > durable.length && size <= Integer.MAX_VALUE ? java.util.Arrays.copyOf(durable, (int) size) : durable;
+    }
+
+    private BlobKey streamingKey(WalArchiveState state, WalFileName segment) {
+        return new BlobKey(prefix + state.systemIdentifier() + "/" + "%04d".formatted(state.current().number()) + "/"
+                + segment.timeline().hex() + "/" + segment.value() + STREAMING + OBJECT);
+    }
+
     private Optional<WalObjectCodec.Digest> digestAt(BlobKey key) {
         return store.open(key).map(in -> {
             try (in) {
@@ -133,6 +208,6 @@ public final class ShelterWalArchive implements WalArchive {
 
     private BlobKey key(WalArchiveState state, WalArchiveState.Incarnation incarnation, WalFileName name) {
         return new BlobKey(prefix + state.systemIdentifier() + "/" + "%04d".formatted(incarnation.number()) + "/"
-                + name.timeline().hex() + "/" + name.value() + ".zst");
+                + name.timeline().hex() + "/" + name.value() + OBJECT);
     }
 }

@@ -1,0 +1,32 @@
+package dev.shelter.service.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
+
+/**
+ * Shelter's own WAL receiver for a cluster: physical streaming replication through a permanent slot
+ * into the archive (format shelter). The connection is the cluster's {@code postgres} one; its
+ * user needs the REPLICATION attribute and a pg_hba "replication" line.
+ */
+public class WalReceiverConfig {
+
+    @JsonProperty
+    public boolean enabled = false;
+
+    /** Default: shelter_ and the cluster's name, with anything but a-z, 0-9 and _ as _. */
+    @Pattern(regexp = "[a-z0-9_]{1,63}", message = "must be 1-63 characters of a-z, 0-9 and _ (a replication slot name)")
+    @JsonProperty
+    public String slot;
+
+    /** How often the segment being streamed is written to the store: about the RPO. */
+    @Min(50)
+    @Max(60000)
+    @JsonProperty
+    public int flushIntervalMillis = 1000;
+
+    public String slotFor(String cluster) {
+        return slot != null ? slot : ("shelter_" + cluster.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_"));
+    }
+}

@@ -1,0 +1,215 @@
+package dev.shelter.service.wal;
+
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.backup.WalSegmentName;
+import dev.shelter.runbooks.wal.WalFileName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Streams a cluster's WAL into its archive through a permanent physical slot (DESIGN.md section 3,
+ * rule 8). Whole segments are archived as they complete; the segment in progress is written every
+ * {@code flushInterval}, so the durable position trails the server by about that much. The server
+ * hears a position only once the store holds the bytes up to it, so the slot keeps everything
+ * the archive does not have yet, and a receiver that dies loses nothing: it resumes from the
+ * archive. One thread runs it, reconnecting with a backoff after any failure.
+ */
+public final class WalReceiver implements Runnable {
+
+    /** What the receiver is doing, for the API and metrics. */
+    public enum State { STARTING, STREAMING, RETRYING, STOPPED }
+
+    /** A snapshot of the receiver, safe to read from any thread. */
+    public record Status(State state, String slot, Timeline timeline, Lsn received, Lsn durable, Instant durableAt,
+                         String lastError) {
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(WalReceiver.class);
+    private static final Duration READ_WAIT = Duration.ofMillis(100);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+
+    private final String cluster;
+    private final String slot;
+    private final WalStreamSource source;
+    private final ShelterWalArchive archive;
+    private final Duration flushInterval;
+    private final Clock clock;
+    private volatile Status status;
+    private volatile boolean stopping;
+
+    public WalReceiver(String cluster, String slot, WalStreamSource source, ShelterWalArchive archive, Duration flushInterval,
+                       Clock clock) {
+        this.cluster = cluster;
+        this.slot = slot;
+        this.source = source;
+        this.archive = archive;
+        this.flushInterval = flushInterval;
+        this.clock = clock;
+        this.status = new Status(State.STARTING, slot, null, null, null, null, null);
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    /** Asks the loop to end; it does within about a read's wait. */
+    public void stop() {
+        stopping = true;
+    }
+
+    @Override
+    public void run() {
+        Duration backoff = Duration.ofMillis(500);
+        while (!stopping && !Thread.currentThread().isInterrupted()) {
+            try {
+                streamUntilStopped();
+            } catch (RuntimeException e) {
+                if (stopping) {
+                    break;
+                }
+                LOG.warn("WAL receiver of {} failed; retrying in {} ms: {}", cluster, backoff.toMillis(), e.getMessage());
+                status = new Status(State.RETRYING, slot, status.timeline(), status.received(), status.durable(),
+                        status.durableAt(), e.getMessage());
+                if (!pause(backoff)) {
+                    break;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                continue;
+            }
+            backoff = Duration.ofMillis(500);
+        }
+        status = new Status(State.STOPPED, slot, status.timeline(), status.received(), status.durable(), status.durableAt(),
+                status.lastError());
+    }
+
+    private void streamUntilStopped() {
+        WalStreamSource.Identity server = source.identify();
+        Optional<Lsn> retainedFrom = source.ensureSlot(slot);
+        Segment segment = startingSegment(server, retainedFrom);
+        LOG.info("WAL receiver of {} streams timeline {} from {} through slot {}", cluster, server.timeline(),
+                segment.position(), slot);
+        try (WalStreamSource.WalStream stream = source.start(slot, segment.position())) {
+            status = new Status(State.STREAMING, slot, server.timeline(), segment.position(), segment.position(), clock.instant(), null);
+            Instant lastFlush = clock.instant();
+            int flushedLength = segment.length;
+            while (!stopping) {
+                Optional<WalStreamSource.WalStream.Chunk> chunk = stream.read(READ_WAIT);
+                if (chunk.isPresent()) {
+                    ByteBuffer bytes = chunk.get().bytes();
+                    long at = chunk.get().start().value();
+                    while (bytes.hasRemaining()) {
+                        at += segment.append(at, bytes);
+                        if (segment.isWhole()) {
+                            archiveWhole(server, segment, stream);
+                            segment = segment.next();
+                            flushedLength = 0;
+                            lastFlush = clock.instant();
+                        }
+                    }
+                    status = new Status(State.STREAMING, slot, server.timeline(), new Lsn(at), status.durable(), status.durableAt(),
+                            null);
+                }
+                if (segment.length > flushedLength && !clock.instant().isBefore(lastFlush.plus(flushInterval))) {
+                    archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, segment.length);
+                    flushedLength = segment.length;
+                    lastFlush = clock.instant();
+                    confirm(stream, segment.position(), server.timeline());
+                }
+            }
+        }
+    }
+
+    private void archiveWhole(WalStreamSource.Identity server, Segment segment, WalStreamSource.WalStream stream) {
+        archive.store(segment.name, segment.bytes, server::systemIdentifier);
+        archive.dropStreaming(segment.name);
+        confirm(stream, segment.position(), server.timeline());
+    }
+
+    private void confirm(WalStreamSource.WalStream stream, Lsn durable, Timeline timeline) {
+        stream.confirmDurable(durable);
+        status = new Status(State.STREAMING, slot, timeline, status.received(), durable, clock.instant(), null);
+    }
+
+    /** Resume where the archive ends on this timeline; else start at the segment holding the slot's (or server's) position. */
+    private Segment startingSegment(WalStreamSource.Identity server, Optional<Lsn> retainedFrom) {
+        long size = server.segmentBytes();
+        Optional<ShelterWalArchive.ResumePoint> resume = archive.resumePoint(server.timeline(), size);
+        if (resume.isPresent()) {
+            Lsn position = resume.get().position();
+            Segment segment = new Segment(WalSegmentName.containing(server.timeline(), position, size), size);
+            if (position.value() % size == 0) {
+                return segment;
+            }
+            segment.preload(resume.get().segmentSoFar());
+            return segment;
+        }
+        Lsn from = retainedFrom.filter(lsn -> lsn.compareTo(server.flushed()) <= 0).orElse(server.flushed());
+        return new Segment(WalSegmentName.containing(server.timeline(), from, size), size);
+    }
+
+    private static boolean pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The segment being assembled: its bytes so far, which arrive in order and without holes. */
+    static final class Segment {
+
+        private final WalSegmentName segmentName;
+        private final WalFileName name;
+        private final long start;
+        private final byte[] bytes;
+        private int length;
+
+        Segment(WalSegmentName segmentName, long size) {
+            this.segmentName = segmentName;
+            this.name = WalFileName.of(segmentName);
+            this.start = segmentName.segmentNumber() * size;
+            this.bytes = new byte[Math.toIntExact(size)];
+        }
+
+        void preload(byte[] soFar) {
+            System.arraycopy(soFar, 0, bytes, 0, soFar.length);
+            length = soFar.length;
+        }
+
+        /** Takes what of {@code data} (which starts at {@code at}) belongs here; returns how many bytes it consumed. */
+        int append(long at, ByteBuffer data) {
+            long offset = at - start;
+            if (offset < 0 || offset > length) {
+                throw new IllegalStateException("WAL from " + new Lsn(at) + " leaves a hole after " + position() + " in " + name);
+            }
+            int skip = (int) Math.min(length - offset, data.remaining()); // bytes already held, sent again after a resume
+            data.position(data.position() + skip);
+            int take = Math.min(data.remaining(), bytes.length - length);
+            data.get(bytes, length, take);
+            length += take;
+            return skip + take;
+        }
+
+        boolean isWhole() {
+            return length == bytes.length;
+        }
+
+        Lsn position() {
+            return new Lsn(start + length);
+        }
+
+        Segment next() {
+            return new Segment(new WalSegmentName(segmentName.timeline(), segmentName.segmentNumber() + 1,
+                    segmentName.segmentBytes()), segmentName.segmentBytes());
+        }
+    }
+}
