@@ -12,7 +12,6 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,7 +22,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -40,14 +38,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ShelterKilledMidBackupIT {
 
     private static final String TOKEN = "killed-mid-backup-it-admin-token";
-    private static final Path JAR = Path.of("target", "shelter.jar");
 
     private final PostgresBinaries binaries;
     private ScratchDirectory scratch;
     private PostgresInstance primary;
     private Path config;
     private int port;
-    private Process shelter;
+    private ShelterProcess shelter;
 
     ShelterKilledMidBackupIT(PostgresBinaries binaries) {
         this.binaries = binaries;
@@ -55,16 +52,13 @@ class ShelterKilledMidBackupIT {
 
     @BeforeAll
     void startCluster() throws IOException, SQLException {
-        if (!Files.isRegularFile(JAR)) {
-            throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: it is built in the package phase, before this test");
-        }
         scratch = ScratchDirectory.create("shelter-killed-it");
         primary = PostgresInstance.create(binaries, scratch.resolve("primary"));
         primary.start();
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE ledger AS SELECT g AS id FROM generate_series(1, 1000) g");
         }
-        port = freePort();
+        port = ShelterProcess.freePort();
         config = scratch.resolve("shelter.yml");
         Files.writeString(config, """
                 server:
@@ -90,11 +84,8 @@ class ShelterKilledMidBackupIT {
     @AfterAll
     void stopEverything() throws InterruptedException {
         try {
-            if (shelter != null && shelter.isAlive()) {
-                shelter.destroy();
-                if (!shelter.waitFor(30, TimeUnit.SECONDS)) {
-                    shelter.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
+            if (shelter != null) {
+                shelter.close();
             }
             if (primary != null) {
                 primary.close();
@@ -118,8 +109,7 @@ class ShelterKilledMidBackupIT {
             client.awaitBackup(id, b -> "snapshotting".equals(b.path("phase").asText()), Duration.ofSeconds(60));
             assertEquals(1, backupSessions(id), "PostgreSQL is in backup mode for this backup while the snapshot is taken");
 
-            shelter.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            assertEquals(137, shelter.exitValue(), "Shelter died of SIGKILL");
+            assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
             assertTrue(snapshotsOf(id).stream().anyMatch(p -> p.endsWith("shelter-" + id + ".partial")),
                     "the kill left a partial snapshot behind: " + snapshotsOf(id));
         } finally {
@@ -149,26 +139,8 @@ class ShelterKilledMidBackupIT {
     }
 
     private ShelterClient startShelter(String run) throws IOException {
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path log = scratch.resolve("shelter-" + run + ".log");
-        shelter = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", JAR.toAbsolutePath().toString(), "server", config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        ShelterClient client = new ShelterClient(port, TOKEN);
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            if (!shelter.isAlive()) {
-                throw new AssertionError("Shelter exited with " + shelter.exitValue() + ":\n" + Files.readString(log));
-            }
-            try {
-                if (client.get("/api/v1/clusters").status() == 200) {
-                    return client;
-                }
-            } catch (UncheckedIOException notListeningYet) {
-                // starting
-            }
-            ShelterClient.pause(100);
-        }
-        throw new AssertionError("Shelter did not answer within 60 s:\n" + Files.readString(log));
+        shelter = ShelterProcess.start(config, port, TOKEN, scratch.resolve("shelter-" + run + ".log"));
+        return new ShelterClient(port, TOKEN);
     }
 
     private int backupSessions(String id) throws SQLException {
@@ -209,9 +181,4 @@ class ShelterKilledMidBackupIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
 }
