@@ -13,6 +13,13 @@ import dev.shelter.service.cli.BackupCommand;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.service.wal.ShelterWalArchive;
 import dev.shelter.service.wal.WalReceiver;
+import dev.shelter.service.wal.WalMonitor;
+import dev.shelter.service.wal.ShowWalStatus;
+import dev.shelter.service.config.WalReceiverConfig;
+import dev.shelter.service.health.WalHealthCheck;
+import dev.shelter.service.postgres.PgReplicationProbe;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import dev.shelter.service.postgres.PgWalStreamSource;
 import dev.shelter.service.core.WalArchive;
 import dev.shelter.service.config.HookConfig;
@@ -143,8 +150,9 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.jersey().register(new ClusterBackupsResource(
                 new TakeBackup(protectedClusters, inspector, catalog, runner, backupThreads, clock), showBackups));
         environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(protectedClusters, catalog, clock)));
+        Map<String, WalMonitor> walMonitors = startWalReceivers(config, environment, protectedClusters);
         environment.jersey().register(new WalResource(new ArchiveWalFile(protectedClusters, inspector),
-                new FetchWalFile(protectedClusters)));
+                new FetchWalFile(protectedClusters), new ShowWalStatus(protectedClusters, walMonitors, catalog)));
         environment.jersey().register(new OpenApiResource());
         registerHealthChecks(config, environment, clusters.all(), inspector, objectStore);
         for (ClusterConfig cluster : config.clusters) {
@@ -193,19 +201,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             ProtectedCluster.BackupPolicy policy = new ProtectedCluster.BackupPolicy(cluster.backups.allowStandby,
                     Duration.ofSeconds(cluster.backups.walTimeoutSeconds),
                     Optional.ofNullable(cluster.backups.maxAgeMinutes).map(Duration::ofMinutes));
-            WalArchive walArchive;
-            if ("plain".equals(cluster.walArchive.format)) {
-                walArchive = new PlainWalArchive(walStore, walPrefix);
-            } else {
-                ShelterWalArchive shelterLayout = new ShelterWalArchive(walStore, walPrefix, Clock.systemUTC());
-                if (cluster.walArchive.receiver.enabled) {
-                    environment.lifecycle().manage(running(new WalReceiver(cluster.name, cluster.walArchive.receiver.slotFor(cluster.name),
-                            new PgWalStreamSource(spec.postgres()), shelterLayout,
-                            Duration.ofMillis(cluster.walArchive.receiver.flushIntervalMillis), Clock.systemUTC()),
-                            "wal-receiver-" + cluster.name));
-                }
-                walArchive = shelterLayout;
-            }
+            WalArchive walArchive = "plain".equals(cluster.walArchive.format) ? new PlainWalArchive(walStore, walPrefix)
+                    : new ShelterWalArchive(walStore, walPrefix, Clock.systemUTC());
             protectedClusters.put(cluster.name, new ProtectedCluster(spec, snapshotter, walArchive,
                     controller, hooks(cluster.hooks.pre, spec, postgres), hooks(cluster.hooks.post, spec, postgres), policy));
         }
@@ -261,6 +258,38 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         PrometheusRegistry registry = new PrometheusRegistry();
         registry.register(new DropwizardExports(environment.metrics(), (name, metric) -> !name.endsWith(".total")));
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(registry)).addMapping("/prometheus");
+    }
+
+    /** A receiver per cluster that asks for one, its monitor sampled every few seconds, its metrics and health check. */
+    private static Map<String, WalMonitor> startWalReceivers(ShelterConfiguration config, Environment environment,
+                                                             Map<String, ProtectedCluster> protectedClusters) {
+        Map<String, WalMonitor> monitors = new LinkedHashMap<>();
+        for (ClusterConfig cluster : config.clusters) {
+            WalReceiverConfig receiverConfig = cluster.walArchive.receiver;
+            if (!receiverConfig.enabled) {
+                continue;
+            }
+            ProtectedCluster protectedCluster = protectedClusters.get(cluster.name);
+            String slot = receiverConfig.slotFor(cluster.name);
+            WalReceiver receiver = new WalReceiver(cluster.name, slot, new PgWalStreamSource(protectedCluster.spec().postgres()),
+                    (ShelterWalArchive) protectedCluster.walArchive(), Duration.ofMillis(receiverConfig.flushIntervalMillis),
+                    Clock.systemUTC());
+            environment.lifecycle().manage(running(receiver, "wal-receiver-" + cluster.name));
+            WalMonitor monitor = new WalMonitor(cluster.name, slot, receiver, new PgReplicationProbe(protectedCluster.spec().postgres()),
+                    Duration.ofSeconds(receiverConfig.maxRpoSeconds), receiverConfig.maxSlotRetainedBytes, Clock.systemUTC());
+            monitors.put(cluster.name, monitor);
+            environment.healthChecks().register("wal-" + cluster.name, new WalHealthCheck(monitor));
+            String metric = "shelter.wal." + cluster.name + ".";
+            environment.metrics().gauge(metric + "rpo_seconds", () -> () -> monitor.last().map(WalMonitor.Sample::rpoSeconds).orElse(-1.0));
+            environment.metrics().gauge(metric + "lag_bytes", () -> () -> monitor.last().map(WalMonitor.Sample::lagBytes).orElse(-1L));
+            environment.metrics().gauge(metric + "slot_retained_bytes",
+                    () -> () -> monitor.last().map(WalMonitor.Sample::slotRetainedBytes).orElse(-1L));
+        }
+        if (!monitors.isEmpty()) {
+            ScheduledExecutorService sampler = environment.lifecycle().scheduledExecutorService("wal-monitor-%d").threads(1).build();
+            sampler.scheduleWithFixedDelay(() -> monitors.values().forEach(WalMonitor::sample), 1, 5, TimeUnit.SECONDS);
+        }
+        return monitors;
     }
 
     /** Runs the receiver on a thread of its own from start to stop. */

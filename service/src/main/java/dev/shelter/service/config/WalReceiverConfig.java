@@ -26,6 +26,16 @@ public class WalReceiverConfig {
     @JsonProperty
     public int flushIntervalMillis = 1000;
 
+    /** The health check wal-<cluster> turns unhealthy when the RPO passes this. */
+    @Min(1)
+    @JsonProperty
+    public int maxRpoSeconds = 60;
+
+    /** ... or when the slot holds back more WAL than this (recommend max_slot_wal_keep_size above it). */
+    @Min(16L * 1024 * 1024)
+    @JsonProperty
+    public long maxSlotRetainedBytes = 8L * 1024 * 1024 * 1024;
+
     public String slotFor(String cluster) {
         return slot != null ? slot : ("shelter_" + cluster.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_"));
     }

@@ -1,11 +1,13 @@
 package dev.shelter.service.resources;
 
 import com.codahale.metrics.annotation.Timed;
+import dev.shelter.service.api.WalStatusView;
 import dev.shelter.service.auth.Role;
 import dev.shelter.service.core.ArchiveWalFile;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InvalidRequestException;
 import dev.shelter.service.core.WalArchive;
+import dev.shelter.service.wal.ShowWalStatus;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -22,10 +24,10 @@ import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
- * The archive endpoint, for clusters that archive with archive_command and recover with
- * restore_command through curl: PUT stores a WAL file, GET serves it back.
+ * A cluster's WAL: its status, and the archive endpoint for clusters that archive with
+ * archive_command and recover with restore_command through curl (PUT stores a file, GET serves it back).
  */
-@Path("/api/v1/clusters/{name}/wal/{file}")
+@Path("/api/v1/clusters/{name}/wal")
 public class WalResource {
 
     /** The largest file taken: 64 MiB covers segments up to that size (PostgreSQL's default is 16 MiB). */
@@ -33,14 +35,26 @@ public class WalResource {
 
     private final ArchiveWalFile archiveWalFile;
     private final FetchWalFile fetchWalFile;
+    private final ShowWalStatus showWalStatus;
 
-    public WalResource(ArchiveWalFile archiveWalFile, FetchWalFile fetchWalFile) {
+    public WalResource(ArchiveWalFile archiveWalFile, FetchWalFile fetchWalFile, ShowWalStatus showWalStatus) {
         this.archiveWalFile = archiveWalFile;
         this.fetchWalFile = fetchWalFile;
+        this.showWalStatus = showWalStatus;
+    }
+
+    /** The archive's timelines and gaps, the receiver and its lag, and the recoverable window. */
+    @GET
+    @Timed
+    @RolesAllowed(Role.VIEWER_OR_ABOVE)
+    @Produces(MediaType.APPLICATION_JSON)
+    public WalStatusView status(@PathParam("name") String cluster) {
+        return showWalStatus.show(cluster);
     }
 
     /** 201 when stored, 200 when the same bytes were there already, 409 for other bytes, 400 for a bad name or content. */
     @PUT
+    @Path("{file}")
     @Timed
     @RolesAllowed(Role.OPERATOR_OR_ABOVE)
     @Consumes(MediaType.WILDCARD) // curl --data-binary sends a form content type unless told otherwise
@@ -56,6 +70,7 @@ public class WalResource {
 
     /** The file's bytes; 404 when it is not archived, which restore_command must turn into a non-zero exit. */
     @GET
+    @Path("{file}")
     @Timed
     @RolesAllowed(Role.OPERATOR_OR_ABOVE)
     @Produces({MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})

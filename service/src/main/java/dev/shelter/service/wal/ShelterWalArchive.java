@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.backup.WalSegmentName;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.runbooks.wal.WalPageHeader;
 import dev.shelter.service.catalog.ChecksummedJson;
@@ -18,6 +19,7 @@ import dev.shelter.storage.blob.BlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -60,10 +62,20 @@ public final class ShelterWalArchive implements WalArchive {
         this.stateCodec = new ChecksummedJson(mapper, "shelter-wal-archive", 1, "archive");
     }
 
+    /** The whole segments of one timeline in the current incarnation, and the ones missing between its first and last. */
+    public record TimelineRun(Timeline timeline, String first, String last, int segments, List<String> gaps) {
+    }
+
     @Override
     public Stored store(WalFileName name, byte[] content, Supplier<String> systemIdentifier) {
-        String contentSystem = name.namesSegmentContent() ? WalPageHeader.parse(content).systemIdentifier() : null;
-        WalArchiveState state = readState().orElseGet(() -> begin(contentSystem != null ? contentSystem : systemIdentifier.get()));
+        WalPageHeader header = name.namesSegmentContent() ? WalPageHeader.parse(content) : null;
+        String contentSystem = header != null ? header.systemIdentifier() : null;
+        WalArchiveState state = readState().orElseGet(() -> begin(contentSystem != null ? contentSystem : systemIdentifier.get(),
+                header != null ? header.segmentBytes() : 0));
+        if (header != null && state.segmentBytes() == 0 && contentSystem.equals(state.systemIdentifier())) {
+            state = state.withSegmentBytes(header.segmentBytes());
+            writeState(state);
+        }
         if (contentSystem != null && !contentSystem.equals(state.systemIdentifier())) {
             throw new ConflictException(name + " is WAL of system " + contentSystem + ", but this archive (" + describe()
                     + ") belongs to system " + state.systemIdentifier() + "; a re-initialized cluster needs an archive of its own");
@@ -102,7 +114,7 @@ public final class ShelterWalArchive implements WalArchive {
 
     /** Writes what the receiver holds of the segment it streams; replaced as it grows. */
     public void storeStreaming(String systemIdentifier, WalFileName segment, byte[] bytes, int durableLength) {
-        WalArchiveState state = readState().orElseGet(() -> begin(systemIdentifier));
+        WalArchiveState state = readState().orElseGet(() -> begin(systemIdentifier, bytes.length));
         store.put(streamingKey(state, segment), WalObjectCodec.encode(java.util.Arrays.copyOf(bytes, durableLength)));
     }
 
@@ -162,14 +174,53 @@ public final class ShelterWalArchive implements WalArchive {
         });
     }
 
-    private WalArchiveState begin(String systemIdentifier) {
-        WalArchiveState state = WalArchiveState.begin(systemIdentifier, clock.instant());
+    /**
+     * Per timeline of the current incarnation: its first and last whole segment and the segments
+     * missing between them (at most 100 named). Empty before the first segment.
+     */
+    public List<TimelineRun> continuity() {
+        Optional<WalArchiveState> state = readState();
+        if (state.isEmpty() || state.get().segmentBytes() == 0) {
+            return List.of();
+        }
+        long size = state.get().segmentBytes();
+        String incarnation = prefix + state.get().systemIdentifier() + "/" + "%04d".formatted(state.get().current().number()) + "/";
+        java.util.SortedMap<String, java.util.TreeSet<Long>> byTimeline = new java.util.TreeMap<>();
+        for (BlobInfo info : store.list(incarnation)) {
+            String rest = info.key().value().substring(incarnation.length());
+            if (rest.matches("[0-9A-F]{8}/[0-9A-F]{24}\\" + OBJECT)) {
+                WalFileName name = WalFileName.parse(rest.substring(9, 33));
+                byTimeline.computeIfAbsent(rest.substring(0, 8), t -> new java.util.TreeSet<>())
+                        .add(name.segmentStart(size).value() / size);
+            }
+        }
+        List<TimelineRun> runs = new java.util.ArrayList<>();
+        byTimeline.forEach((hex, numbers) -> {
+            Timeline timeline = new Timeline(Long.parseLong(hex, 16));
+            List<String> gaps = new java.util.ArrayList<>();
+            for (long n = numbers.first(); n <= numbers.last() && gaps.size() < 100; n++) {
+                if (!numbers.contains(n)) {
+                    gaps.add(new WalSegmentName(timeline, n, size).fileName());
+                }
+            }
+            runs.add(new TimelineRun(timeline, new WalSegmentName(timeline, numbers.first(), size).fileName(),
+                    new WalSegmentName(timeline, numbers.last(), size).fileName(), numbers.size(), gaps));
+        });
+        return runs;
+    }
+
+    private WalArchiveState begin(String systemIdentifier, long segmentBytes) {
+        WalArchiveState state = WalArchiveState.begin(systemIdentifier, segmentBytes, clock.instant());
+        writeState(state);
+        return state;
+    }
+
+    private void writeState(WalArchiveState state) {
         try {
             store.put(new BlobKey(prefix + STATE), stateCodec.encode(state));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + prefix + STATE, e);
         }
-        return state;
     }
 
     private Optional<byte[]> read(BlobKey key) {

@@ -9,7 +9,7 @@ import java.util.Objects;
  * being the one written to. A restore that promotes starts a new incarnation, so the WAL of the new
  * history never lands on the names of the old one (DESIGN.md section 3, rule 7).
  */
-public record WalArchiveState(String systemIdentifier, List<Incarnation> incarnations) {
+public record WalArchiveState(String systemIdentifier, long segmentBytes, List<Incarnation> incarnations) {
 
     public record Incarnation(int number, Instant createdAt) {
     }
@@ -22,8 +22,13 @@ public record WalArchiveState(String systemIdentifier, List<Incarnation> incarna
         }
     }
 
-    static WalArchiveState begin(String systemIdentifier, Instant at) {
-        return new WalArchiveState(systemIdentifier, List.of(new Incarnation(1, at)));
+    /** {@code segmentBytes} is 0 until a segment has told it. */
+    static WalArchiveState begin(String systemIdentifier, long segmentBytes, Instant at) {
+        return new WalArchiveState(systemIdentifier, segmentBytes, List.of(new Incarnation(1, at)));
+    }
+
+    WalArchiveState withSegmentBytes(long bytes) {
+        return new WalArchiveState(systemIdentifier, bytes, incarnations);
     }
 
     Incarnation current() {

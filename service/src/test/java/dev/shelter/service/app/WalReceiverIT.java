@@ -152,6 +152,7 @@ class WalReceiverIT {
         double seconds = (System.nanoTime() - waitStart) / 1e9;
         assertTrue(seconds < 5, "the last commit was durable in the store after " + seconds + " s, without a segment switch");
         String digest = digest();
+        assertStatusReportsTheReceiverAndNoGap(backup, lastCommit);
 
         List<String> segments = segmentsInStore();
         assertTrue(segments.size() >= 4, "segments streamed: " + segments);
@@ -189,6 +190,38 @@ class WalReceiverIT {
         Matcher redo = Pattern.compile("redo done at ([0-9A-F]+/[0-9A-F]+)").matcher(Files.readString(primary.logFile()));
         assertTrue(redo.find(), primary.logTail());
         assertTrue(Lsn.parse(redo.group(1)).compareTo(lastCommit) >= 0, "replayed to " + redo.group(1) + ", last commit " + lastCommit);
+    }
+
+    private void assertStatusReportsTheReceiverAndNoGap(JsonNode backup, Lsn lastCommit) throws Exception {
+        JsonNode wal = null;
+        for (int i = 0; i < 100; i++) {
+            wal = client.get("/api/v1/clusters/main/wal").body();
+            if (!wal.path("receiver").path("sampledAt").isNull() && wal.path("receiver").path("lagBytes").asLong(-1) == 0) {
+                break;
+            }
+            ShelterClient.pause(100);
+        }
+        assertEquals("shelter", wal.path("format").asText(), wal.toString());
+        assertEquals(query("SELECT system_identifier::text FROM pg_control_system()"), wal.path("systemIdentifier").asText());
+        JsonNode timeline = wal.path("timelines").get(0);
+        assertEquals(1, timeline.path("timeline").asInt(), wal.toString());
+        assertEquals(0, timeline.path("gaps").size(), wal.toString());
+        JsonNode receiver = wal.path("receiver");
+        assertEquals("streaming", receiver.path("state").asText(), wal.toString());
+        assertEquals("shelter_main", receiver.path("slot").asText());
+        assertTrue(Lsn.parse(receiver.path("durableLsn").asText()).compareTo(lastCommit) >= 0, wal.toString());
+        assertEquals(0, receiver.path("lagBytes").asLong(), wal.toString());
+        assertEquals(0.0, receiver.path("rpoSeconds").asDouble(), wal.toString());
+        assertTrue(receiver.path("problem").isNull(), wal.toString());
+        assertEquals(backup.path("id").asText(), wal.path("recoverableWindow").path("fromBackup").asText(), wal.toString());
+
+        String health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.getAdminPort()
+                + "/healthcheck")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(ShelterClient.JSON.readTree(health).path("wal-main").path("healthy").asBoolean(), health);
+        String prometheus = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.getAdminPort()
+                + "/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(prometheus.contains("shelter_wal_main_rpo_seconds 0.0"), prometheus);
+        assertTrue(prometheus.contains("shelter_wal_main_slot_retained_bytes"), prometheus);
     }
 
     private String restoreCommand() {

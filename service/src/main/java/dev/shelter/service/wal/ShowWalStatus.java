@@ -1,0 +1,71 @@
+package dev.shelter.service.wal;
+
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.service.api.WalStatusView;
+import dev.shelter.service.core.BackupCatalog;
+import dev.shelter.service.core.BackupIndex;
+import dev.shelter.service.core.ProtectedCluster;
+import dev.shelter.service.core.UnknownClusterException;
+import dev.shelter.service.core.WalArchive;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** GET /clusters/{name}/wal: the archive's continuity, the receiver's state and lag, and the recoverable window. */
+public final class ShowWalStatus {
+
+    private final Map<String, ProtectedCluster> clusters;
+    private final Map<String, WalMonitor> monitors;
+    private final BackupCatalog catalog;
+
+    public ShowWalStatus(Map<String, ProtectedCluster> clusters, Map<String, WalMonitor> monitors, BackupCatalog catalog) {
+        this.clusters = Map.copyOf(clusters);
+        this.monitors = Map.copyOf(monitors);
+        this.catalog = catalog;
+    }
+
+    public WalStatusView show(String clusterName) {
+        ProtectedCluster cluster = Optional.ofNullable(clusters.get(clusterName))
+                .orElseThrow(() -> new UnknownClusterException(clusterName));
+        WalArchive archive = cluster.walArchive();
+        Optional<WalMonitor> monitor = Optional.ofNullable(monitors.get(clusterName));
+        WalStatusView.ReceiverView receiver = monitor.map(ShowWalStatus::receiverView).orElse(null);
+        if (!(archive instanceof ShelterWalArchive shelterLayout)) {
+            return new WalStatusView(clusterName, "plain", archive.describe(), null, null, null, receiver, window(clusterName, receiver));
+        }
+        Optional<WalArchiveState> state = shelterLayout.readState();
+        List<WalStatusView.TimelineView> timelines = shelterLayout.continuity().stream()
+                .map(run -> new WalStatusView.TimelineView(run.timeline().id(), run.first(), run.last(), run.segments(), run.gaps()))
+                .toList();
+        return new WalStatusView(clusterName, "shelter", archive.describe(), state.map(WalArchiveState::systemIdentifier).orElse(null),
+                state.map(s -> s.current().number()).orElse(null), timelines, receiver, window(clusterName, receiver));
+    }
+
+    private static WalStatusView.ReceiverView receiverView(WalMonitor monitor) {
+        WalReceiver.Status status = monitor.receiver().status();
+        Optional<WalMonitor.Sample> sample = monitor.last();
+        return new WalStatusView.ReceiverView(status.state().name().toLowerCase(), status.slot(),
+                status.timeline() == null ? null : status.timeline().id(), text(status.received()), text(status.durable()),
+                status.durableAt(), status.lastError(), sample.map(WalMonitor.Sample::sampledAt).orElse(null),
+                sample.map(s -> text(s.serverPosition())).orElse(null), sample.map(WalMonitor.Sample::lagBytes).orElse(null),
+                sample.map(WalMonitor.Sample::slotRetainedBytes).orElse(null),
+                sample.map(WalMonitor.Sample::rpoSeconds).filter(r -> !r.isNaN()).orElse(null),
+                sample.flatMap(WalMonitor.Sample::problem).orElse(null));
+    }
+
+    private WalStatusView.WindowView window(String cluster, WalStatusView.ReceiverView receiver) {
+        BackupIndex.Page completed = catalog.list(cluster, Optional.of(BackupState.COMPLETED), 0, 1);
+        if (completed.total() == 0) {
+            return null;
+        }
+        BackupManifest oldest = catalog.list(cluster, Optional.of(BackupState.COMPLETED), completed.total() - 1, 1).items().get(0);
+        return new WalStatusView.WindowView(oldest.id().value(), oldest.window().startLsn().toString(), oldest.window().startedAt(),
+                receiver == null ? null : receiver.durableLsn(), receiver == null ? null : receiver.durableAt());
+    }
+
+    private static String text(Object value) {
+        return value == null ? null : value.toString();
+    }
+}
