@@ -61,6 +61,7 @@ s3proxy_env() {
   echo "export SHELTER_STACK_S3_REGION=us-east-1"
   echo "export SHELTER_STACK_S3_ACCESS_KEY=shelter"
   echo "export SHELTER_STACK_S3_SECRET_KEY=$(cat "$S3_HOME/credential")"
+  echo "export SHELTER_STACK_S3_JAR=$S3PROXY_JAR" # for tests that run (and stop) an s3proxy of their own
 }
 
 s3proxy_down() { stop_pid "$(s3proxy_pid)" s3proxy 20; rm -f "$S3_HOME/s3proxy.pid"; }

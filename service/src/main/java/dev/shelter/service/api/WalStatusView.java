@@ -8,7 +8,7 @@ import java.util.List;
  * the receiver and how far it trails, and the window a point-in-time restore can reach.
  */
 public record WalStatusView(String cluster, String format, String archive, String systemIdentifier, Integer incarnation,
-                            List<TimelineView> timelines, ReceiverView receiver, WindowView recoverableWindow) {
+                            List<TimelineView> timelines, String archiveProblem, ReceiverView receiver, WindowView recoverableWindow) {
 
     public record TimelineView(long timeline, String firstSegment, String lastSegment, int segments, List<String> gaps) {
     }

@@ -33,14 +33,22 @@ public final class ShowWalStatus {
         Optional<WalMonitor> monitor = Optional.ofNullable(monitors.get(clusterName));
         WalStatusView.ReceiverView receiver = monitor.map(ShowWalStatus::receiverView).orElse(null);
         if (!(archive instanceof ShelterWalArchive shelterLayout)) {
-            return new WalStatusView(clusterName, "plain", archive.describe(), null, null, null, receiver, window(clusterName, receiver));
+            return new WalStatusView(clusterName, "plain", archive.describe(), null, null, null, null, receiver,
+                    window(clusterName, receiver));
         }
-        Optional<WalArchiveState> state = shelterLayout.readState();
-        List<WalStatusView.TimelineView> timelines = shelterLayout.continuity().stream()
-                .map(run -> new WalStatusView.TimelineView(run.timeline().id(), run.first(), run.last(), run.segments(), run.gaps()))
-                .toList();
-        return new WalStatusView(clusterName, "shelter", archive.describe(), state.map(WalArchiveState::systemIdentifier).orElse(null),
-                state.map(s -> s.current().number()).orElse(null), timelines, receiver, window(clusterName, receiver));
+        try {
+            Optional<WalArchiveState> state = shelterLayout.readState();
+            List<WalStatusView.TimelineView> timelines = shelterLayout.continuity().stream()
+                    .map(run -> new WalStatusView.TimelineView(run.timeline().id(), run.first(), run.last(), run.segments(), run.gaps()))
+                    .toList();
+            return new WalStatusView(clusterName, "shelter", archive.describe(),
+                    state.map(WalArchiveState::systemIdentifier).orElse(null), state.map(s -> s.current().number()).orElse(null),
+                    timelines, null, receiver, window(clusterName, receiver));
+        } catch (RuntimeException storeUnreachable) {
+            // The status matters most when the store is down: show the receiver, and say what failed.
+            return new WalStatusView(clusterName, "shelter", archive.describe(), null, null, null,
+                    "cannot read the archive: " + storeUnreachable.getMessage(), receiver, window(clusterName, receiver));
+        }
     }
 
     private static WalStatusView.ReceiverView receiverView(WalMonitor monitor) {
