@@ -25,7 +25,7 @@
 
 _shelter_say() { printf '[bench/shelter] %s\n' "$*" >&2; }
 
-_shelter_jar() {
+shelter_jar() {
   local jar=${SHELTER_BENCH_JAR:-$BENCH_REPO_ROOT/service/target/shelter.jar}
   if [[ ! -f $jar && -z ${SHELTER_BENCH_JAR:-} ]]; then
     _shelter_say "building $jar (mvn package -DskipTests)"
@@ -34,7 +34,7 @@ _shelter_jar() {
   printf '%s' "$jar"
 }
 
-_shelter_free_port() {
+shelter_free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
@@ -43,12 +43,29 @@ _shelter_json() {
   python3 -c 'import json, sys; v = json.load(sys.stdin).get(sys.argv[1]); print("" if v is None else v)' "$1"
 }
 
+# shelter_launch JAR CONFIG LOG PORT TOKEN: starts Shelter in the background and waits (60 s at
+# most) until its API answers on PORT; sets SHELTER_PID. On failure, shows the log and stops it.
+shelter_launch() {
+  local jar=$1 config=$2 log=$3 port=$4 token=$5 deadline
+  "${SHELTER_BENCH_JAVA:-java}" -Xmx512m -jar "$jar" server "$config" >"$log" 2>&1 &
+  SHELTER_PID=$!
+  deadline=$((SECONDS + 60))
+  until curl -sS --max-time 5 -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/clusters" 2>/dev/null; do
+    if ! kill -0 "$SHELTER_PID" 2>/dev/null || ((SECONDS > deadline)); then
+      _shelter_say "Shelter did not start; its log:"; tail -n 30 "$log" >&2
+      kill "$SHELTER_PID" 2>/dev/null; wait "$SHELTER_PID" 2>/dev/null
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
 shelter_backup_mode_seconds() {
   local data_dir=$1 pg_port=$2 pg_password_file=$3 rbd_image=$4 archive_dir=$5
   local jar home port token config log pid id answer state seconds deadline started rc=1
-  jar=$(_shelter_jar) || { _shelter_say "no shaded jar"; return 1; }
+  jar=$(shelter_jar) || { _shelter_say "no shaded jar"; return 1; }
   home=$(mktemp -d "${BENCH_WORK_DIR:-/tmp}/shelter.XXXXXX")
-  port=$(_shelter_free_port)
+  port=$(shelter_free_port)
   token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   config=$home/shelter.yml
   log=$home/shelter.log
@@ -76,18 +93,12 @@ ceph:
   user: "${SHELTER_STACK_CEPH_USER:-admin}"
   pool: "$SHELTER_STACK_CEPH_POOL"
 YAML
-  "${SHELTER_BENCH_JAVA:-java}" -Xmx512m -jar "$jar" server "$config" >"$log" 2>&1 &
-  pid=$!
   _shelter_call() { curl -sS --max-time 30 -H "Authorization: Bearer $token" -H 'Content-Type: application/json' "$@"; }
-  deadline=$((SECONDS + 60))
-  until _shelter_call -o /dev/null "http://127.0.0.1:$port/api/v1/clusters" 2>/dev/null; do
-    if ! kill -0 "$pid" 2>/dev/null || ((SECONDS > deadline)); then
-      _shelter_say "Shelter did not start; its log:"; tail -n 30 "$log" >&2
-      kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$home"
-      return 1
-    fi
-    sleep 0.2
-  done
+  if ! shelter_launch "$jar" "$config" "$log" "$port" "$token"; then
+    rm -rf "$home"
+    return 1
+  fi
+  pid=$SHELTER_PID
 
   started=$EPOCHREALTIME
   answer=$(_shelter_call -X POST -d '{"mode":"online","label":"bench backup-mode","fastCheckpoint":true}' \

@@ -31,8 +31,9 @@ import java.util.function.Supplier;
  * </pre>
  * A segment's own header names its system: a segment of another system is refused, and so is one
  * whose content is not the segment its name says. Writes go to the newest incarnation; reads look
- * there first, then in older ones. The receiver keeps the segment it is streaming as
- * {@code <segment>.streaming.zst}, rewritten as it grows and dropped once the segment is complete;
+ * there first, then in older ones. The receiver keeps the segment it is streaming as pieces,
+ * {@code <segment>.streaming.<offset>.zst}, each holding only what arrived since the last (so a
+ * flush costs the new bytes, not the segment), dropped once the segment is complete;
  * until then a read of that segment gets its durable bytes and zeros after them, which recovery
  * takes as the end of WAL.
  */
@@ -107,20 +108,26 @@ public final class ShelterWalArchive implements WalArchive {
             }
         }
         if (name.kind() == WalFileName.Kind.SEGMENT) {
-            return read(streamingKey(state.get(), name)).map(ShelterWalArchive::padToSegment);
+            byte[] soFar = streamedSoFar(state.get(), name);
+            return soFar.length == 0 ? Optional.empty() : Optional.of(padToSegment(soFar));
         }
         return Optional.empty();
     }
 
-    /** Writes what the receiver holds of the segment it streams; replaced as it grows. */
-    public void storeStreaming(String systemIdentifier, WalFileName segment, byte[] bytes, int durableLength) {
+    /** Writes bytes {@code from} to {@code to} of the segment being streamed, as one more piece. */
+    public void storeStreaming(String systemIdentifier, WalFileName segment, byte[] bytes, int from, int to) {
         WalArchiveState state = readState().orElseGet(() -> begin(systemIdentifier, bytes.length));
-        store.put(streamingKey(state, segment), WalObjectCodec.encode(java.util.Arrays.copyOf(bytes, durableLength)));
+        store.put(new BlobKey(streamingPrefix(state, segment) + "%08X".formatted(from) + OBJECT),
+                WalObjectCodec.encode(java.util.Arrays.copyOfRange(bytes, from, to)));
     }
 
-    /** Forgets the streaming copy of a segment that is now archived whole. */
+    /** Forgets the streamed pieces of a segment that is now archived whole. */
     public void dropStreaming(WalFileName segment) {
-        readState().ifPresent(state -> store.delete(streamingKey(state, segment)));
+        readState().ifPresent(state -> {
+            for (BlobInfo piece : store.list(streamingPrefix(state, segment))) {
+                store.delete(piece.key());
+            }
+        });
     }
 
     /** Where streaming resumes on {@code timeline}: after the last whole segment, or inside the one being streamed. */
@@ -137,13 +144,13 @@ public final class ShelterWalArchive implements WalArchive {
             String file = info.key().value().substring(directory.length());
             if (file.matches("[0-9A-F]{24}\\" + OBJECT)) {
                 lastWhole = file.substring(0, 24);
-            } else if (file.matches("[0-9A-F]{24}\\" + STREAMING + "\\" + OBJECT)) {
+            } else if (file.matches("[0-9A-F]{24}\\" + STREAMING + "\\.[0-9A-F]{8}\\" + OBJECT)) {
                 streaming = file.substring(0, 24);
             }
         }
         if (streaming != null && (lastWhole == null || streaming.compareTo(lastWhole) > 0)) {
             WalFileName name = WalFileName.parse(streaming);
-            byte[] soFar = read(streamingKey(state.get(), name)).orElse(new byte[0]);
+            byte[] soFar = streamedSoFar(state.get(), name);
             return Optional.of(new ResumePoint(new Lsn(name.segmentStart(segmentBytes).value() + soFar.length), soFar));
         }
         if (lastWhole == null) {
@@ -242,9 +249,36 @@ public final class ShelterWalArchive implements WalArchive {
         return size > durable.length && size <= Integer.MAX_VALUE ? java.util.Arrays.copyOf(durable, (int) size) : durable;
     }
 
-    private BlobKey streamingKey(WalArchiveState state, WalFileName segment) {
-        return new BlobKey(prefix + state.systemIdentifier() + "/" + "%04d".formatted(state.current().number()) + "/"
-                + segment.timeline().hex() + "/" + segment.value() + STREAMING + OBJECT);
+    private String streamingPrefix(WalArchiveState state, WalFileName segment) {
+        return prefix + state.systemIdentifier() + "/" + "%04d".formatted(state.current().number()) + "/"
+                + segment.timeline().hex() + "/" + segment.value() + STREAMING + ".";
+    }
+
+    /**
+     * The streamed pieces of a segment joined in offset order, as far as they run without a hole: a
+     * piece whose write was cut short by a crash, and anything after it, is not durable.
+     */
+    private byte[] streamedSoFar(WalArchiveState state, WalFileName segment) {
+        String piecePrefix = streamingPrefix(state, segment);
+        java.util.TreeMap<Integer, BlobKey> pieces = new java.util.TreeMap<>();
+        for (BlobInfo piece : store.list(piecePrefix)) {
+            String offset = piece.key().value().substring(piecePrefix.length());
+            if (offset.matches("[0-9A-F]{8}\\" + OBJECT)) {
+                pieces.put(Integer.parseInt(offset.substring(0, 8), 16), piece.key());
+            }
+        }
+        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
+        for (java.util.Map.Entry<Integer, BlobKey> piece : pieces.entrySet()) {
+            if (piece.getKey() != joined.size()) {
+                break;
+            }
+            Optional<byte[]> bytes = read(piece.getValue());
+            if (bytes.isEmpty()) {
+                break;
+            }
+            joined.writeBytes(bytes.get());
+        }
+        return joined.toByteArray();
     }
 
     private Optional<WalObjectCodec.Digest> digestAt(BlobKey key) {

@@ -15,11 +15,11 @@ import java.util.Optional;
 
 /**
  * Streams a cluster's WAL into its archive through a permanent physical slot (DESIGN.md section 3,
- * rule 8). Whole segments are archived as they complete; the segment in progress is written once
- * the stream is drained and {@code flushInterval} has passed, so the durable position trails the
- * server by about that much. While the stream never drains (catching up, heavy load) segments
- * complete on their own, and rewriting the growing one each interval would multiply the upload;
- * it is then written only every {@link #BUSY_FLUSH_INTERVALS} intervals. The server
+ * rule 8). Whole segments are archived as they complete; what arrived of the segment in progress
+ * is written every {@code flushInterval} as one more piece, so the durable position trails the
+ * server by about that much. While catching up (more than {@link #CATCHING_UP_BYTES} per interval)
+ * segments complete on their own and the pieces would only add requests, so they are written
+ * every {@link #BUSY_FLUSH_INTERVALS} intervals. The server
  * hears a position only once the store holds the bytes up to it, so the slot keeps everything
  * the archive does not have yet, and a receiver that dies loses nothing: it resumes from the
  * archive. One thread runs it, reconnecting with a backoff after any failure.
@@ -36,7 +36,9 @@ public final class WalReceiver implements Runnable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WalReceiver.class);
     private static final Duration READ_WAIT = Duration.ofMillis(20);
-    /** Under constant load the stream is never drained; the segment in progress is still written this often (in intervals). */
+    /** Arriving faster than this per interval means catching up: segments complete on their own soon. */
+    private static final int CATCHING_UP_BYTES = 8 * 1024 * 1024;
+    /** ... but the segment in progress is still written at least this often (in intervals). */
     private static final int BUSY_FLUSH_INTERVALS = 5;
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
 
@@ -122,10 +124,11 @@ public final class WalReceiver implements Runnable {
                             null);
                 }
                 Duration sinceDurable = Duration.between(lastFlush, clock.instant());
-                boolean flushDue = chunk.isEmpty() ? sinceDurable.compareTo(flushInterval) >= 0
-                        : sinceDurable.compareTo(flushInterval.multipliedBy(BUSY_FLUSH_INTERVALS)) >= 0;
+                boolean catchingUp = segment.length - flushedLength > CATCHING_UP_BYTES;
+                boolean flushDue = catchingUp ? sinceDurable.compareTo(flushInterval.multipliedBy(BUSY_FLUSH_INTERVALS)) >= 0
+                        : sinceDurable.compareTo(flushInterval) >= 0;
                 if (segment.length > flushedLength && flushDue) {
-                    archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, segment.length);
+                    archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
                     flushedLength = segment.length;
                     lastFlush = clock.instant();
                     confirm(stream, segment.position(), server.timeline());
