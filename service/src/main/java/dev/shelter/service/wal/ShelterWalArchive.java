@@ -130,6 +130,44 @@ public final class ShelterWalArchive implements WalArchive {
         });
     }
 
+    /**
+     * Archives whole every segment of {@code timeline} that exists only as a full set of streamed
+     * pieces (a receiver that stopped between confirming a segment and archiving it whole); returns how many.
+     */
+    public int completeStreamedSegments(Timeline timeline, long segmentBytes) {
+        Optional<WalArchiveState> state = readState();
+        if (state.isEmpty()) {
+            return 0;
+        }
+        String directory = prefix + state.get().systemIdentifier() + "/" + "%04d".formatted(state.get().current().number()) + "/"
+                + timeline.hex() + "/";
+        java.util.Set<String> whole = new java.util.HashSet<>();
+        java.util.Set<String> streamed = new java.util.TreeSet<>();
+        for (BlobInfo info : store.list(directory)) {
+            String file = info.key().value().substring(directory.length());
+            if (file.matches("[0-9A-F]{24}\\" + OBJECT)) {
+                whole.add(file.substring(0, 24));
+            } else if (file.matches("[0-9A-F]{24}\\" + STREAMING + "\\.[0-9A-F]{8}\\" + OBJECT)) {
+                streamed.add(file.substring(0, 24));
+            }
+        }
+        int completed = 0;
+        for (String segment : streamed) {
+            WalFileName name = WalFileName.parse(segment);
+            if (whole.contains(segment)) {
+                dropStreaming(name); // archived whole; only the cleanup was missed
+                continue;
+            }
+            byte[] soFar = streamedSoFar(state.get(), name);
+            if (soFar.length == segmentBytes) {
+                store(name, soFar, state.get()::systemIdentifier);
+                dropStreaming(name);
+                completed++;
+            }
+        }
+        return completed;
+    }
+
     /** Where streaming resumes on {@code timeline}: after the last whole segment, or inside the one being streamed. */
     public Optional<ResumePoint> resumePoint(Timeline timeline, long segmentBytes) {
         Optional<WalArchiveState> state = readState();

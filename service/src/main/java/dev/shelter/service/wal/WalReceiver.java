@@ -12,6 +12,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Streams a cluster's WAL into its archive through a permanent physical slot (DESIGN.md section 3,
@@ -102,6 +105,10 @@ public final class WalReceiver implements Runnable {
         Segment segment = startingSegment(server, retainedFrom);
         LOG.info("WAL receiver of {} streams timeline {} from {} through slot {}", cluster, server.timeline(),
                 segment.position(), slot);
+        // Archiving a completed segment whole happens off the stream's path: its bytes are durable as
+        // pieces already. A full queue makes the receiver do it itself, which bounds the memory held.
+        ThreadPoolExecutor finisher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(4),
+                task -> new Thread(task, "wal-finisher-" + cluster), new ThreadPoolExecutor.CallerRunsPolicy());
         try (WalStreamSource.WalStream stream = source.start(slot, segment.position())) {
             status = new Status(State.STREAMING, slot, server.timeline(), segment.position(), segment.position(), clock.instant(), null);
             Instant lastFlush = clock.instant();
@@ -114,7 +121,7 @@ public final class WalReceiver implements Runnable {
                     while (bytes.hasRemaining()) {
                         at += segment.append(at, bytes);
                         if (segment.isWhole()) {
-                            archiveWhole(server, segment, stream);
+                            completeSegment(server, segment, flushedLength, stream, finisher);
                             segment = segment.next();
                             flushedLength = 0;
                             lastFlush = clock.instant();
@@ -134,13 +141,45 @@ public final class WalReceiver implements Runnable {
                     confirm(stream, segment.position(), server.timeline());
                 }
             }
+        } finally {
+            finisher.shutdown();
+            try {
+                finisher.awaitTermination(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
-    private void archiveWhole(WalStreamSource.Identity server, Segment segment, WalStreamSource.WalStream stream) {
-        archive.store(segment.name, segment.bytes, server::systemIdentifier);
-        archive.dropStreaming(segment.name);
+    /**
+     * A segment streamed in pieces gets its last piece, is confirmed at once, and is archived whole
+     * in the background; one that arrived in one go (catching up) is archived whole, then confirmed.
+     */
+    private void completeSegment(WalStreamSource.Identity server, Segment segment, int flushedLength,
+                                 WalStreamSource.WalStream stream, ThreadPoolExecutor finisher) {
+        if (flushedLength == 0) {
+            archiveWhole(server, segment.name, segment.bytes);
+            confirm(stream, segment.position(), server.timeline());
+            return;
+        }
+        if (flushedLength < segment.length) {
+            archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
+        }
         confirm(stream, segment.position(), server.timeline());
+        WalFileName name = segment.name;
+        byte[] whole = segment.bytes; // not reused: the next segment has a buffer of its own
+        finisher.execute(() -> {
+            try {
+                archiveWhole(server, name, whole);
+            } catch (RuntimeException e) {
+                LOG.warn("cannot archive {} whole yet (its pieces hold it; the next start does it): {}", name, e.getMessage());
+            }
+        });
+    }
+
+    private void archiveWhole(WalStreamSource.Identity server, WalFileName name, byte[] whole) {
+        archive.store(name, whole, server::systemIdentifier);
+        archive.dropStreaming(name);
     }
 
     private void confirm(WalStreamSource.WalStream stream, Lsn durable, Timeline timeline) {
@@ -151,6 +190,10 @@ public final class WalReceiver implements Runnable {
     /** Resume where the archive ends on this timeline; else start at the segment holding the slot's (or server's) position. */
     private Segment startingSegment(WalStreamSource.Identity server, Optional<Lsn> retainedFrom) {
         long size = server.segmentBytes();
+        int completed = archive.completeStreamedSegments(server.timeline(), size);
+        if (completed > 0) {
+            LOG.info("WAL receiver of {} archived whole {} segment(s) it had confirmed from their pieces", cluster, completed);
+        }
         Optional<ShelterWalArchive.ResumePoint> resume = archive.resumePoint(server.timeline(), size);
         if (resume.isPresent()) {
             Lsn position = resume.get().position();

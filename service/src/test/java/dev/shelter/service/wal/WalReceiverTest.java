@@ -80,6 +80,26 @@ class WalReceiverTest {
     }
 
     @Test
+    void aSegmentConfirmedFromItsPiecesButNotArchivedWholeIsArchivedWholeAtTheNextStart() throws Exception {
+        byte[] wal = serverWal(SEGMENT + 200_000);
+        String system = Long.toUnsignedString(SYSTEM);
+        archive.storeStreaming(system, name(3), wal, 0, 400_000);
+        archive.storeStreaming(system, name(3), wal, 400_000, (int) SEGMENT); // then a crash: no whole object
+
+        ScriptedSource server = new ScriptedSource(wal, 50_000);
+        runUntilDurable(server, BASE + wal.length);
+
+        assertEquals(new Lsn(BASE + SEGMENT), server.startedFrom);
+        Path timeline = root.resolve("wal/" + system + "/0001/00000001");
+        assertTrue(java.nio.file.Files.exists(timeline.resolve(WalSegments.name(1, 3) + ".zst")), "archived whole");
+        try (var files = java.nio.file.Files.list(timeline)) {
+            assertTrue(files.noneMatch(f -> f.getFileName().toString().startsWith(WalSegments.name(1, 3) + ".streaming")),
+                    "its pieces are gone");
+        }
+        assertArrayEquals(Arrays.copyOf(wal, (int) SEGMENT), archive.fetch(name(3)).orElseThrow());
+    }
+
+    @Test
     void aHoleInTheStreamIsAFailureNotData() throws Exception {
         byte[] wal = serverWal(SEGMENT / 2);
         ScriptedSource server = new ScriptedSource(wal, 10_000);
@@ -187,7 +207,11 @@ class WalReceiverTest {
                 @Override
                 public void confirmDurable(Lsn lsn) {
                     long segmentStart = lsn.value() - (lsn.value() % SEGMENT);
-                    long held = lsn.value() == segmentStart ? 0 : lsn.value() - segmentStart;
+                    long held = lsn.value() - segmentStart;
+                    if (held == 0 && lsn.value() > BASE) {
+                        segmentStart -= SEGMENT; // a whole segment: it must be readable in full already
+                        held = SEGMENT;
+                    }
                     if (held > 0) {
                         byte[] stored = archive.fetch(WalFileName.parse(WalSegments.name(1, segmentStart / SEGMENT))).orElse(new byte[0]);
                         int from = (int) (segmentStart - BASE);
