@@ -1,17 +1,8 @@
 package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shelter.runbooks.backup.BackupId;
-import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.Lsn;
-import dev.shelter.runbooks.restore.RecoveryFiles;
-import dev.shelter.service.catalog.BlobManifestStore;
-import dev.shelter.service.catalog.ManifestCodec;
 import dev.shelter.service.config.ShelterConfiguration;
-import dev.shelter.storage.blob.s3.S3BlobStore;
-import dev.shelter.storage.snapshot.SnapshotRef;
-import dev.shelter.storage.snapshot.local.LocalDirSnapshotter;
-import dev.shelter.storage.snapshot.local.LocalDirSnapshotterConfig;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -36,7 +27,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -127,13 +117,6 @@ class WalArchiveEndpointIT {
                 + " -H \"Content-Type: application/octet-stream\" --data-binary \"@%p\" " + url() + "/%f";
     }
 
-    /** The restore_command the README recommends: 404 ends recovery (exit 1), anything else stops it (exit 255). */
-    private String restoreCommand() {
-        return "c=$(curl -sS -o \"%p.part\" -w \"%%{http_code}\" -H \"Authorization: Bearer $(cat " + tokenFile + ")\" "
-                + url() + "/%f) || exit 255; case \"$c\" in 200) mv \"%p.part\" \"%p\";; 404) rm -f \"%p.part\"; exit 1;; "
-                + "*) rm -f \"%p.part\"; exit 255;; esac";
-    }
-
     private String url() {
         return "http://127.0.0.1:" + app.getLocalPort() + "/api/v1/clusters/main/wal";
     }
@@ -188,25 +171,13 @@ class WalArchiveEndpointIT {
         }
 
         primary.stop();
-        String snapshot = backup.path("snapshots").get(0).path("snapshot").asText();
-        try (LocalDirSnapshotter snapshots = LocalDirSnapshotter.open(new LocalDirSnapshotterConfig(scratch.resolve("snapshots")))) {
-            snapshots.rollbackVolume(new SnapshotRef(primary.dataDirectory().toString(), snapshot));
-        }
-        BackupManifest manifest;
-        try (S3BlobStore store = S3BlobStore.open(s3.storeConfig(bucket, ""))) {
-            manifest = new BlobManifestStore(store, new ManifestCodec()).get("main", new BackupId(backup.path("id").asText()))
-                    .orElseThrow();
-        }
-        RecoveryFiles.write(primary.dataDirectory(), manifest, restoreCommand(), RecoveryFiles.Target.END_OF_ARCHIVE);
-        RecoveryFiles.verify(primary.dataDirectory(), manifest);
-        primary.start();
-        awaitPromotion();
+        Lsn redoDone = ArchiveRestore.restoreToEndOfArchive(primary, scratch.resolve("snapshots"),
+                backup.path("snapshots").get(0).path("snapshot").asText(),
+                ArchiveRestore.manifestFromBucket(s3, bucket, "main", backup.path("id").asText()),
+                ArchiveRestore.restoreCommand(app.getLocalPort(), "main", tokenFile));
 
         assertEquals(digest, digest(), "every transaction committed before the stop is back");
-        Matcher redo = Pattern.compile("redo done at ([0-9A-F]+/[0-9A-F]+)").matcher(Files.readString(primary.logFile()));
-        assertTrue(redo.find(), primary.logTail());
-        assertTrue(Lsn.parse(redo.group(1)).compareTo(lastCommit) >= 0,
-                "recovery replayed to " + redo.group(1) + ", through the last commit at " + lastCommit);
+        assertTrue(redoDone.compareTo(lastCommit) >= 0, "recovery replayed to " + redoDone + ", through the last commit at " + lastCommit);
     }
 
     @Test
@@ -284,16 +255,6 @@ class WalArchiveEndpointIT {
         throw new AssertionError(segment + " was not archived within 30 s: "
                 + query("SELECT failed_count || ' failures, last ' || coalesce(last_failed_wal, '-') FROM pg_stat_archiver")
                 + "\n" + primary.logTail());
-    }
-
-    private void awaitPromotion() throws SQLException {
-        for (int i = 0; i < 600; i++) {
-            if ("f".equals(query("SELECT pg_is_in_recovery()::text").substring(0, 1))) {
-                return;
-            }
-            ShelterClient.pause(100);
-        }
-        throw new AssertionError("no promotion within 60 s:\n" + primary.logTail());
     }
 
     private String digest() throws SQLException {

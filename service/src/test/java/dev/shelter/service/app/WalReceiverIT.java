@@ -1,17 +1,8 @@
 package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shelter.runbooks.backup.BackupId;
-import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.Lsn;
-import dev.shelter.runbooks.restore.RecoveryFiles;
-import dev.shelter.service.catalog.BlobManifestStore;
-import dev.shelter.service.catalog.ManifestCodec;
 import dev.shelter.service.config.ShelterConfiguration;
-import dev.shelter.storage.blob.s3.S3BlobStore;
-import dev.shelter.storage.snapshot.SnapshotRef;
-import dev.shelter.storage.snapshot.local.LocalDirSnapshotter;
-import dev.shelter.storage.snapshot.local.LocalDirSnapshotterConfig;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -156,10 +147,7 @@ class WalReceiverIT {
 
         List<String> segments = segmentsInStore();
         assertTrue(segments.size() >= 4, "segments streamed: " + segments);
-        for (int i = 1; i < segments.size(); i++) {
-            assertEquals(Long.parseLong(segments.get(i - 1).substring(8), 16) + 1, Long.parseLong(segments.get(i).substring(8), 16),
-                    "no gap between " + segments.get(i - 1) + " and " + segments.get(i));
-        }
+        ArchiveRestore.assertConsecutive(segments);
         int compared = 0;
         for (String segment : segments) {
             Path copied = primary.archiveDirectory().resolve(segment);
@@ -172,24 +160,13 @@ class WalReceiverIT {
 
         // A crash: no clean shutdown, and the current segment never reaches archive_command.
         primary.stopImmediately();
-        String snapshot = backup.path("snapshots").get(0).path("snapshot").asText();
-        try (LocalDirSnapshotter snapshots = LocalDirSnapshotter.open(new LocalDirSnapshotterConfig(scratch.resolve("snapshots")))) {
-            snapshots.rollbackVolume(new SnapshotRef(primary.dataDirectory().toString(), snapshot));
-        }
-        BackupManifest manifest;
-        try (S3BlobStore store = S3BlobStore.open(s3.storeConfig(bucket, ""))) {
-            manifest = new BlobManifestStore(store, new ManifestCodec()).get("main", new BackupId(backup.path("id").asText()))
-                    .orElseThrow();
-        }
-        RecoveryFiles.write(primary.dataDirectory(), manifest, restoreCommand(), RecoveryFiles.Target.END_OF_ARCHIVE);
-        RecoveryFiles.verify(primary.dataDirectory(), manifest);
-        primary.start();
-        awaitTrue("the restored cluster is promoted", "SELECT NOT pg_is_in_recovery()");
+        Lsn redoDone = ArchiveRestore.restoreToEndOfArchive(primary, scratch.resolve("snapshots"),
+                backup.path("snapshots").get(0).path("snapshot").asText(),
+                ArchiveRestore.manifestFromBucket(s3, bucket, "main", backup.path("id").asText()),
+                ArchiveRestore.restoreCommand(app.getLocalPort(), "main", tokenFile));
 
         assertEquals(digest, digest(), "every transaction committed before the crash is back");
-        Matcher redo = Pattern.compile("redo done at ([0-9A-F]+/[0-9A-F]+)").matcher(Files.readString(primary.logFile()));
-        assertTrue(redo.find(), primary.logTail());
-        assertTrue(Lsn.parse(redo.group(1)).compareTo(lastCommit) >= 0, "replayed to " + redo.group(1) + ", last commit " + lastCommit);
+        assertTrue(redoDone.compareTo(lastCommit) >= 0, "replayed to " + redoDone + ", last commit " + lastCommit);
     }
 
     private void assertStatusReportsTheReceiverAndNoGap(JsonNode backup, Lsn lastCommit) throws Exception {
@@ -222,12 +199,6 @@ class WalReceiverIT {
                 + "/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(prometheus.contains("shelter_wal_main_rpo_seconds 0.0"), prometheus);
         assertTrue(prometheus.contains("shelter_wal_main_slot_retained_bytes"), prometheus);
-    }
-
-    private String restoreCommand() {
-        return "c=$(curl -sS -o \"%p.part\" -w \"%%{http_code}\" -H \"Authorization: Bearer $(cat " + tokenFile + ")\" "
-                + "http://127.0.0.1:" + app.getLocalPort() + "/api/v1/clusters/main/wal/%f) || exit 255; case \"$c\" in "
-                + "200) mv \"%p.part\" \"%p\";; 404) rm -f \"%p.part\"; exit 1;; *) rm -f \"%p.part\"; exit 255;; esac";
     }
 
     private List<String> segmentsInStore() {

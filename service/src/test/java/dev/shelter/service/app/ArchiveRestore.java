@@ -1,0 +1,89 @@
+package dev.shelter.service.app;
+
+import dev.shelter.runbooks.backup.BackupId;
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.restore.RecoveryFiles;
+import dev.shelter.service.catalog.BlobManifestStore;
+import dev.shelter.service.catalog.ManifestCodec;
+import dev.shelter.storage.blob.s3.S3BlobStore;
+import dev.shelter.storage.snapshot.SnapshotRef;
+import dev.shelter.storage.snapshot.local.LocalDirSnapshotter;
+import dev.shelter.storage.snapshot.local.LocalDirSnapshotterConfig;
+import dev.shelter.testing.PostgresInstance;
+import dev.shelter.testing.S3Server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A test-level point-in-time restore: roll a stopped cluster's PGDATA back to a local-directory
+ * snapshot, write and check the recovery files from the manifest in the bucket, and let PostgreSQL
+ * replay everything Shelter's archive holds through the README's restore_command.
+ */
+final class ArchiveRestore {
+
+    private static final Pattern REDO_DONE = Pattern.compile("redo done at ([0-9A-F]+/[0-9A-F]+)");
+
+    private ArchiveRestore() {
+    }
+
+    /** The README's restore_command: 404 ends recovery (exit 1); anything else stops it (exit 255). */
+    static String restoreCommand(int port, String cluster, Path tokenFile) {
+        return "c=$(curl -sS -o \"%p.part\" -w \"%%{http_code}\" -H \"Authorization: Bearer $(cat " + tokenFile + ")\" "
+                + "http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster + "/wal/%f) || exit 255; case \"$c\" in "
+                + "200) mv \"%p.part\" \"%p\";; 404) rm -f \"%p.part\"; exit 1;; *) rm -f \"%p.part\"; exit 255;; esac";
+    }
+
+    static BackupManifest manifestFromBucket(S3Server s3, String bucket, String cluster, String id) {
+        try (S3BlobStore store = S3BlobStore.open(s3.storeConfig(bucket, ""))) {
+            return new BlobManifestStore(store, new ManifestCodec()).get(cluster, new BackupId(id))
+                    .orElseThrow(() -> new AssertionError("no manifest of " + id + " in " + bucket));
+        }
+    }
+
+    /**
+     * Restores the stopped {@code primary} from {@code snapshot} (under {@code snapshotRoot}) to the
+     * end of the archive, waits until it is promoted, and returns where its redo ended.
+     */
+    static Lsn restoreToEndOfArchive(PostgresInstance primary, Path snapshotRoot, String snapshot, BackupManifest manifest,
+                                     String restoreCommand) throws IOException, SQLException {
+        try (LocalDirSnapshotter snapshots = LocalDirSnapshotter.open(new LocalDirSnapshotterConfig(snapshotRoot))) {
+            snapshots.rollbackVolume(new SnapshotRef(primary.dataDirectory().toString(), snapshot));
+        }
+        RecoveryFiles.write(primary.dataDirectory(), manifest, restoreCommand, RecoveryFiles.Target.END_OF_ARCHIVE);
+        RecoveryFiles.verify(primary.dataDirectory(), manifest);
+        primary.start();
+        for (int i = 0; i < 600; i++) {
+            try (Connection c = primary.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
+                r.next();
+                if (!r.getBoolean(1)) {
+                    Matcher redo = REDO_DONE.matcher(Files.readString(primary.logFile()));
+                    assertTrue(redo.find(), primary.logTail());
+                    return Lsn.parse(redo.group(1));
+                }
+            }
+            ShelterClient.pause(100);
+        }
+        throw new AssertionError("the restored cluster was not promoted within 60 s:\n" + primary.logTail());
+    }
+
+    /** Segment names (one timeline) that follow each other without a gap. */
+    static void assertConsecutive(List<String> segments) {
+        for (int i = 1; i < segments.size(); i++) {
+            assertEquals(Long.parseLong(segments.get(i - 1).substring(8), 16) + 1, Long.parseLong(segments.get(i).substring(8), 16),
+                    "no gap between " + segments.get(i - 1) + " and " + segments.get(i));
+        }
+    }
+}
