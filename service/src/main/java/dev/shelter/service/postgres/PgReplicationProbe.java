@@ -3,6 +3,7 @@ package dev.shelter.service.postgres;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
 import dev.shelter.service.wal.ReplicationProbe;
+import org.postgresql.PGProperty;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -21,6 +22,8 @@ public final class PgReplicationProbe implements ReplicationProbe {
             + "FROM (SELECT 1) AS one LEFT JOIN pg_replication_slots s ON s.slot_name = ? "
             + "LEFT JOIN pg_stat_replication r ON r.pid = s.active_pid";
 
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
     private final PostgresEndpoint endpoint;
 
     public PgReplicationProbe(PostgresEndpoint endpoint) {
@@ -29,12 +32,8 @@ public final class PgReplicationProbe implements ReplicationProbe {
 
     @Override
     public Sample sample(String slot) {
-        Properties properties = new Properties();
-        properties.setProperty("user", endpoint.user());
-        properties.setProperty("password", endpoint.password());
-        properties.setProperty("connectTimeout", "5");
-        properties.setProperty("socketTimeout", "10");
-        properties.setProperty("ApplicationName", "shelter-wal-monitor");
+        Properties properties = JdbcServerInspector.connectionProperties(endpoint, TIMEOUT);
+        PGProperty.APPLICATION_NAME.set(properties, "shelter-wal-monitor");
         try (Connection connection = DriverManager.getConnection(endpoint.jdbcUrl(), properties);
              PreparedStatement statement = connection.prepareStatement(SQL)) {
             statement.setString(1, slot);

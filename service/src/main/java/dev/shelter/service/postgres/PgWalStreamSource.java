@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 public final class PgWalStreamSource implements WalStreamSource {
 
     private static final int STATUS_INTERVAL_SECONDS = 1;
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
     private final PostgresEndpoint endpoint;
 
@@ -98,12 +99,11 @@ public final class PgWalStreamSource implements WalStreamSource {
     }
 
     private Connection connect(boolean replication) throws SQLException {
-        Properties properties = new Properties();
-        PGProperty.USER.set(properties, endpoint.user());
-        PGProperty.PASSWORD.set(properties, endpoint.password());
-        PGProperty.CONNECT_TIMEOUT.set(properties, 10);
-        PGProperty.APPLICATION_NAME.set(properties, "shelter-wal-receiver");
+        Properties properties = JdbcServerInspector.connectionProperties(endpoint, CONNECT_TIMEOUT);
+        PGProperty.APPLICATION_NAME.set(properties, "shelter-wal-receiver"); // how pg_stat_replication names the receiver
         if (replication) {
+            // A stream is read without blocking and may idle for long between messages: no socket timeout.
+            properties.remove(PGProperty.SOCKET_TIMEOUT.getName());
             PGProperty.REPLICATION.set(properties, "true");
             PGProperty.ASSUME_MIN_SERVER_VERSION.set(properties, "9.4");
             PGProperty.PREFER_QUERY_MODE.set(properties, "simple");

@@ -16,11 +16,21 @@ import dev.shelter.storage.blob.BlobInfo;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.function.Supplier;
 
 /**
@@ -47,10 +57,21 @@ public final class ShelterWalArchive implements WalArchive {
     public record ResumePoint(Lsn position, byte[] segmentSoFar) {
     }
 
+    /** How long a state read is trusted: it changes only when an incarnation begins, so the receiver's flushes need not re-read it. */
+    private static final Duration STATE_TRUSTED_FOR = Duration.ofSeconds(30);
+
+    private record KnownState(WalArchiveState state, Instant readAt) {
+    }
+
+    /** The files of one timeline directory: segments archived whole, and segments with streamed pieces. */
+    private record TimelineFiles(SortedSet<String> whole, SortedSet<String> streamed) {
+    }
+
     private final BlobStore store;
     private final String prefix;
     private final Clock clock;
     private final ChecksummedJson stateCodec;
+    private volatile KnownState known;
 
     public ShelterWalArchive(BlobStore store, String prefix, Clock clock) {
         BlobKey.requireValidPrefix(prefix);
@@ -118,7 +139,7 @@ public final class ShelterWalArchive implements WalArchive {
     public void storeStreaming(String systemIdentifier, WalFileName segment, byte[] bytes, int from, int to) {
         WalArchiveState state = readState().orElseGet(() -> begin(systemIdentifier, bytes.length));
         store.put(new BlobKey(streamingPrefix(state, segment) + "%08X".formatted(from) + OBJECT),
-                WalObjectCodec.encode(java.util.Arrays.copyOfRange(bytes, from, to)));
+                WalObjectCodec.encode(Arrays.copyOfRange(bytes, from, to)));
     }
 
     /** Forgets the streamed pieces of a segment that is now archived whole. */
@@ -139,22 +160,11 @@ public final class ShelterWalArchive implements WalArchive {
         if (state.isEmpty()) {
             return 0;
         }
-        String directory = prefix + state.get().systemIdentifier() + "/" + "%04d".formatted(state.get().current().number()) + "/"
-                + timeline.hex() + "/";
-        java.util.Set<String> whole = new java.util.HashSet<>();
-        java.util.Set<String> streamed = new java.util.TreeSet<>();
-        for (BlobInfo info : store.list(directory)) {
-            String file = info.key().value().substring(directory.length());
-            if (file.matches("[0-9A-F]{24}\\" + OBJECT)) {
-                whole.add(file.substring(0, 24));
-            } else if (file.matches("[0-9A-F]{24}\\" + STREAMING + "\\.[0-9A-F]{8}\\" + OBJECT)) {
-                streamed.add(file.substring(0, 24));
-            }
-        }
+        TimelineFiles files = listTimeline(state.get(), timeline);
         int completed = 0;
-        for (String segment : streamed) {
+        for (String segment : files.streamed()) {
             WalFileName name = WalFileName.parse(segment);
-            if (whole.contains(segment)) {
+            if (files.whole().contains(segment)) {
                 dropStreaming(name); // archived whole; only the cleanup was missed
                 continue;
             }
@@ -174,18 +184,9 @@ public final class ShelterWalArchive implements WalArchive {
         if (state.isEmpty()) {
             return Optional.empty();
         }
-        String directory = prefix + state.get().systemIdentifier() + "/" + "%04d".formatted(state.get().current().number()) + "/"
-                + timeline.hex() + "/";
-        String lastWhole = null;
-        String streaming = null;
-        for (BlobInfo info : store.list(directory)) {
-            String file = info.key().value().substring(directory.length());
-            if (file.matches("[0-9A-F]{24}\\" + OBJECT)) {
-                lastWhole = file.substring(0, 24);
-            } else if (file.matches("[0-9A-F]{24}\\" + STREAMING + "\\.[0-9A-F]{8}\\" + OBJECT)) {
-                streaming = file.substring(0, 24);
-            }
-        }
+        TimelineFiles files = listTimeline(state.get(), timeline);
+        String lastWhole = files.whole().isEmpty() ? null : files.whole().last();
+        String streaming = files.streamed().isEmpty() ? null : files.streamed().last();
         if (streaming != null && (lastWhole == null || streaming.compareTo(lastWhole) > 0)) {
             WalFileName name = WalFileName.parse(streaming);
             byte[] soFar = streamedSoFar(state.get(), name);
@@ -210,13 +211,19 @@ public final class ShelterWalArchive implements WalArchive {
 
     /** The archive's state document, or empty before the first file arrives. */
     public Optional<WalArchiveState> readState() {
-        return store.open(new BlobKey(prefix + STATE)).map(in -> {
+        KnownState last = known;
+        if (last != null && clock.instant().isBefore(last.readAt().plus(STATE_TRUSTED_FOR))) {
+            return Optional.of(last.state());
+        }
+        Optional<WalArchiveState> state = store.open(new BlobKey(prefix + STATE)).map(in -> {
             try (in) {
                 return stateCodec.decode(in.readAllBytes(), WalArchiveState.class);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + prefix + STATE, e);
             }
         });
+        state.ifPresent(s -> known = new KnownState(s, clock.instant()));
+        return state;
     }
 
     /**
@@ -229,20 +236,20 @@ public final class ShelterWalArchive implements WalArchive {
             return List.of();
         }
         long size = state.get().segmentBytes();
-        String incarnation = prefix + state.get().systemIdentifier() + "/" + "%04d".formatted(state.get().current().number()) + "/";
-        java.util.SortedMap<String, java.util.TreeSet<Long>> byTimeline = new java.util.TreeMap<>();
+        String incarnation = incarnationDirectory(state.get(), state.get().current());
+        SortedMap<String, TreeSet<Long>> byTimeline = new TreeMap<>();
         for (BlobInfo info : store.list(incarnation)) {
             String rest = info.key().value().substring(incarnation.length());
             if (rest.matches("[0-9A-F]{8}/[0-9A-F]{24}\\" + OBJECT)) {
                 WalFileName name = WalFileName.parse(rest.substring(9, 33));
-                byTimeline.computeIfAbsent(rest.substring(0, 8), t -> new java.util.TreeSet<>())
+                byTimeline.computeIfAbsent(rest.substring(0, 8), t -> new TreeSet<>())
                         .add(name.segmentStart(size).value() / size);
             }
         }
-        List<TimelineRun> runs = new java.util.ArrayList<>();
+        List<TimelineRun> runs = new ArrayList<>();
         byTimeline.forEach((hex, numbers) -> {
             Timeline timeline = new Timeline(Long.parseLong(hex, 16));
-            List<String> gaps = new java.util.ArrayList<>();
+            List<String> gaps = new ArrayList<>();
             for (long n = numbers.first(); n <= numbers.last() && gaps.size() < 100; n++) {
                 if (!numbers.contains(n)) {
                     gaps.add(new WalSegmentName(timeline, n, size).fileName());
@@ -266,6 +273,7 @@ public final class ShelterWalArchive implements WalArchive {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + prefix + STATE, e);
         }
+        known = new KnownState(state, clock.instant());
     }
 
     private Optional<byte[]> read(BlobKey key) {
@@ -284,12 +292,33 @@ public final class ShelterWalArchive implements WalArchive {
             return durable;
         }
         long size = WalPageHeader.parse(durable).segmentBytes();
-        return size > durable.length && size <= Integer.MAX_VALUE ? java.util.Arrays.copyOf(durable, (int) size) : durable;
+        return size > durable.length && size <= Integer.MAX_VALUE ? Arrays.copyOf(durable, (int) size) : durable;
     }
 
     private String streamingPrefix(WalArchiveState state, WalFileName segment) {
-        return prefix + state.systemIdentifier() + "/" + "%04d".formatted(state.current().number()) + "/"
-                + segment.timeline().hex() + "/" + segment.value() + STREAMING + ".";
+        return timelineDirectory(state, state.current(), segment.timeline()) + segment.value() + STREAMING + ".";
+    }
+
+    private String incarnationDirectory(WalArchiveState state, WalArchiveState.Incarnation incarnation) {
+        return prefix + state.systemIdentifier() + "/" + "%04d".formatted(incarnation.number()) + "/";
+    }
+
+    private String timelineDirectory(WalArchiveState state, WalArchiveState.Incarnation incarnation, Timeline timeline) {
+        return incarnationDirectory(state, incarnation) + timeline.hex() + "/";
+    }
+
+    private TimelineFiles listTimeline(WalArchiveState state, Timeline timeline) {
+        String directory = timelineDirectory(state, state.current(), timeline);
+        TimelineFiles files = new TimelineFiles(new TreeSet<>(), new TreeSet<>());
+        for (BlobInfo info : store.list(directory)) {
+            String file = info.key().value().substring(directory.length());
+            if (file.matches("[0-9A-F]{24}\\" + OBJECT)) {
+                files.whole().add(file.substring(0, 24));
+            } else if (file.matches("[0-9A-F]{24}\\" + STREAMING + "\\.[0-9A-F]{8}\\" + OBJECT)) {
+                files.streamed().add(file.substring(0, 24));
+            }
+        }
+        return files;
     }
 
     /**
@@ -298,15 +327,15 @@ public final class ShelterWalArchive implements WalArchive {
      */
     private byte[] streamedSoFar(WalArchiveState state, WalFileName segment) {
         String piecePrefix = streamingPrefix(state, segment);
-        java.util.TreeMap<Integer, BlobKey> pieces = new java.util.TreeMap<>();
+        TreeMap<Integer, BlobKey> pieces = new TreeMap<>();
         for (BlobInfo piece : store.list(piecePrefix)) {
             String offset = piece.key().value().substring(piecePrefix.length());
             if (offset.matches("[0-9A-F]{8}\\" + OBJECT)) {
                 pieces.put(Integer.parseInt(offset.substring(0, 8), 16), piece.key());
             }
         }
-        java.io.ByteArrayOutputStream joined = new java.io.ByteArrayOutputStream();
-        for (java.util.Map.Entry<Integer, BlobKey> piece : pieces.entrySet()) {
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        for (Map.Entry<Integer, BlobKey> piece : pieces.entrySet()) {
             if (piece.getKey() != joined.size()) {
                 break;
             }
@@ -330,7 +359,6 @@ public final class ShelterWalArchive implements WalArchive {
     }
 
     private BlobKey key(WalArchiveState state, WalArchiveState.Incarnation incarnation, WalFileName name) {
-        return new BlobKey(prefix + state.systemIdentifier() + "/" + "%04d".formatted(incarnation.number()) + "/"
-                + name.timeline().hex() + "/" + name.value() + OBJECT);
+        return new BlobKey(timelineDirectory(state, incarnation, name.timeline()) + name.value() + OBJECT);
     }
 }
