@@ -133,6 +133,37 @@ public final class PostgresInstance implements AutoCloseable {
         return DriverManager.getConnection(jdbcUrl(), properties);
     }
 
+    /** The first column of the first row {@code sql} returns, as text; {@link IllegalStateException} when there is no row. */
+    public String queryValue(String sql) throws SQLException {
+        try (Connection c = connect(); java.sql.Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery(sql)) {
+            if (!r.next()) {
+                throw new IllegalStateException("no row for " + sql);
+            }
+            return r.getString(1);
+        }
+    }
+
+    /** Polls {@code sql} every 100 ms until it answers true; fails, with the server's log, after {@code timeout}. */
+    public void awaitTrue(String sql, java.time.Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if ("t".equals(queryValue(sql))) {
+                    return;
+                }
+            } catch (SQLException | IllegalStateException notYet) {
+                // starting, or no row yet
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new AssertionError("not within " + timeout.toSeconds() + " s: " + sql + "\n" + logTail());
+    }
+
     public String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";
     }

@@ -60,8 +60,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RbdBackupRestoreIT {
 
     private static final String TOKEN = "rbd-backup-restore-it-admin-token";
-    private static final String TABLE_DIGEST =
-            "SELECT count(*) || ' rows, md5 ' || md5(coalesce(string_agg(id || ':' || payload, ',' ORDER BY id), '')) FROM ledger";
 
     private final PostgresBinaries binaries;
     private final CephServer ceph;
@@ -153,11 +151,11 @@ class RbdBackupRestoreIT {
 
     @Test
     void rollingBackTheRbdSnapshotWithTheManifestsLabelAndArchivedWalGivesExactlyThePreBackupRows() throws Exception {
+        Ledger.create(postgres);
         try (Connection c = postgres.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, payload text NOT NULL)");
             s.execute("INSERT INTO ledger (payload) SELECT 'before ' || g || repeat('x', 200) FROM generate_series(1, 20000) g");
         }
-        String before = digest();
+        String before = Ledger.digest(postgres);
 
         ShelterClient.Answer started = client.post("/api/v1/clusters/onrbd/backups",
                 "{\"mode\":\"online\",\"label\":\"it rbd restore\",\"fastCheckpoint\":true}");
@@ -175,7 +173,7 @@ class RbdBackupRestoreIT {
             s.execute("CREATE TABLE later (id int)");
             s.execute("SELECT pg_switch_wal()");
         }
-        assertNotEquals(before, digest());
+        assertNotEquals(before, Ledger.digest(postgres));
         assertAFreshShelterListsTheBackupFromTheBucket(backup);
 
         // Stop PostgreSQL; while rbd-fuse still holds the image, Ceph must refuse the rollback.
@@ -204,7 +202,7 @@ class RbdBackupRestoreIT {
 
         postgres.start();
         awaitPromotion();
-        assertEquals(before, digest(), "the restored cluster holds exactly the rows committed before the backup");
+        assertEquals(before, Ledger.digest(postgres), "the restored cluster holds exactly the rows committed before the backup");
         try (Connection c = postgres.connect(); Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT timeline_id, to_regclass('later') IS NULL FROM pg_control_checkpoint()")) {
             r.next();
@@ -259,13 +257,6 @@ class RbdBackupRestoreIT {
                 throw new AssertionError("the restored cluster was not promoted within 60 s:\n" + postgres.logTail());
             }
             ShelterClient.pause(200);
-        }
-    }
-
-    private String digest() throws SQLException {
-        try (Connection c = postgres.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(TABLE_DIGEST)) {
-            r.next();
-            return r.getString(1);
         }
     }
 }

@@ -23,7 +23,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
@@ -107,8 +106,8 @@ class WalArchiveEndpointIT {
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
             s.execute("ALTER SYSTEM SET archive_command = '" + archiveCommand().replace("'", "''") + "'");
             s.execute("SELECT pg_reload_conf()");
-            s.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, payload text NOT NULL)");
         }
+        Ledger.create(primary);
     }
 
     /** The archive_command the README recommends, plus a local copy of each file to compare with. */
@@ -142,22 +141,22 @@ class WalArchiveEndpointIT {
 
     @Test
     void aRestoreWhoseRestoreCommandReadsFromShelterReplaysThroughTheLastCommit() throws Exception {
-        insertRows("before", 2000);
+        Ledger.insert(primary, "before", 2000);
         ShelterClient.Answer started = operator.post("/api/v1/clusters/main/backups", "{\"label\":\"it wal endpoint\"}");
         assertEquals(202, started.status(), started.text());
         JsonNode backup = operator.awaitEnd(started.body().path("id").asText());
         assertEquals("completed", backup.path("state").asText(), "the backup's WAL reached Shelter's archive: " + backup);
 
         for (int batch = 0; batch < 3; batch++) {
-            insertRows("after " + batch, 20000);
+            Ledger.insert(primary, "after " + batch, 20000);
             switchWal();
         }
-        insertRows("last", 1);
-        Lsn lastCommit = Lsn.parse(query("SELECT pg_current_wal_lsn()::text"));
-        String lastSegment = query("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        Ledger.insert(primary, "last", 1);
+        Lsn lastCommit = Lsn.parse(primary.queryValue("SELECT pg_current_wal_lsn()::text"));
+        String lastSegment = primary.queryValue("SELECT pg_walfile_name(pg_current_wal_lsn())");
         switchWal();
         awaitArchived(lastSegment);
-        String digest = digest();
+        String digest = Ledger.digest(primary);
 
         List<String> keys = bucketKeys("wal/main/");
         assertFalse(keys.isEmpty());
@@ -176,14 +175,14 @@ class WalArchiveEndpointIT {
                 ArchiveRestore.manifestFromBucket(s3, bucket, "main", backup.path("id").asText()),
                 ArchiveRestore.restoreCommand(app.getLocalPort(), "main", tokenFile));
 
-        assertEquals(digest, digest(), "every transaction committed before the stop is back");
+        assertEquals(digest, Ledger.digest(primary), "every transaction committed before the stop is back");
         assertTrue(redoDone.compareTo(lastCommit) >= 0, "recovery replayed to " + redoDone + ", through the last commit at " + lastCommit);
     }
 
     @Test
     void theEndpointStoresOnceRefusesOtherBytesAndBadNamesAndChecksRoles() throws Exception {
-        insertRows("bad input", 1000);
-        String segment = query("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        Ledger.insert(primary, "bad input", 1000);
+        String segment = primary.queryValue("SELECT pg_walfile_name(pg_current_wal_lsn())");
         switchWal();
         awaitArchived(segment);
         byte[] content = Files.readAllBytes(copies.resolve(segment));
@@ -233,38 +232,21 @@ class WalArchiveEndpointIT {
         }
     }
 
-    private void insertRows(String label, int rows) throws SQLException {
-        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO ledger (payload) SELECT '" + label + " ' || g || repeat('x', 100) FROM generate_series(1, " + rows
-                    + ") g");
-        }
-    }
-
     private void switchWal() throws SQLException {
-        query("SELECT pg_switch_wal()::text");
+        primary.queryValue("SELECT pg_switch_wal()::text");
     }
 
     private void awaitArchived(String segment) throws SQLException {
         for (int i = 0; i < 300; i++) {
-            String last = query("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
+            String last = primary.queryValue("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver");
             if (last.compareTo(segment) >= 0 && last.length() == 24) {
                 return;
             }
             ShelterClient.pause(100);
         }
         throw new AssertionError(segment + " was not archived within 30 s: "
-                + query("SELECT failed_count || ' failures, last ' || coalesce(last_failed_wal, '-') FROM pg_stat_archiver")
+                + primary.queryValue("SELECT failed_count || ' failures, last ' || coalesce(last_failed_wal, '-') FROM pg_stat_archiver")
                 + "\n" + primary.logTail());
     }
 
-    private String digest() throws SQLException {
-        return query("SELECT count(*) || ' rows, md5 ' || md5(string_agg(id || ':' || payload, ',' ORDER BY id)) FROM ledger");
-    }
-
-    private String query(String sql) throws SQLException {
-        try (Connection c = primary.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            r.next();
-            return r.getString(1);
-        }
-    }
 }

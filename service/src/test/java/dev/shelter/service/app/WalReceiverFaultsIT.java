@@ -25,10 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,9 +66,7 @@ class WalReceiverFaultsIT {
         scratch = ScratchDirectory.create("shelter-receiver-killed-it");
         primary = PostgresInstance.create(binaries, scratch.resolve("primary"));
         primary.start();
-        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, payload text NOT NULL)");
-        }
+        Ledger.create(primary);
         port = ShelterProcess.freePort();
         config = scratch.resolve("shelter.yml");
         Files.writeString(config, shelterConfig(port, "{kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}"));
@@ -114,16 +112,16 @@ class WalReceiverFaultsIT {
     @Test
     void aReceiverKilledMidStreamLeavesNoGapAndNoSegmentWithOtherBytes() throws Exception {
         shelter = ShelterProcess.start(config, port, TOKEN, scratch.resolve("shelter-first.log"));
-        awaitTrue("SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'");
+        primary.awaitTrue("SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicReference<Exception> writerFailure = new AtomicReference<>();
         Thread writer = startWriter(writing, writerFailure);
         try {
             ShelterClient.pause(3000);
             assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
-            awaitTrue("SELECT NOT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'");
+            primary.awaitTrue("SELECT NOT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
             ShelterClient.pause(3000);
-            assertTrue(Long.parseLong(query("SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots "
+            assertTrue(Long.parseLong(primary.queryValue("SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots "
                     + "WHERE slot_name = 'shelter_main'")) > 16L * 1024 * 1024, "the slot kept the WAL written while Shelter was down");
 
             shelter = ShelterProcess.start(config, port, TOKEN, scratch.resolve("shelter-second.log"));
@@ -133,10 +131,10 @@ class WalReceiverFaultsIT {
             writer.join();
         }
         assertEquals(null, writerFailure.get());
-        String lastSegment = query("SELECT pg_walfile_name(pg_current_wal_lsn())");
-        query("SELECT pg_switch_wal()::text");
-        awaitTrue("SELECT flush_lsn >= pg_current_wal_lsn() FROM pg_stat_replication WHERE application_name = 'shelter-wal-receiver'",
-                120);
+        String lastSegment = primary.queryValue("SELECT pg_walfile_name(pg_current_wal_lsn())");
+        primary.queryValue("SELECT pg_switch_wal()::text");
+        primary.awaitTrue("SELECT flush_lsn >= pg_current_wal_lsn() FROM pg_stat_replication "
+                + "WHERE application_name = 'shelter-wal-receiver'", Duration.ofSeconds(120));
         assertTrue(shelter.log().contains("streams timeline 1 from"), shelter.log());
 
         shelter.close();
@@ -163,7 +161,7 @@ class WalReceiverFaultsIT {
             String lastSegment;
             try {
                 ShelterClient client = new ShelterClient(app.getLocalPort(), TOKEN);
-                awaitTrue("SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'");
+                primary.awaitTrue("SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
                 writer = startWriter(writing, writerFailure);
                 ShelterClient.pause(2000);
 
@@ -175,7 +173,7 @@ class WalReceiverFaultsIT {
                 assertTrue(status.body().path("archiveProblem").asText().contains("cannot read the archive"), status.text());
                 ShelterClient.pause(30_000);
                 assertEquals("retrying", client.get("/api/v1/clusters/main/wal").body().path("receiver").path("state").asText());
-                assertTrue(Long.parseLong(query("SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots "
+                assertTrue(Long.parseLong(primary.queryValue("SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots "
                         + "WHERE slot_name = 'shelter_main'")) > 16L * 1024 * 1024, "the slot kept the WAL written during the outage");
                 proxy.resume();
 
@@ -184,10 +182,10 @@ class WalReceiverFaultsIT {
                 writing.set(false);
                 writer.join();
                 assertEquals(null, writerFailure.get());
-                lastSegment = query("SELECT pg_walfile_name(pg_current_wal_lsn())");
-                query("SELECT pg_switch_wal()::text");
-                awaitTrue("SELECT flush_lsn >= pg_current_wal_lsn() FROM pg_stat_replication "
-                        + "WHERE application_name = 'shelter-wal-receiver'", 120);
+                lastSegment = primary.queryValue("SELECT pg_walfile_name(pg_current_wal_lsn())");
+                primary.queryValue("SELECT pg_switch_wal()::text");
+                primary.awaitTrue("SELECT flush_lsn >= pg_current_wal_lsn() FROM pg_stat_replication "
+                        + "WHERE application_name = 'shelter-wal-receiver'", Duration.ofSeconds(120));
             } finally {
                 writing.set(false);
                 if (writer != null) {
@@ -215,7 +213,7 @@ class WalReceiverFaultsIT {
 
     /** The archive's segments run without a gap through {@code lastSegment}, each as PostgreSQL's archiver copied it. */
     private void assertEveryStreamedSegmentIsPostgresOwn(BlobStore store, String lastSegment) throws Exception {
-        String system = query("SELECT system_identifier::text FROM pg_control_system()");
+        String system = primary.queryValue("SELECT system_identifier::text FROM pg_control_system()");
         String timeline = "wal/main/" + system + "/0001/00000001/";
         List<String> segments = store.list(timeline).stream().map(info -> info.key().value().substring(timeline.length()))
                 .filter(f -> f.matches("[0-9A-F]{24}\\.zst")).map(f -> f.substring(0, 24)).sorted().toList();
@@ -263,30 +261,4 @@ class WalReceiverFaultsIT {
         }
     }
 
-    private void awaitTrue(String sql) throws SQLException {
-        awaitTrue(sql, 30);
-    }
-
-    private void awaitTrue(String sql, int seconds) throws SQLException {
-        for (int i = 0; i < seconds * 10; i++) {
-            try {
-                if ("t".equals(query(sql))) {
-                    return;
-                }
-            } catch (SQLException | IllegalStateException notYet) {
-                // no row yet
-            }
-            ShelterClient.pause(100);
-        }
-        throw new AssertionError("not within " + seconds + " s: " + sql + "\n" + primary.logTail());
-    }
-
-    private String query(String sql) throws SQLException {
-        try (Connection c = primary.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            if (!r.next()) {
-                throw new IllegalStateException("no row for " + sql);
-            }
-            return r.getString(1);
-        }
-    }
 }

@@ -21,10 +21,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -72,9 +69,7 @@ class WalReceiverIT {
         Path s3Secret = scratch.resolve("s3-secret");
         Files.writeString(s3Secret, s3.secretAccessKey());
         primary.start();
-        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, payload text NOT NULL)");
-        }
+        Ledger.create(primary);
         Path config = scratch.resolve("shelter.yml");
         Files.writeString(config, """
                 server:
@@ -121,28 +116,27 @@ class WalReceiverIT {
 
     @Test
     void streamsEverySegmentInOrderAndACrashRestoreFromShelterAloneReachesTheLastCommit() throws Exception {
-        awaitTrue("the receiver streams through its slot shelter_main",
-                "SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'");
-        insertRows("before", 2000);
+        primary.awaitTrue("SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
+        Ledger.insert(primary, "before", 2000);
         ShelterClient.Answer started = client.post("/api/v1/clusters/main/backups", "{\"label\":\"it receiver\"}");
         assertEquals(202, started.status(), started.text());
         JsonNode backup = client.awaitEnd(started.body().path("id").asText());
         assertEquals("completed", backup.path("state").asText(), "the backup's WAL was streamed into the archive: " + backup);
 
         for (int batch = 0; batch < 6; batch++) {
-            insertRows("after " + batch, 20000);
+            Ledger.insert(primary, "after " + batch, 20000);
             if (batch % 2 == 0) {
-                query("SELECT pg_switch_wal()::text");
+                primary.queryValue("SELECT pg_switch_wal()::text");
             }
         }
-        insertRows("last", 1);
-        Lsn lastCommit = Lsn.parse(query("SELECT pg_current_wal_lsn()::text"));
+        Ledger.insert(primary, "last", 1);
+        Lsn lastCommit = Lsn.parse(primary.queryValue("SELECT pg_current_wal_lsn()::text"));
         long waitStart = System.nanoTime();
-        awaitTrue("the receiver's durable position passes the last commit " + lastCommit,
-                "SELECT flush_lsn >= '" + lastCommit + "'::pg_lsn FROM pg_stat_replication WHERE application_name = 'shelter-wal-receiver'");
+        primary.awaitTrue("SELECT flush_lsn >= '" + lastCommit + "'::pg_lsn FROM pg_stat_replication "
+                + "WHERE application_name = 'shelter-wal-receiver'", Duration.ofSeconds(30));
         double seconds = (System.nanoTime() - waitStart) / 1e9;
         assertTrue(seconds < 5, "the last commit was durable in the store after " + seconds + " s, without a segment switch");
-        String digest = digest();
+        String digest = Ledger.digest(primary);
         assertStatusReportsTheReceiverAndNoGap(backup, lastCommit);
 
         List<String> segments = segmentsInStore();
@@ -165,7 +159,7 @@ class WalReceiverIT {
                 ArchiveRestore.manifestFromBucket(s3, bucket, "main", backup.path("id").asText()),
                 ArchiveRestore.restoreCommand(app.getLocalPort(), "main", tokenFile));
 
-        assertEquals(digest, digest(), "every transaction committed before the crash is back");
+        assertEquals(digest, Ledger.digest(primary), "every transaction committed before the crash is back");
         assertTrue(redoDone.compareTo(lastCommit) >= 0, "replayed to " + redoDone + ", last commit " + lastCommit);
     }
 
@@ -179,7 +173,7 @@ class WalReceiverIT {
             ShelterClient.pause(100);
         }
         assertEquals("shelter", wal.path("format").asText(), wal.toString());
-        assertEquals(query("SELECT system_identifier::text FROM pg_control_system()"), wal.path("systemIdentifier").asText());
+        assertEquals(primary.queryValue("SELECT system_identifier::text FROM pg_control_system()"), wal.path("systemIdentifier").asText());
         JsonNode timeline = wal.path("timelines").get(0);
         assertEquals(1, timeline.path("timeline").asInt(), wal.toString());
         assertEquals(0, timeline.path("gaps").size(), wal.toString());
@@ -216,37 +210,4 @@ class WalReceiverIT {
         return response.body();
     }
 
-    private void insertRows(String label, int rows) throws SQLException {
-        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO ledger (payload) SELECT '" + label + " ' || g || repeat('x', 100) FROM generate_series(1, " + rows
-                    + ") g");
-        }
-    }
-
-    private void awaitTrue(String what, String sql) throws SQLException {
-        for (int i = 0; i < 300; i++) {
-            try {
-                if ("t".equals(query(sql))) {
-                    return;
-                }
-            } catch (SQLException | IllegalStateException notYet) {
-                // starting, or no row yet
-            }
-            ShelterClient.pause(100);
-        }
-        throw new AssertionError(what + ": not within 30 s\n" + primary.logTail());
-    }
-
-    private String digest() throws SQLException {
-        return query("SELECT count(*) || ' rows, md5 ' || md5(string_agg(id || ':' || payload, ',' ORDER BY id)) FROM ledger");
-    }
-
-    private String query(String sql) throws SQLException {
-        try (Connection c = primary.connect(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            if (!r.next()) {
-                throw new IllegalStateException("no row for " + sql);
-            }
-            return r.getString(1);
-        }
-    }
 }
