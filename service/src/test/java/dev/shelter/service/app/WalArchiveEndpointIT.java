@@ -200,7 +200,9 @@ class WalArchiveEndpointIT {
         assertEquals(400, misnamed.statusCode());
         assertTrue(new String(misnamed.body()).contains("holds the segment starting at"), new String(misnamed.body()));
         assertEquals(400, put("000000010000000000000001.gz", content, OPERATOR).statusCode());
-        int traversal = put("..%2F..%2Fetc%2Fpasswd", content, OPERATOR).statusCode();
+        // Jetty refuses an encoded separator before it reads the body and closes the connection, so a
+        // 16 MB body could still be in flight: send a small one, the path is what is tested.
+        int traversal = put("..%2F..%2Fetc%2Fpasswd", new byte[] {1}, OPERATOR).statusCode();
         assertTrue(traversal == 400 || traversal == 404, "an encoded path is refused: " + traversal);
         assertEquals(400, put("RECOVERYXLOG", content, OPERATOR).statusCode());
 
