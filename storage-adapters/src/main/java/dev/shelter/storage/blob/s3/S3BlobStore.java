@@ -6,16 +6,22 @@ import dev.shelter.storage.blob.BlobStore;
 import dev.shelter.storage.blob.BlobStoreException;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.StandardRetryStrategy;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -26,15 +32,21 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Blobs as objects in one S3-compatible bucket, under a key prefix. */
 public final class S3BlobStore implements BlobStore {
 
     private static final int NOT_FOUND = 404;
+    private static final int MAX_ATTEMPTS = 4;
+    /** User metadata (x-amz-meta-shelter-sha256): the SHA-256 of the bytes as Shelter wrote them. */
+    static final String SHA256_METADATA = "shelter-sha256";
 
     private final S3Client client;
     private final S3BlobStoreConfig config;
@@ -45,16 +57,34 @@ public final class S3BlobStore implements BlobStore {
     }
 
     public static S3BlobStore open(S3BlobStoreConfig config) {
-        return new S3BlobStore(newClient(config), config);
+        return new S3BlobStore(newClient(config, List.of()), config);
+    }
+
+    /** As {@link #open(S3BlobStoreConfig)}, with interceptors that watch each attempt (tests count retries with one). */
+    static S3BlobStore open(S3BlobStoreConfig config, List<ExecutionInterceptor> interceptors) {
+        return new S3BlobStore(newClient(config, interceptors), config);
     }
 
     /** A plain client for the configured endpoint; tests and tooling use it to prepare buckets. */
     public static S3Client newClient(S3BlobStoreConfig config) {
+        return newClient(config, List.of());
+    }
+
+    private static S3Client newClient(S3BlobStoreConfig config, List<ExecutionInterceptor> interceptors) {
+        // Retries only what TransientS3Failure calls transient, with a backoff; no circuit breaker,
+        // which would turn a store that is back into failures until its bucket refills.
+        StandardRetryStrategy retries = StandardRetryStrategy.builder()
+                .retryOnException(TransientS3Failure::isTransient)
+                .maxAttempts(MAX_ATTEMPTS)
+                .backoffStrategy(BackoffStrategy.exponentialDelay(Duration.ofMillis(200), Duration.ofSeconds(5)))
+                .circuitBreakerEnabled(false)
+                .build();
         S3ClientBuilder builder = S3Client.builder()
                 .region(Region.of(config.region()))
                 .forcePathStyle(config.pathStyle())
                 .credentialsProvider(StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(config.accessKeyId(), config.secretAccessKey())))
+                .overrideConfiguration(o -> o.retryStrategy(retries).executionInterceptors(interceptors))
                 .httpClientBuilder(Apache5HttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(5))
                         .socketTimeout(Duration.ofSeconds(60)));
@@ -66,10 +96,11 @@ public final class S3BlobStore implements BlobStore {
     public void put(BlobKey key, Path source) {
         try {
             long size = Files.size(source);
+            String sha256 = sha256Of(source);
             if (size <= config.partSizeBytes()) {
-                client.putObject(b -> b.bucket(config.bucket()).key(objectKey(key)), RequestBody.fromFile(source));
+                client.putObject(b -> describeObject(b.bucket(config.bucket()).key(objectKey(key)), sha256), RequestBody.fromFile(source));
             } else {
-                putInParts(key, source, size);
+                putInParts(key, source, size, sha256);
             }
         } catch (IOException | SdkException e) {
             throw new BlobStoreException("cannot put " + key + " into " + describe(), e);
@@ -79,7 +110,8 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public void put(BlobKey key, byte[] content) {
         try {
-            client.putObject(b -> b.bucket(config.bucket()).key(objectKey(key)), RequestBody.fromBytes(content));
+            String sha256 = HexFormat.of().formatHex(Sha256CheckingInputStream.sha256().digest(content));
+            client.putObject(b -> describeObject(b.bucket(config.bucket()).key(objectKey(key)), sha256), RequestBody.fromBytes(content));
         } catch (SdkException e) {
             throw new BlobStoreException("cannot put " + key + " into " + describe(), e);
         }
@@ -88,7 +120,10 @@ public final class S3BlobStore implements BlobStore {
     @Override
     public Optional<InputStream> open(BlobKey key) {
         try {
-            return Optional.of(client.getObject(b -> b.bucket(config.bucket()).key(objectKey(key))));
+            ResponseInputStream<GetObjectResponse> object = client.getObject(b -> b.bucket(config.bucket()).key(objectKey(key)));
+            String sha256 = object.response().metadata().get(SHA256_METADATA);
+            // Objects written before checksums, or by other tools, carry none: they are served as they are.
+            return Optional.of(sha256 == null ? object : new Sha256CheckingInputStream(object, sha256, key + " in " + describe()));
         } catch (NoSuchKeyException e) {
             return Optional.empty();
         } catch (SdkException e) {
@@ -156,14 +191,37 @@ public final class S3BlobStore implements BlobStore {
         client.close();
     }
 
+    /** The SHA-256 of the bytes, for the reader to check, and the server-side encryption asked for. */
+    private PutObjectRequest.Builder describeObject(PutObjectRequest.Builder request, String sha256) {
+        request.metadata(Map.of(SHA256_METADATA, sha256));
+        config.serverSideEncryption().ifPresent(request::serverSideEncryption);
+        config.kmsKeyId().ifPresent(request::ssekmsKeyId);
+        return request;
+    }
+
+    private static String sha256Of(Path source) throws IOException {
+        MessageDigest digest = Sha256CheckingInputStream.sha256();
+        try (InputStream in = Files.newInputStream(source)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                digest.update(buffer, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
     private String objectKey(BlobKey key) {
         return config.prefix() + key.value();
     }
 
     /** A multipart upload is aborted on any failure, so no invisible parts keep costing storage. */
-    private void putInParts(BlobKey key, Path source, long size) throws IOException {
+    private void putInParts(BlobKey key, Path source, long size, String sha256) throws IOException {
         String objectKey = objectKey(key);
-        String uploadId = client.createMultipartUpload(b -> b.bucket(config.bucket()).key(objectKey)).uploadId();
+        String uploadId = client.createMultipartUpload(b -> {
+            b.bucket(config.bucket()).key(objectKey).metadata(Map.of(SHA256_METADATA, sha256));
+            config.serverSideEncryption().ifPresent(b::serverSideEncryption);
+            config.kmsKeyId().ifPresent(b::ssekmsKeyId);
+        }).uploadId();
         try (FileChannel channel = FileChannel.open(source, StandardOpenOption.READ)) {
             List<CompletedPart> parts = new ArrayList<>();
             ByteBuffer buffer = ByteBuffer.allocate((int) config.partSizeBytes());

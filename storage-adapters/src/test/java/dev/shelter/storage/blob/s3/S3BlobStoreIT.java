@@ -8,11 +8,15 @@ import dev.shelter.testing.RealS3;
 import dev.shelter.testing.S3Server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -56,6 +60,90 @@ class S3BlobStoreIT extends BlobStoreContract {
             assertEquals(0, client.listMultipartUploads(b -> b.bucket(bucket)).uploads().size(), "no upload left open");
         }
         assertEquals(sha256(content), sha256(readAll(BlobKey.of("big"))));
+    }
+
+    @Test
+    void eachObjectCarriesItsSha256AndADamagedOneFailsItsReader() throws Exception {
+        byte[] content = "WAL or a chunk: bytes a restore will trust".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        store.put(BlobKey.of("checked"), content);
+
+        try (S3Client client = server.newClient()) {
+            var head = client.headObject(b -> b.bucket(bucket).key("cluster-a/checked"));
+            assertEquals(sha256(content), head.metadata().get(S3BlobStore.SHA256_METADATA));
+            byte[] damaged = content.clone();
+            damaged[3] ^= 1;
+            client.putObject(b -> b.bucket(bucket).key("cluster-a/checked").metadata(head.metadata()),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(damaged));
+        }
+        try (java.io.InputStream in = store.open(BlobKey.of("checked")).orElseThrow()) {
+            java.io.IOException refused = assertThrows(java.io.IOException.class, in::readAllBytes);
+            assertTrue(refused.getMessage().contains("damaged"), refused.getMessage());
+        }
+    }
+
+    /**
+     * s3proxy cannot encrypt (it answers 501), so what is proven here is the request: every write
+     * asks for AES256, and a server that cannot honour it fails the write at once, saying why,
+     * rather than storing the bytes unencrypted.
+     */
+    @Test
+    void serverSideEncryptionIsAskedForOnEveryWriteAndNeverSilentlyDropped() throws Exception {
+        java.util.List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutionInterceptor watch = new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                asked.add(context.httpRequest().firstMatchingHeader("x-amz-server-side-encryption").orElse("none"));
+            }
+        };
+        Path large = scratch.resolve("twelve-mib.bin");
+        Files.write(large, new byte[12 << 20]);
+        try (BlobStore encrypted = S3BlobStore.open(server.storeConfig(bucket, "sse").withServerSideEncryption("AES256", null),
+                java.util.List.of(watch))) {
+            for (Runnable write : java.util.List.<Runnable>of(() -> encrypted.put(BlobKey.of("small"), new byte[] {1, 2, 3}),
+                    () -> encrypted.put(BlobKey.of("large"), large))) {
+                try {
+                    write.run();
+                } catch (BlobStoreException refused) {
+                    assertTrue(refused.getCause().getMessage().contains("encryption"), refused.getCause().getMessage());
+                }
+            }
+            if (asked.size() == 2) { // the server refused both: nothing may have been stored in the clear
+                assertTrue(encrypted.stat(BlobKey.of("small")).isEmpty());
+                assertTrue(encrypted.stat(BlobKey.of("large")).isEmpty());
+            }
+        }
+        assertEquals("AES256", asked.get(0), "the put asks for AES256: " + asked);
+        assertTrue(asked.size() >= 2 && asked.get(1).equals("AES256"), "so does the multipart upload's start: " + asked);
+    }
+
+    @Test
+    void aDeniedRequestIsNotRetriedButARefusedConnectionIs() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        ExecutionInterceptor count = new ExecutionInterceptor() {
+            @Override
+            public void beforeTransmission(Context.BeforeTransmission context, ExecutionAttributes attributes) {
+                attempts.incrementAndGet();
+            }
+        };
+        S3BlobStoreConfig good = server.storeConfig(bucket, "");
+        S3BlobStoreConfig wrongSecret = new S3BlobStoreConfig(good.endpoint(), good.region(), good.bucket(), "", true,
+                good.accessKeyId(), good.secretAccessKey() + "-wrong", good.partSizeBytes());
+        try (BlobStore denied = S3BlobStore.open(wrongSecret, java.util.List.of(count))) {
+            assertThrows(BlobStoreException.class, () -> denied.put(BlobKey.of("x"), new byte[] {1}));
+        }
+        assertEquals(1, attempts.get(), "403 is final");
+
+        attempts.set(0);
+        int closedPort;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = socket.getLocalPort();
+        }
+        S3BlobStoreConfig nobody = new S3BlobStoreConfig(java.util.Optional.of(java.net.URI.create("http://127.0.0.1:" + closedPort)),
+                good.region(), good.bucket(), "", true, good.accessKeyId(), good.secretAccessKey(), good.partSizeBytes());
+        try (BlobStore refused = S3BlobStore.open(nobody, java.util.List.of(count))) {
+            assertThrows(BlobStoreException.class, () -> refused.put(BlobKey.of("x"), new byte[] {1}));
+        }
+        assertEquals(4, attempts.get(), "a refused connection is tried again, with a backoff, up to 4 attempts");
     }
 
     @Test
