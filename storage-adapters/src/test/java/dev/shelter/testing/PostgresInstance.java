@@ -101,6 +101,53 @@ public final class PostgresInstance implements AutoCloseable {
         }
     }
 
+    /**
+     * A streaming standby of the running {@code primary} (pg_basebackup -R) in {@code home}/data,
+     * configured and not started: its own port, its own archive directory (used once promoted), and
+     * {@code wal_keep_size} so that, promoted, it still has the old timeline's recent segments.
+     */
+    public static PostgresInstance createStandby(PostgresInstance primary, Path home) {
+        int port = freePort();
+        Path dataDirectory = home.resolve("data");
+        Path archiveDirectory = home.resolve("archive");
+        try {
+            openPathFor(home.getParent());
+            Files.createDirectory(home);
+            chownToServerUser(home);
+            Files.createDirectories(archiveDirectory);
+            chownToServerUser(archiveDirectory);
+            Path passfile = home.resolve("pgpass");
+            Files.writeString(passfile, "127.0.0.1:" + primary.port + ":*:postgres:" + primary.password + "\n");
+            Files.setPosixFilePermissions(passfile, PosixFilePermissions.fromString("rw-------"));
+            chownToServerUser(passfile);
+            PostgresInstance standby = new PostgresInstance(primary.binaries, home, dataDirectory, archiveDirectory, port,
+                    primary.password);
+            standby.run(List.of(primary.binaries.directory().resolve("pg_basebackup").toString(), "-D", dataDirectory.toString(),
+                    "-R", "-X", "stream", "-c", "fast", "-d",
+                    "host=127.0.0.1 port=" + primary.port + " user=postgres application_name=standby passfile=" + passfile));
+            Files.writeString(dataDirectory.resolve("postgresql.conf"), """
+
+                    # PostgresInstance standby (tests)
+                    port = %d
+                    archive_command = 'test ! -f %s/%%f && cp %%p %s/%%f'
+                    wal_keep_size = '512MB'
+                    """.formatted(port, archiveDirectory, archiveDirectory), StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.APPEND);
+            return standby;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Ends a standby's recovery (pg_ctl promote -w): it is a primary on a new timeline when this returns. */
+    public void promote() {
+        run(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-w", "-t", "60", "promote"));
+    }
+
+    public int port() {
+        return port;
+    }
+
     public void start() {
         run(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-w", "-t", "60",
                 "-l", logFile().toString(), "start"));

@@ -2,6 +2,9 @@ package dev.shelter.runbooks.restore;
 
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupModeWindow;
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.wal.TimelineHistory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,7 +58,17 @@ public final class RecoveryFiles {
 
     /** As {@link #write(Path, BackupManifest, String)}, recovering to {@code target}. */
     public static void write(Path pgdata, BackupManifest manifest, String restoreCommand, Target target) {
+        write(pgdata, manifest, restoreCommand, target, null);
+    }
+
+    /**
+     * As {@link #write(Path, BackupManifest, String, Target)}, following {@code along}'s timeline
+     * (its history as archived), which must continue the backup's: the backup's timeline is in it
+     * and had not yet branched off where the backup ended. Otherwise the restore is refused.
+     */
+    public static void write(Path pgdata, BackupManifest manifest, String restoreCommand, Target target, TimelineHistory along) {
         BackupModeWindow window = requireWindow(manifest);
+        Timeline timeline = along == null ? window.timeline() : requireReachable(manifest, along);
         refuseLiveServer(pgdata);
         try {
             UserPrincipal owner = Files.getOwner(pgdata);
@@ -70,8 +83,8 @@ public final class RecoveryFiles {
                 Files.deleteIfExists(pgdata.resolve(TABLESPACE_MAP));
             }
             writeOwned(pgdata.resolve(RECOVERY_SIGNAL), new byte[0], owner);
-            writeOwned(pgdata.resolve(AUTO_CONF), withRecoverySettings(pgdata.resolve(AUTO_CONF), manifest, restoreCommand, target),
-                    owner);
+            writeOwned(pgdata.resolve(AUTO_CONF), withRecoverySettings(pgdata.resolve(AUTO_CONF), manifest, restoreCommand, target,
+                    timeline), owner);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write recovery files into " + pgdata, e);
         }
@@ -172,8 +185,22 @@ public final class RecoveryFiles {
         }
     }
 
-    private static byte[] withRecoverySettings(Path autoConf, BackupManifest manifest, String restoreCommand, Target target)
-            throws IOException {
+    private static Timeline requireReachable(BackupManifest manifest, TimelineHistory along) {
+        BackupModeWindow window = manifest.window();
+        if (!along.descendsFrom(window.timeline())) {
+            throw new RestoreRefusedException("timeline " + along.timeline() + " does not descend from timeline " + window.timeline()
+                    + " of backup " + manifest.id());
+        }
+        Optional<Lsn> branched = along.endOf(window.timeline());
+        if (branched.isPresent() && branched.get().compareTo(window.stopLsn()) < 0) {
+            throw new RestoreRefusedException("timeline " + along.timeline() + " branched off timeline " + window.timeline() + " at "
+                    + branched.get() + ", before backup " + manifest.id() + " ended at " + window.stopLsn());
+        }
+        return along.timeline();
+    }
+
+    private static byte[] withRecoverySettings(Path autoConf, BackupManifest manifest, String restoreCommand, Target target,
+                                               Timeline timeline) throws IOException {
         String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
         int previous = existing.indexOf(BLOCK_START);
         if (previous >= 0) {
@@ -186,7 +213,7 @@ public final class RecoveryFiles {
                 + "restore_command = '" + quote(restoreCommand) + "'\n"
                 + (target == Target.BACKUP_END ? "recovery_target = 'immediate'\n" : "")
                 + "recovery_target_inclusive = on\n"
-                + "recovery_target_timeline = '" + manifest.window().timeline().id() + "'\n"
+                + "recovery_target_timeline = '" + timeline.id() + "'\n"
                 + "recovery_target_action = 'promote'\n";
         return (existing + block).getBytes(StandardCharsets.UTF_8);
     }

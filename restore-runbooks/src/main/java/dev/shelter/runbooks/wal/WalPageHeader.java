@@ -41,8 +41,10 @@ public record WalPageHeader(int magic, Timeline timeline, Lsn pageAddress, Strin
      * or a length other than the segment size. Returns this header.
      */
     public WalPageHeader requireMatches(WalFileName name, long contentBytes) {
-        if (!name.timeline().equals(timeline)) {
-            throw new IllegalArgumentException(name + " holds WAL of timeline " + timeline + ", not " + name.timeline());
+        // The first segment of a new timeline starts as a copy of its parent's segment up to the
+        // switch, page headers included: its header names the parent, never a later timeline.
+        if (timeline.id() > name.timeline().id()) {
+            throw new IllegalArgumentException(name + " holds WAL of timeline " + timeline + ", later than " + name.timeline());
         }
         if (!name.segmentStart(segmentBytes).equals(pageAddress)) {
             throw new IllegalArgumentException(name + " holds the segment starting at " + pageAddress + ", not at "

@@ -8,6 +8,7 @@ import dev.shelter.runbooks.backup.BackupRequest;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.ServerIdentity;
 import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.wal.TimelineHistory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +78,25 @@ class RecoveryFilesTest {
         assertFalse(autoConf.contains("recovery_target ="), autoConf);
         assertTrue(autoConf.contains("recovery_target_timeline = '3'\n"), autoConf);
         assertTrue(autoConf.contains("recovery_target_action = 'promote'\n"), autoConf);
+    }
+
+    @Test
+    void followsALaterTimelineOnlyIfItContinuesTheBackupsTimelineAfterTheBackupEnded() throws IOException {
+        BackupManifest manifest = manifest(LABEL, "", SYSTEM_ID); // timeline 3, ended at 0/6000100
+        RecoveryFiles.write(pgdata, manifest, RESTORE_COMMAND, RecoveryFiles.Target.END_OF_ARCHIVE,
+                history(4, "1\t0/3000000\ta\n3\t0/7000000\tb\n"));
+        assertTrue(Files.readString(pgdata.resolve("postgresql.auto.conf")).contains("recovery_target_timeline = '4'\n"));
+
+        RestoreRefusedException early = assertThrows(RestoreRefusedException.class, () -> RecoveryFiles.write(pgdata, manifest,
+                RESTORE_COMMAND, RecoveryFiles.Target.END_OF_ARCHIVE, history(4, "1\t0/3000000\ta\n3\t0/6000000\tb\n")));
+        assertTrue(early.getMessage().contains("before backup"), early.getMessage());
+        RestoreRefusedException branch = assertThrows(RestoreRefusedException.class, () -> RecoveryFiles.write(pgdata, manifest,
+                RESTORE_COMMAND, RecoveryFiles.Target.END_OF_ARCHIVE, history(5, "1\t0/3000000\ta\n2\t0/7000000\tb\n")));
+        assertTrue(branch.getMessage().contains("does not descend"), branch.getMessage());
+    }
+
+    private static TimelineHistory history(long timeline, String content) {
+        return TimelineHistory.parse(new Timeline(timeline), content.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     @Test

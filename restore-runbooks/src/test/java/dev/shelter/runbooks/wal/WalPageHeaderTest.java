@@ -45,6 +45,14 @@ class WalPageHeaderTest {
         assertThrows(IllegalArgumentException.class, () -> WalPageHeader.parse(new byte[12]));
     }
 
+    @Test
+    void theFirstSegmentOfANewTimelineMayCarryItsParentsHeader() {
+        // After a promotion at 0/3000148, 000000030000000000000003 begins as a copy of timeline 2's segment.
+        WalPageHeader header = WalPageHeader.parse(segmentStart(2, 0x3000000L, 42));
+        header.requireMatches(WalFileName.parse("000000030000000000000003"), SEGMENT);
+        header.requireMatches(WalFileName.parse("000000020000000000000003.partial"), SEGMENT);
+    }
+
     private static void assertRefused(WalPageHeader header, String name, long bytes, String reason) {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> header.requireMatches(WalFileName.parse(name), bytes));

@@ -13,7 +13,7 @@ public record WalStatusView(String cluster, String format, String archive, Strin
     public record TimelineView(long timeline, String firstSegment, String lastSegment, int segments, List<String> gaps) {
     }
 
-    public record ReceiverView(String state, String slot, Long timeline, String receivedLsn, String durableLsn, Instant durableAt,
+    public record ReceiverView(String state, String slot, Long timeline, String server, String receivedLsn, String durableLsn, Instant durableAt,
                                String lastError, Instant sampledAt, String serverLsn, Long lagBytes, Long slotRetainedBytes,
                                Double rpoSeconds, String problem) {
     }

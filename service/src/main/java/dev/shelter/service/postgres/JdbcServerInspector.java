@@ -4,6 +4,7 @@ import dev.shelter.runbooks.cluster.PostgresEndpoint;
 import dev.shelter.service.core.ClusterUnreachableException;
 import dev.shelter.service.core.ServerFacts;
 import dev.shelter.service.core.ServerInspector;
+import org.postgresql.Driver;
 import org.postgresql.PGProperty;
 
 import java.sql.Connection;
@@ -41,7 +42,10 @@ public final class JdbcServerInspector implements ServerInspector {
         }
     }
 
-    /** Session settings for Shelter's connections: bounded waits and a recognisable application name. */
+    /**
+     * Session settings for Shelter's connections: bounded waits, a recognisable application name,
+     * and the primary when the URL lists several servers.
+     */
     static Properties connectionProperties(PostgresEndpoint endpoint, Duration timeout) {
         Properties properties = new Properties();
         PGProperty.USER.set(properties, endpoint.user());
@@ -50,6 +54,12 @@ public final class JdbcServerInspector implements ServerInspector {
         PGProperty.LOGIN_TIMEOUT.set(properties, seconds(timeout));
         PGProperty.SOCKET_TIMEOUT.set(properties, seconds(timeout) + 5);
         PGProperty.APPLICATION_NAME.set(properties, "shelter");
+        Properties url = Driver.parseURL(endpoint.jdbcUrl(), new Properties());
+        if (url != null && PGProperty.PG_HOST.getOrDefault(url).contains(",")) {
+            // Several servers of one cluster: Shelter's work (backups, slots, streaming) is on the primary.
+            // The URL may still say otherwise: its own settings win over these defaults.
+            PGProperty.TARGET_SERVER_TYPE.set(properties, "primary");
+        }
         return properties;
     }
 

@@ -8,6 +8,7 @@ import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.backup.WalSegmentName;
 import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.runbooks.wal.TimelineHistory;
 import dev.shelter.runbooks.wal.WalPageHeader;
 import dev.shelter.service.catalog.ChecksummedJson;
 import dev.shelter.service.core.ConflictException;
@@ -52,6 +53,7 @@ public final class ShelterWalArchive implements WalArchive {
     private static final String STATE = "archive.json";
     private static final String STREAMING = ".streaming";
     private static final String OBJECT = ".zst";
+    private static final int MAX_GAPS = 100;
 
     /** Where a receiver picks up on a timeline: the next byte to stream, and the durable part of its segment. */
     public record ResumePoint(Lsn position, byte[] segmentSoFar) {
@@ -199,6 +201,65 @@ public final class ShelterWalArchive implements WalArchive {
                 new byte[0]));
     }
 
+    /** The newest timeline the current incarnation holds WAL of (whole segments or pieces), if any. */
+    public Optional<Timeline> newestTimeline() {
+        Optional<WalArchiveState> state = readState();
+        if (state.isEmpty()) {
+            return Optional.empty();
+        }
+        String incarnation = incarnationDirectory(state.get(), state.get().current());
+        Timeline newest = null;
+        for (BlobInfo info : store.list(incarnation)) {
+            String rest = info.key().value().substring(incarnation.length());
+            if (rest.matches("[0-9A-F]{8}/[0-9A-F]{24}(\\" + STREAMING + "\\.[0-9A-F]{8})?\\" + OBJECT)) {
+                Timeline timeline = new Timeline(Long.parseLong(rest.substring(0, 8), 16));
+                if (newest == null || timeline.id() > newest.id()) {
+                    newest = timeline;
+                }
+            }
+        }
+        return Optional.ofNullable(newest);
+    }
+
+    /**
+     * Closes a timeline the cluster has left: segments complete as pieces are archived whole, and
+     * the durable part of the one the timeline ended in is archived as {@code <segment>.partial},
+     * padded with zeros as PostgreSQL pads its own (recovery reads that segment from the next
+     * timeline, whose copy starts with the same bytes). Returns how many files it archived.
+     */
+    public int finishTimeline(Timeline timeline, long segmentBytes) {
+        int archived = completeStreamedSegments(timeline, segmentBytes);
+        Optional<WalArchiveState> state = readState();
+        if (state.isEmpty()) {
+            return archived;
+        }
+        for (String segment : listTimeline(state.get(), timeline).streamed()) {
+            WalFileName name = WalFileName.parse(segment);
+            byte[] soFar = streamedSoFar(state.get(), name);
+            if (soFar.length > 0) {
+                store(WalFileName.parse(segment + ".partial"), padToSegment(soFar), state.get()::systemIdentifier);
+                archived++;
+            }
+            dropStreaming(name);
+        }
+        return archived;
+    }
+
+    /**
+     * Starts a new incarnation: from now on WAL is written under a new prefix, and the older ones
+     * are only read. A restore that promotes calls this before its cluster starts, so the new
+     * history never meets the old one's names (DESIGN.md section 3, rule 7). Returns its number.
+     */
+    public int beginIncarnation() {
+        Optional<WalArchiveState> state = readStateFromStore();
+        if (state.isEmpty()) {
+            throw new IllegalStateException("the archive at " + describe() + " is empty: there is no incarnation to follow");
+        }
+        WalArchiveState next = state.get().withNewIncarnation(clock.instant());
+        writeState(next);
+        return next.current().number();
+    }
+
     @Override
     public boolean contains(WalFileName name) {
         return readState().map(state -> store.stat(key(state, state.current(), name)).isPresent()).orElse(false);
@@ -215,6 +276,10 @@ public final class ShelterWalArchive implements WalArchive {
         if (last != null && clock.instant().isBefore(last.readAt().plus(STATE_TRUSTED_FOR))) {
             return Optional.of(last.state());
         }
+        return readStateFromStore();
+    }
+
+    private Optional<WalArchiveState> readStateFromStore() {
         Optional<WalArchiveState> state = store.open(new BlobKey(prefix + STATE)).map(in -> {
             try (in) {
                 return stateCodec.decode(in.readAllBytes(), WalArchiveState.class);
@@ -228,7 +293,10 @@ public final class ShelterWalArchive implements WalArchive {
 
     /**
      * Per timeline of the current incarnation: its first and last whole segment and the segments
-     * missing between them (at most 100 named). Empty before the first segment.
+     * missing (at most {@value #MAX_GAPS} named per timeline). Across a timeline switch, which the
+     * newest timeline's archived history tells, the parent must hold every segment before the one
+     * the switch is in and the child every one from it; a missing history file is a gap too.
+     * Empty before the first segment.
      */
     public List<TimelineRun> continuity() {
         Optional<WalArchiveState> state = readState();
@@ -237,28 +305,71 @@ public final class ShelterWalArchive implements WalArchive {
         }
         long size = state.get().segmentBytes();
         String incarnation = incarnationDirectory(state.get(), state.get().current());
-        SortedMap<String, TreeSet<Long>> byTimeline = new TreeMap<>();
+        SortedMap<Long, TreeSet<Long>> byTimeline = new TreeMap<>();
         for (BlobInfo info : store.list(incarnation)) {
             String rest = info.key().value().substring(incarnation.length());
             if (rest.matches("[0-9A-F]{8}/[0-9A-F]{24}\\" + OBJECT)) {
                 WalFileName name = WalFileName.parse(rest.substring(9, 33));
-                byTimeline.computeIfAbsent(rest.substring(0, 8), t -> new TreeSet<>())
-                        .add(name.segmentStart(size).value() / size);
+                byTimeline.computeIfAbsent(name.timeline().id(), t -> new TreeSet<>()).add(name.segmentStart(size).value() / size);
             }
         }
+        if (byTimeline.isEmpty()) {
+            return List.of();
+        }
+        SortedMap<Long, List<String>> gaps = new TreeMap<>();
+        byTimeline.forEach((id, numbers) -> addMissing(gaps, new Timeline(id), numbers, numbers.first(), numbers.last(), size));
+        Timeline newest = new Timeline(byTimeline.lastKey());
+        if (newest.id() > byTimeline.firstKey()) {
+            checkSwitches(newest, byTimeline, gaps, size);
+        }
         List<TimelineRun> runs = new ArrayList<>();
-        byTimeline.forEach((hex, numbers) -> {
-            Timeline timeline = new Timeline(Long.parseLong(hex, 16));
-            List<String> gaps = new ArrayList<>();
-            for (long n = numbers.first(); n <= numbers.last() && gaps.size() < 100; n++) {
-                if (!numbers.contains(n)) {
-                    gaps.add(new WalSegmentName(timeline, n, size).fileName());
-                }
-            }
-            runs.add(new TimelineRun(timeline, new WalSegmentName(timeline, numbers.first(), size).fileName(),
-                    new WalSegmentName(timeline, numbers.last(), size).fileName(), numbers.size(), gaps));
+        gaps.forEach((id, missing) -> {
+            Timeline timeline = new Timeline(id);
+            TreeSet<Long> numbers = byTimeline.getOrDefault(id, new TreeSet<>());
+            runs.add(new TimelineRun(timeline, numbers.isEmpty() ? null : new WalSegmentName(timeline, numbers.first(), size).fileName(),
+                    numbers.isEmpty() ? null : new WalSegmentName(timeline, numbers.last(), size).fileName(), numbers.size(),
+                    missing.size() > MAX_GAPS ? List.copyOf(missing.subList(0, MAX_GAPS)) : List.copyOf(missing)));
         });
         return runs;
+    }
+
+    /** The switches between the archived timelines, as the newest one's history tells them. */
+    private void checkSwitches(Timeline newest, SortedMap<Long, TreeSet<Long>> byTimeline, SortedMap<Long, List<String>> gaps,
+                               long size) {
+        WalFileName historyName = WalFileName.parse(newest.hex() + ".history");
+        Optional<byte[]> content = fetch(historyName);
+        if (content.isEmpty()) {
+            gaps.get(newest.id()).add(0, historyName.value());
+            return;
+        }
+        TimelineHistory history = TimelineHistory.parse(newest, content.get());
+        Optional<Long> oldestAncestor = byTimeline.keySet().stream().filter(id -> history.descendsFrom(new Timeline(id))).findFirst();
+        if (oldestAncestor.isEmpty()) {
+            return;
+        }
+        List<Timeline> path = history.pathFrom(new Timeline(oldestAncestor.get()));
+        for (int i = 0; i + 1 < path.size(); i++) {
+            Timeline parent = path.get(i);
+            Timeline child = path.get(i + 1);
+            long switchSegment = history.endOf(parent).orElseThrow().value() / size;
+            TreeSet<Long> held = byTimeline.getOrDefault(parent.id(), new TreeSet<>());
+            long from = held.isEmpty() ? history.startOf(parent).value() / size : held.last() + 1;
+            addMissing(gaps, parent, held, from, switchSegment - 1, size);
+            TreeSet<Long> childHeld = byTimeline.getOrDefault(child.id(), new TreeSet<>());
+            if (!childHeld.isEmpty()) {
+                addMissing(gaps, child, childHeld, switchSegment, childHeld.first() - 1, size);
+            }
+        }
+    }
+
+    private static void addMissing(SortedMap<Long, List<String>> gaps, Timeline timeline, SortedSet<Long> held, long from, long to,
+                                   long size) {
+        List<String> missing = gaps.computeIfAbsent(timeline.id(), t -> new ArrayList<>());
+        for (long n = from; n <= to && missing.size() <= MAX_GAPS; n++) {
+            if (!held.contains(n)) {
+                missing.add(new WalSegmentName(timeline, n, size).fileName());
+            }
+        }
     }
 
     private WalArchiveState begin(String systemIdentifier, long segmentBytes) {

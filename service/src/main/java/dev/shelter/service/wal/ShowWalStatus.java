@@ -55,7 +55,7 @@ public final class ShowWalStatus {
         WalReceiver.Status status = monitor.receiver().status();
         Optional<WalMonitor.Sample> sample = monitor.last();
         return new WalStatusView.ReceiverView(status.state().name().toLowerCase(), status.slot(),
-                status.timeline() == null ? null : status.timeline().id(), text(status.received()), text(status.durable()),
+                status.timeline() == null ? null : status.timeline().id(), status.server(), text(status.received()), text(status.durable()),
                 status.durableAt(), status.lastError(), sample.map(WalMonitor.Sample::sampledAt).orElse(null),
                 sample.map(s -> text(s.serverPosition())).orElse(null), sample.map(WalMonitor.Sample::lagBytes).orElse(null),
                 sample.map(WalMonitor.Sample::slotRetainedBytes).orElse(null),

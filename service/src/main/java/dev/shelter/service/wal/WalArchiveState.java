@@ -1,6 +1,8 @@
 package dev.shelter.service.wal;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,14 +33,20 @@ public record WalArchiveState(String systemIdentifier, long segmentBytes, List<I
         return new WalArchiveState(systemIdentifier, bytes, incarnations);
     }
 
+    WalArchiveState withNewIncarnation(Instant at) {
+        List<Incarnation> more = new ArrayList<>(incarnations);
+        more.add(new Incarnation(current().number() + 1, at));
+        return new WalArchiveState(systemIdentifier, segmentBytes, more);
+    }
+
     Incarnation current() {
         return incarnations.get(incarnations.size() - 1);
     }
 
     /** Newest first: where restore_command looks. */
     List<Incarnation> newestFirst() {
-        List<Incarnation> reversed = new java.util.ArrayList<>(incarnations);
-        java.util.Collections.reverse(reversed);
+        List<Incarnation> reversed = new ArrayList<>(incarnations);
+        Collections.reverse(reversed);
         return reversed;
     }
 }

@@ -3,6 +3,7 @@ package dev.shelter.service.wal;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.backup.WalSegmentName;
+import dev.shelter.runbooks.wal.TimelineHistory;
 import dev.shelter.runbooks.wal.WalFileName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +12,8 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -25,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * every {@link #BUSY_FLUSH_INTERVALS} intervals. The server
  * hears a position only once the store holds the bytes up to it, so the slot keeps everything
  * the archive does not have yet, and a receiver that dies loses nothing: it resumes from the
- * archive. One thread runs it, reconnecting with a backoff after any failure.
+ * archive. One thread runs it, reconnecting with a backoff after any failure, to whichever server
+ * is the primary then. After a promotion it archives the new timeline's history, streams the old
+ * timeline's tail from the new primary up to the switch point, and follows the new timeline.
  */
 public final class WalReceiver implements Runnable {
 
@@ -33,7 +38,7 @@ public final class WalReceiver implements Runnable {
     public enum State { STARTING, STREAMING, RETRYING, STOPPED }
 
     /** A snapshot of the receiver, safe to read from any thread. */
-    public record Status(State state, String slot, Timeline timeline, Lsn received, Lsn durable, Instant durableAt,
+    public record Status(State state, String slot, Timeline timeline, String server, Lsn received, Lsn durable, Instant durableAt,
                          String lastError) {
     }
 
@@ -62,7 +67,7 @@ public final class WalReceiver implements Runnable {
         this.archive = archive;
         this.flushInterval = flushInterval;
         this.clock = clock;
-        this.status = new Status(State.STARTING, slot, null, null, null, null, null);
+        this.status = new Status(State.STARTING, slot, null, null, null, null, null, null);
     }
 
     public Status status() {
@@ -85,7 +90,7 @@ public final class WalReceiver implements Runnable {
                     break;
                 }
                 LOG.warn("WAL receiver of {} failed; retrying in {} ms: {}", cluster, backoff.toMillis(), e.getMessage());
-                status = new Status(State.RETRYING, slot, status.timeline(), status.received(), status.durable(),
+                status = new Status(State.RETRYING, slot, status.timeline(), status.server(), status.received(), status.durable(),
                         status.durableAt(), e.getMessage());
                 if (!pause(backoff)) {
                     break;
@@ -95,51 +100,34 @@ public final class WalReceiver implements Runnable {
             }
             backoff = Duration.ofMillis(500);
         }
-        status = new Status(State.STOPPED, slot, status.timeline(), status.received(), status.durable(), status.durableAt(),
-                status.lastError());
+        status = new Status(State.STOPPED, slot, status.timeline(), status.server(), status.received(), status.durable(),
+                status.durableAt(), status.lastError());
+    }
+
+    /**
+     * One stretch of one timeline to stream: from {@code start}, and, for a timeline the server has
+     * left, up to where it ended.
+     */
+    private record Leg(Timeline timeline, Segment start, Optional<Lsn> until) {
     }
 
     private void streamUntilStopped() {
         WalStreamSource.Identity server = source.identify();
         Optional<Lsn> retainedFrom = source.ensureSlot(slot);
-        Segment segment = startingSegment(server, retainedFrom);
-        LOG.info("WAL receiver of {} streams timeline {} from {} through slot {}", cluster, server.timeline(),
-                segment.position(), slot);
+        TimelineHistory history = archiveHistories(server);
+        List<Leg> legs = planLegs(server, history, retainedFrom);
         // Archiving a completed segment whole happens off the stream's path: its bytes are durable as
         // pieces already. A full queue makes the receiver do it itself, which bounds the memory held.
         ThreadPoolExecutor finisher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(4),
                 task -> new Thread(task, "wal-finisher-" + cluster), new ThreadPoolExecutor.CallerRunsPolicy());
-        try (WalStreamSource.WalStream stream = source.start(slot, segment.position())) {
-            status = new Status(State.STREAMING, slot, server.timeline(), segment.position(), segment.position(), clock.instant(), null);
-            Instant lastFlush = clock.instant();
-            int flushedLength = segment.length;
-            while (!stopping) {
-                Optional<WalStreamSource.WalStream.Chunk> chunk = stream.read(READ_WAIT);
-                if (chunk.isPresent()) {
-                    ByteBuffer bytes = chunk.get().bytes();
-                    long at = chunk.get().start().value();
-                    while (bytes.hasRemaining()) {
-                        at += segment.append(at, bytes);
-                        if (segment.isWhole()) {
-                            completeSegment(server, segment, flushedLength, stream, finisher);
-                            segment = segment.next();
-                            flushedLength = 0;
-                            lastFlush = clock.instant();
-                        }
-                    }
-                    status = new Status(State.STREAMING, slot, server.timeline(), new Lsn(at), status.durable(), status.durableAt(),
-                            null);
+        try {
+            for (Leg leg : legs) {
+                if (stopping) {
+                    return;
                 }
-                Duration sinceDurable = Duration.between(lastFlush, clock.instant());
-                boolean catchingUp = segment.length - flushedLength > CATCHING_UP_BYTES;
-                boolean flushDue = catchingUp ? sinceDurable.compareTo(flushInterval.multipliedBy(BUSY_FLUSH_INTERVALS)) >= 0
-                        : sinceDurable.compareTo(flushInterval) >= 0;
-                if (segment.length > flushedLength && flushDue) {
-                    archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
-                    flushedLength = segment.length;
-                    lastFlush = clock.instant();
-                    confirm(stream, segment.position(), server.timeline());
-                }
+                LOG.info("WAL receiver of {} streams timeline {} from {}{} on {} through slot {}", cluster, leg.timeline(),
+                        leg.start().position(), leg.until().map(end -> " to its end at " + end).orElse(""), server.server(), slot);
+                stream(server, leg, finisher);
             }
         } finally {
             finisher.shutdown();
@@ -152,20 +140,146 @@ public final class WalReceiver implements Runnable {
     }
 
     /**
+     * Archives the history file of the server's timeline and of each ancestor after the first (recovery
+     * finds the newest timeline by walking them one by one), and returns the server's history.
+     */
+    private TimelineHistory archiveHistories(WalStreamSource.Identity server) {
+        if (server.timeline().id() == 1) {
+            return TimelineHistory.first();
+        }
+        byte[] content = source.timelineHistory(server.timeline()).orElseThrow(() -> new IllegalStateException(server.server()
+                + " is on timeline " + server.timeline() + " but has no history file for it"));
+        TimelineHistory history = TimelineHistory.parse(server.timeline(), content);
+        archive.store(history.fileName(), content, server::systemIdentifier);
+        for (TimelineHistory.Switch ancestor : history.ancestors()) {
+            WalFileName name = WalFileName.parse(ancestor.from().hex() + ".history");
+            if (ancestor.from().id() > 1 && !archive.contains(name)) {
+                source.timelineHistory(ancestor.from()).ifPresentOrElse(bytes -> archive.store(name, bytes, server::systemIdentifier),
+                        () -> LOG.warn("{} has no history file of timeline {}: recovery cannot walk past it", server.server(),
+                                ancestor.from()));
+            }
+        }
+        return history;
+    }
+
+    /**
+     * From where the archive ends to the server's current timeline. The newest archived timeline
+     * resumes where its durable bytes end; if the server has left it, it is streamed to its end
+     * (that tail may exist only on the new primary now) and closed; each later timeline is streamed
+     * from the start of the segment it began in, which it holds as a copy of its parent's.
+     */
+    private List<Leg> planLegs(WalStreamSource.Identity server, TimelineHistory history, Optional<Lsn> retainedFrom) {
+        long size = server.segmentBytes();
+        Optional<Timeline> archived = archive.newestTimeline();
+        if (archived.isEmpty()) {
+            Lsn from = retainedFrom.filter(lsn -> lsn.compareTo(server.flushed()) <= 0).orElse(server.flushed());
+            return List.of(new Leg(server.timeline(), new Segment(WalSegmentName.containing(server.timeline(), from, size), size),
+                    Optional.empty()));
+        }
+        Timeline newest = archived.get();
+        if (newest.id() > server.timeline().id() || !history.descendsFrom(newest)) {
+            throw new IllegalStateException("the archive (" + archive.describe() + ") holds timeline " + newest + ", which the history of "
+                    + server.server() + " (timeline " + server.timeline() + ") does not continue: this cluster was restored or "
+                    + "re-seeded without a new archive incarnation, and its WAL must not mix with the old history's");
+        }
+        List<Leg> legs = new ArrayList<>();
+        for (Timeline timeline : history.pathFrom(newest)) {
+            Optional<Lsn> end = history.endOf(timeline);
+            Segment start = timeline.equals(newest) ? resumeSegment(timeline, size)
+                    : new Segment(WalSegmentName.containing(timeline, history.startOf(timeline), size), size);
+            if (end.isPresent() && start.position().compareTo(end.get()) >= 0) {
+                closeTimeline(timeline, size); // the archive holds it to its end, maybe beyond what the new primary got
+                continue;
+            }
+            legs.add(new Leg(timeline, start, end));
+        }
+        return legs;
+    }
+
+    /** Where the archive's durable bytes of {@code timeline} end, with the segment they end in loaded. */
+    private Segment resumeSegment(Timeline timeline, long size) {
+        int completed = archive.completeStreamedSegments(timeline, size);
+        if (completed > 0) {
+            LOG.info("WAL receiver of {} archived whole {} segment(s) it had confirmed from their pieces", cluster, completed);
+        }
+        ShelterWalArchive.ResumePoint resume = archive.resumePoint(timeline, size).orElseThrow(() -> new IllegalStateException(
+                "timeline " + timeline + " has files in the archive but no segment to resume from"));
+        Segment segment = new Segment(WalSegmentName.containing(timeline, resume.position(), size), size);
+        if (resume.position().value() % size != 0) {
+            segment.preload(resume.segmentSoFar());
+        }
+        return segment;
+    }
+
+    private void closeTimeline(Timeline timeline, long size) {
+        int archived = archive.finishTimeline(timeline, size);
+        if (archived > 0) {
+            LOG.info("WAL receiver of {} closed timeline {}: {} file(s) archived from its pieces", cluster, timeline, archived);
+        }
+    }
+
+    private void stream(WalStreamSource.Identity server, Leg leg, ThreadPoolExecutor finisher) {
+        Segment segment = leg.start();
+        try (WalStreamSource.WalStream stream = source.start(slot, leg.timeline(), segment.position())) {
+            status = new Status(State.STREAMING, slot, leg.timeline(), server.server(), segment.position(), segment.position(),
+                    clock.instant(), null);
+            Instant lastFlush = clock.instant();
+            int flushedLength = segment.length;
+            while (!stopping) {
+                if (leg.until().isPresent() && segment.position().compareTo(leg.until().get()) >= 0) {
+                    // The timeline's last byte: never read on (the server waits for a command after it).
+                    if (segment.length > flushedLength) {
+                        archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
+                        confirm(stream, segment.position(), leg.timeline(), server.server());
+                    }
+                    closeTimeline(leg.timeline(), server.segmentBytes());
+                    return;
+                }
+                Optional<WalStreamSource.WalStream.Chunk> chunk = stream.read(READ_WAIT);
+                if (chunk.isPresent()) {
+                    ByteBuffer bytes = chunk.get().bytes();
+                    long at = chunk.get().start().value();
+                    while (bytes.hasRemaining()) {
+                        at += segment.append(at, bytes);
+                        if (segment.isWhole()) {
+                            completeSegment(server, leg.timeline(), segment, flushedLength, stream, finisher);
+                            segment = segment.next();
+                            flushedLength = 0;
+                            lastFlush = clock.instant();
+                        }
+                    }
+                    status = new Status(State.STREAMING, slot, leg.timeline(), server.server(), new Lsn(at), status.durable(),
+                            status.durableAt(), null);
+                }
+                Duration sinceDurable = Duration.between(lastFlush, clock.instant());
+                boolean catchingUp = segment.length - flushedLength > CATCHING_UP_BYTES;
+                boolean flushDue = catchingUp ? sinceDurable.compareTo(flushInterval.multipliedBy(BUSY_FLUSH_INTERVALS)) >= 0
+                        : sinceDurable.compareTo(flushInterval) >= 0;
+                if (segment.length > flushedLength && flushDue) {
+                    archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
+                    flushedLength = segment.length;
+                    lastFlush = clock.instant();
+                    confirm(stream, segment.position(), leg.timeline(), server.server());
+                }
+            }
+        }
+    }
+
+    /**
      * A segment streamed in pieces gets its last piece, is confirmed at once, and is archived whole
      * in the background; one that arrived in one go (catching up) is archived whole, then confirmed.
      */
-    private void completeSegment(WalStreamSource.Identity server, Segment segment, int flushedLength,
+    private void completeSegment(WalStreamSource.Identity server, Timeline timeline, Segment segment, int flushedLength,
                                  WalStreamSource.WalStream stream, ThreadPoolExecutor finisher) {
         if (flushedLength == 0) {
             archiveWhole(server, segment.name, segment.bytes);
-            confirm(stream, segment.position(), server.timeline());
+            confirm(stream, segment.position(), timeline, server.server());
             return;
         }
         if (flushedLength < segment.length) {
             archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
         }
-        confirm(stream, segment.position(), server.timeline());
+        confirm(stream, segment.position(), timeline, server.server());
         WalFileName name = segment.name;
         byte[] whole = segment.bytes; // not reused: the next segment has a buffer of its own
         finisher.execute(() -> {
@@ -182,30 +296,9 @@ public final class WalReceiver implements Runnable {
         archive.dropStreaming(name);
     }
 
-    private void confirm(WalStreamSource.WalStream stream, Lsn durable, Timeline timeline) {
+    private void confirm(WalStreamSource.WalStream stream, Lsn durable, Timeline timeline, String server) {
         stream.confirmDurable(durable);
-        status = new Status(State.STREAMING, slot, timeline, status.received(), durable, clock.instant(), null);
-    }
-
-    /** Resume where the archive ends on this timeline; else start at the segment holding the slot's (or server's) position. */
-    private Segment startingSegment(WalStreamSource.Identity server, Optional<Lsn> retainedFrom) {
-        long size = server.segmentBytes();
-        int completed = archive.completeStreamedSegments(server.timeline(), size);
-        if (completed > 0) {
-            LOG.info("WAL receiver of {} archived whole {} segment(s) it had confirmed from their pieces", cluster, completed);
-        }
-        Optional<ShelterWalArchive.ResumePoint> resume = archive.resumePoint(server.timeline(), size);
-        if (resume.isPresent()) {
-            Lsn position = resume.get().position();
-            Segment segment = new Segment(WalSegmentName.containing(server.timeline(), position, size), size);
-            if (position.value() % size == 0) {
-                return segment;
-            }
-            segment.preload(resume.get().segmentSoFar());
-            return segment;
-        }
-        Lsn from = retainedFrom.filter(lsn -> lsn.compareTo(server.flushed()) <= 0).orElse(server.flushed());
-        return new Segment(WalSegmentName.containing(server.timeline(), from, size), size);
+        status = new Status(State.STREAMING, slot, timeline, server, status.received(), durable, clock.instant(), null);
     }
 
     private static boolean pause(Duration duration) {

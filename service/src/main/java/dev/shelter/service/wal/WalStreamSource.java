@@ -10,17 +10,24 @@ import java.util.Optional;
 /** The port through which the receiver streams a cluster's WAL: PostgreSQL's physical replication, in production. */
 public interface WalStreamSource {
 
-    /** What IDENTIFY_SYSTEM says, and the server's segment size. */
-    record Identity(String systemIdentifier, Timeline timeline, Lsn flushed, long segmentBytes) {
+    /** What IDENTIFY_SYSTEM says on the current primary, the server's segment size, and which server that is. */
+    record Identity(String systemIdentifier, Timeline timeline, Lsn flushed, long segmentBytes, String server) {
     }
 
+    /** Finds the cluster's current primary (after a failover, another server) and identifies it; the calls below go there. */
     Identity identify();
 
     /** Creates the permanent physical slot if it does not exist; returns where it retains WAL from (empty if unknown yet). */
     Optional<Lsn> ensureSlot(String slot);
 
-    /** Starts streaming at {@code from} on the server's current timeline, through the slot. */
-    WalStream start(String slot, Lsn from);
+    /** The bytes of {@code timeline}'s history file on the server, or empty if it has none. */
+    Optional<byte[]> timelineHistory(Timeline timeline);
+
+    /**
+     * Starts streaming {@code timeline} at {@code from} through the slot. A timeline the server has
+     * left is sent up to its switchpoint; its reader must not read past that.
+     */
+    WalStream start(String slot, Timeline timeline, Lsn from);
 
     /** An open stream. Not thread-safe: one receiver thread reads it and confirms. */
     interface WalStream extends AutoCloseable {

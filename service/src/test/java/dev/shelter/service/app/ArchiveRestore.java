@@ -4,6 +4,7 @@ import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.restore.RecoveryFiles;
+import dev.shelter.runbooks.wal.TimelineHistory;
 import dev.shelter.service.catalog.BlobManifestStore;
 import dev.shelter.service.catalog.ManifestCodec;
 import dev.shelter.storage.blob.s3.S3BlobStore;
@@ -59,10 +60,16 @@ final class ArchiveRestore {
      */
     static Lsn restoreToEndOfArchive(PostgresInstance primary, Path snapshotRoot, String snapshot, BackupManifest manifest,
                                      String restoreCommand) throws IOException, SQLException {
+        return restoreToEndOfArchive(primary, snapshotRoot, snapshot, manifest, restoreCommand, null);
+    }
+
+    /** As above, following the archive's timelines to {@code along}'s (null: the backup's own). */
+    static Lsn restoreToEndOfArchive(PostgresInstance primary, Path snapshotRoot, String snapshot, BackupManifest manifest,
+                                     String restoreCommand, TimelineHistory along) throws IOException, SQLException {
         try (LocalDirSnapshotter snapshots = LocalDirSnapshotter.open(new LocalDirSnapshotterConfig(snapshotRoot))) {
             snapshots.rollbackVolume(new SnapshotRef(primary.dataDirectory().toString(), snapshot));
         }
-        RecoveryFiles.write(primary.dataDirectory(), manifest, restoreCommand, RecoveryFiles.Target.END_OF_ARCHIVE);
+        RecoveryFiles.write(primary.dataDirectory(), manifest, restoreCommand, RecoveryFiles.Target.END_OF_ARCHIVE, along);
         RecoveryFiles.verify(primary.dataDirectory(), manifest);
         primary.start();
         for (int i = 0; i < 600; i++) {

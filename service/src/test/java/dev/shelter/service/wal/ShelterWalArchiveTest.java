@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -54,6 +55,46 @@ class ShelterWalArchiveTest extends WalArchiveContract {
     @Override
     protected String segmentName(long number) {
         return WalSegments.name(1, number);
+    }
+
+    @Test
+    void continuityIsCheckedAcrossATimelineSwitchByTheArchivedHistory() {
+        long system = Long.parseUnsignedLong(SYSTEM);
+        for (long n : new long[] {3, 4}) {
+            archive.store(WalFileName.parse(WalSegments.name(1, n)), WalSegments.segment(1, n, system, 1), () -> SYSTEM);
+        }
+        for (long n : new long[] {7, 8}) { // timeline 2 began in segment 6 (0/6000100)
+            archive.store(WalFileName.parse(WalSegments.name(2, n)), WalSegments.segment(2, n, system, 2), () -> SYSTEM);
+        }
+        assertEquals(List.of("00000002.history"), archive.continuity().get(1).gaps(), "no history, no claim of continuity");
+
+        archive.store(WalFileName.parse("00000002.history"), "1\t0/6000100\tno recovery target specified\n"
+                .getBytes(StandardCharsets.US_ASCII), () -> SYSTEM);
+        List<ShelterWalArchive.TimelineRun> runs = archive.continuity();
+        assertEquals(List.of(WalSegments.name(1, 5)), runs.get(0).gaps(), "timeline 1 must reach the switch's segment");
+        assertEquals(List.of(WalSegments.name(2, 6)), runs.get(1).gaps(), "timeline 2 must hold the segment it began in");
+
+        archive.store(WalFileName.parse(WalSegments.name(1, 5)), WalSegments.segment(1, 5, system, 1), () -> SYSTEM);
+        archive.store(WalFileName.parse(WalSegments.name(2, 6)), WalSegments.segment(2, 6, system, 2), () -> SYSTEM);
+        assertEquals(List.of(), archive.continuity().get(0).gaps());
+        assertEquals(List.of(), archive.continuity().get(1).gaps());
+    }
+
+    @Test
+    void aNewIncarnationTakesTheWritesAndTheOldOneStillServesReads() {
+        long system = Long.parseUnsignedLong(SYSTEM);
+        WalFileName three = WalFileName.parse(WalSegments.name(1, 3));
+        archive.store(three, WalSegments.segment(1, 3, system, 1), () -> SYSTEM);
+
+        assertEquals(2, archive.beginIncarnation());
+
+        assertEquals(WalArchive.Stored.NEW, archive.store(three, WalSegments.segment(1, 3, system, 9), () -> SYSTEM),
+                "the new history's segment 3 does not meet the old one's");
+        assertTrue(Files.exists(root.resolve("wal/main/" + SYSTEM + "/0002/00000001/" + three + ".zst")));
+        assertTrue(Files.exists(root.resolve("wal/main/" + SYSTEM + "/0001/00000001/" + three + ".zst")));
+        WalFileName four = WalFileName.parse(WalSegments.name(1, 4));
+        assertTrue(archive.fetch(four).isEmpty());
+        assertEquals(List.of(), archive.continuity().get(0).gaps());
     }
 
     @Test

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -119,6 +120,67 @@ class WalReceiverTest {
         }
     }
 
+    @Test
+    void afterAPromotionTheOldTimelinesTailIsStreamedToItsEndAndTheNewOneFollowsWithoutAGap() throws Exception {
+        long switchpoint = SEGMENT + 400_000; // inside the archive's second segment, 3 MiB + ...
+        byte[] first = serverWal(SEGMENT + 700_000); // the old primary went on past the switch; the standby did not
+        runUntilDurable(new ScriptedSource(Arrays.copyOf(first, 250_000), 50_000), BASE + 250_000);
+
+        byte[] second = serverWal(3 * SEGMENT + 100_000, 2, 5);
+        System.arraycopy(first, 0, second, 0, (int) switchpoint); // the new timeline starts as a copy of the old
+        byte[] history = ("1\t" + new Lsn(BASE + switchpoint) + "\tno recovery target specified\n").getBytes(StandardCharsets.US_ASCII);
+        ScriptedSource promoted = new ScriptedSource(first, 65_536);
+        promoted.promote(switchpoint, second, history);
+        runUntilDurable(promoted, BASE + second.length);
+
+        assertEquals(List.of("1@" + new Lsn(BASE + 250_000), "2@" + new Lsn(BASE + SEGMENT)), promoted.started,
+                "the old timeline's tail from where the archive ended, then the new one from the switch segment's start");
+        assertArrayEquals(history, archive.fetch(WalFileName.parse("00000002.history")).orElseThrow());
+        assertArrayEquals(Arrays.copyOf(first, (int) SEGMENT), archive.fetch(name(3)).orElseThrow());
+        byte[] partial = archive.fetch(WalFileName.parse(WalSegments.name(1, 4) + ".partial")).orElseThrow();
+        assertArrayEquals(Arrays.copyOfRange(first, (int) SEGMENT, (int) switchpoint), Arrays.copyOf(partial, 400_000),
+                "the old timeline's last segment, as far as it went");
+        assertEquals(SEGMENT, partial.length, "padded like PostgreSQL's own .partial");
+        assertTrue(archive.fetch(name(4)).isEmpty(), "timeline 1 never completed segment 4");
+        WalFileName switched = WalFileName.parse(WalSegments.name(2, 4));
+        assertArrayEquals(Arrays.copyOfRange(second, (int) SEGMENT, (int) (2 * SEGMENT)), archive.fetch(switched).orElseThrow());
+        List<ShelterWalArchive.TimelineRun> runs = archive.continuity();
+        assertEquals(2, runs.size(), runs.toString());
+        assertEquals(List.of(), runs.get(0).gaps(), runs.toString());
+        assertEquals(List.of(), runs.get(1).gaps(), runs.toString());
+        assertEquals(WalSegments.name(2, 4), runs.get(1).first());
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    @Test
+    void theArchiveOfANewerTimelineThanTheServersIsRefusedNotMixed() throws Exception {
+        byte[] wal = serverWal(SEGMENT + 10_000);
+        ScriptedSource promoted = new ScriptedSource(wal, 50_000);
+        byte[] history = ("1\t" + new Lsn(BASE + 5000) + "\tx\n").getBytes(StandardCharsets.US_ASCII);
+        promoted.promote(5000, wal, history);
+        runUntilDurable(promoted, BASE + wal.length);
+
+        WalReceiver receiver = receiver(new ScriptedSource(wal, 50_000)); // a restore back onto timeline 1
+        Thread thread = new Thread(receiver);
+        thread.start();
+        try {
+            for (int i = 0; i < 200 && receiver.status().state() != WalReceiver.State.RETRYING; i++) {
+                Thread.sleep(10);
+            }
+            assertEquals(WalReceiver.State.RETRYING, receiver.status().state());
+            assertTrue(receiver.status().lastError().contains("new archive incarnation"), receiver.status().lastError());
+        } finally {
+            receiver.stop();
+            thread.join(5000);
+        }
+
+        archive.beginIncarnation();
+        ScriptedSource restored = new ScriptedSource(wal, 50_000);
+        runUntilDurable(restored, BASE + wal.length);
+        assertEquals(new Lsn(BASE), restored.startedFrom, "a new incarnation starts from the slot");
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
     private void runUntilDurable(ScriptedSource server, long end) throws InterruptedException {
         WalReceiver receiver = receiver(server);
         Thread thread = new Thread(receiver);
@@ -148,34 +210,56 @@ class WalReceiverTest {
 
     /** WAL from BASE on: a long page header at each segment start, a pattern elsewhere. */
     private static byte[] serverWal(long length) {
+        return serverWal(length, 1, 1);
+    }
+
+    /** As {@link #serverWal(long)}, the headers naming {@code timeline}, the pattern depending on {@code seed}. */
+    private static byte[] serverWal(long length, int timeline, int seed) {
         ByteBuffer wal = ByteBuffer.allocate((int) length).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < length; i += 4) {
-            wal.putInt(i, i * 7 + 1);
+            wal.putInt(i, i * 7 + seed);
         }
         for (long offset = 0; offset < length; offset += SEGMENT) {
             int at = (int) offset;
-            wal.putShort(at, (short) 0xD110).putShort(at + 2, (short) 0x0002).putInt(at + 4, 1).putLong(at + 8, BASE + offset)
+            wal.putShort(at, (short) 0xD110).putShort(at + 2, (short) 0x0002).putInt(at + 4, timeline).putLong(at + 8, BASE + offset)
                     .putLong(at + 24, SYSTEM).putInt(at + 32, (int) SEGMENT).putInt(at + 36, 8192);
         }
         return wal.array();
     }
 
-    /** A server whose WAL from BASE is {@code wal}, sent in chunks; it checks that nothing is confirmed before it is stored. */
+    /**
+     * A server whose WAL from BASE is {@code wal} on its current timeline, sent in chunks; it checks
+     * that nothing is confirmed before it is stored. After {@link #promote} it is on a new timeline
+     * and serves the old one up to its end, as a walsender does.
+     */
     private final class ScriptedSource implements WalStreamSource {
 
-        private final byte[] wal;
         private final int chunk;
+        private final java.util.Map<Long, byte[]> walByTimeline = new java.util.HashMap<>();
+        private final java.util.Map<Long, Long> endByTimeline = new java.util.HashMap<>();
+        private final java.util.Map<Long, byte[]> histories = new java.util.HashMap<>();
+        private volatile long timeline = 1;
         volatile Lsn startedFrom;
+        final List<String> started = new CopyOnWriteArrayList<>();
         int skipAfterFirstChunk;
 
         ScriptedSource(byte[] wal, int chunk) {
-            this.wal = wal;
             this.chunk = chunk;
+            walByTimeline.put(1L, wal);
+        }
+
+        /** The next timeline branches off at {@code switchpoint}: its WAL is {@code wal}, equal to the old up to there. */
+        void promote(long switchpoint, byte[] wal, byte[] history) {
+            endByTimeline.put(timeline, switchpoint);
+            timeline++;
+            walByTimeline.put(timeline, wal);
+            histories.put(timeline, history);
         }
 
         @Override
         public Identity identify() {
-            return new Identity(Long.toUnsignedString(SYSTEM), new Timeline(1), new Lsn(BASE + wal.length), SEGMENT);
+            return new Identity(Long.toUnsignedString(SYSTEM), new Timeline(timeline), new Lsn(BASE + walByTimeline.get(timeline).length),
+                    SEGMENT, "scripted:" + timeline);
         }
 
         @Override
@@ -184,20 +268,34 @@ class WalReceiverTest {
         }
 
         @Override
-        public WalStream start(String slot, Lsn from) {
+        public Optional<byte[]> timelineHistory(Timeline of) {
+            return Optional.ofNullable(histories.get(of.id()));
+        }
+
+        @Override
+        public WalStream start(String slot, Timeline on, Lsn from) {
             startedFrom = from;
+            started.add(on + "@" + from);
+            byte[] wal = walByTimeline.get(on.id());
+            long end = BASE + (endByTimeline.containsKey(on.id()) ? endByTimeline.get(on.id()) : wal.length);
+            if (from.value() > end) {
+                throw new IllegalStateException("requested starting point " + from + " is ahead of the server's end " + new Lsn(end));
+            }
             return new WalStream() {
                 private long next = from.value();
                 private boolean first = true;
 
                 @Override
                 public Optional<Chunk> read(Duration wait) {
-                    if (next >= BASE + wal.length) {
+                    if (next >= end) {
+                        if (endByTimeline.containsKey(on.id())) {
+                            problems.add("read timeline " + on + " past its end " + new Lsn(end));
+                        }
                         pause(wait);
                         return Optional.empty();
                     }
                     int offset = (int) (next - BASE);
-                    int length = Math.min(chunk, wal.length - offset);
+                    int length = (int) Math.min(chunk, end - next);
                     Chunk sent = new Chunk(new Lsn(next), ByteBuffer.wrap(Arrays.copyOfRange(wal, offset, offset + length)));
                     next += length + (first ? skipAfterFirstChunk : 0);
                     first = false;
@@ -213,7 +311,9 @@ class WalReceiverTest {
                         held = SEGMENT;
                     }
                     if (held > 0) {
-                        byte[] stored = archive.fetch(WalFileName.parse(WalSegments.name(1, segmentStart / SEGMENT))).orElse(new byte[0]);
+                        WalFileName name = WalFileName.parse(WalSegments.name(on.id(), segmentStart / SEGMENT));
+                        byte[] stored = archive.fetch(name).or(() -> archive.fetch(WalFileName.parse(name + ".partial")))
+                                .orElse(new byte[0]);
                         int from = (int) (segmentStart - BASE);
                         if (stored.length < held || !Arrays.equals(Arrays.copyOf(stored, (int) held),
                                 Arrays.copyOfRange(wal, from, from + (int) held))) {
