@@ -139,6 +139,32 @@ public final class PostgresInstance implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs pgbench against this server as the server user, {@code arguments} first (say, "-T", "60"),
+     * and returns its output; fails with that output if pgbench does.
+     */
+    public String pgbench(String... arguments) {
+        try {
+            Path passfile = home.resolve("pgpass-pgbench");
+            if (!Files.exists(passfile)) {
+                Files.writeString(passfile, "127.0.0.1:" + port + ":*:postgres:" + password + "\n");
+                Files.setPosixFilePermissions(passfile, PosixFilePermissions.fromString("rw-------"));
+                chownToServerUser(passfile);
+            }
+            List<String> command = new ArrayList<>(List.of(binaries.directory().resolve("pgbench").toString()));
+            command.addAll(List.of(arguments));
+            command.add("host=127.0.0.1 port=" + port + " user=postgres dbname=postgres passfile=" + passfile);
+            Result result = execute(command);
+            if (result.exitCode != 0) {
+                throw new IllegalStateException("pgbench " + String.join(" ", arguments) + " failed (" + result.exitCode + "): "
+                        + result.output + "\n" + logTail());
+            }
+            return result.output;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** Ends a standby's recovery (pg_ctl promote -w): it is a primary on a new timeline when this returns. */
     public void promote() {
         run(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-w", "-t", "60", "promote"));

@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Shelter's WAL receiver against real PostgreSQL 15 and s3proxy: it streams through its own slot,
- * archives every segment in order with the bytes PostgreSQL's own archiver copies, keeps the
+ * Shelter's WAL receiver against real PostgreSQL 15 and s3proxy, under 60 s of pgbench: it streams
+ * through its own slot, archives every segment in order with the bytes PostgreSQL's own archiver copies, keeps the
  * segment in progress durable within about a second, and a crash-restore from a backup replays,
  * from Shelter alone, through the last commit before the crash.
  */
@@ -42,6 +42,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WalReceiverIT {
 
     private static final String TOKEN = "wal-receiver-it-operator-token";
+    /** pgbench's balances and history, which its transactions change together. */
+    private static final String BENCH_STATE = "SELECT (SELECT sum(abalance) FROM pgbench_accounts) || '/' "
+            + "|| (SELECT sum(bbalance) FROM pgbench_branches) || '/' || (SELECT count(*) FROM pgbench_history)";
     private static final Pattern SEGMENT_KEY = Pattern.compile("wal/main/\\d+/0001/00000001/([0-9A-F]{24})\\.zst");
 
     private final PostgresBinaries binaries;
@@ -115,14 +118,17 @@ class WalReceiverIT {
     }
 
     @Test
-    void streamsEverySegmentInOrderAndACrashRestoreFromShelterAloneReachesTheLastCommit() throws Exception {
+    void streamsEverySegmentOfAMinuteOfPgbenchInOrderAndACrashRestoreFromShelterAloneReachesTheLastCommit() throws Exception {
         primary.awaitTrue("SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
+        primary.pgbench("-i", "-s", "5", "-q");
         Ledger.insert(primary, "before", 2000);
         ShelterClient.Answer started = client.post("/api/v1/clusters/main/backups", "{\"label\":\"it receiver\"}");
         assertEquals(202, started.status(), started.text());
         JsonNode backup = client.awaitEnd(started.body().path("id").asText());
         assertEquals("completed", backup.path("state").asText(), "the backup's WAL was streamed into the archive: " + backup);
 
+        String load = primary.pgbench("-c", "4", "-j", "2", "-T", "60", "-n");
+        assertTrue(load.contains("number of failed transactions: 0"), load);
         for (int batch = 0; batch < 6; batch++) {
             Ledger.insert(primary, "after " + batch, 20000);
             if (batch % 2 == 0) {
@@ -137,11 +143,16 @@ class WalReceiverIT {
         double seconds = (System.nanoTime() - waitStart) / 1e9;
         assertTrue(seconds < 5, "the last commit was durable in the store after " + seconds + " s, without a segment switch");
         String digest = Ledger.digest(primary);
+        String benchState = primary.queryValue(BENCH_STATE);
         assertStatusReportsTheReceiverAndNoGap(backup, lastCommit);
 
         List<String> segments = segmentsInStore();
         assertTrue(segments.size() >= 4, "segments streamed: " + segments);
         ArchiveRestore.assertConsecutive(segments);
+        String backupStart = String.format("00000001%08X%08X", Lsn.parse(backup.path("startLsn").asText()).value() >>> 32,
+                (Lsn.parse(backup.path("startLsn").asText()).value() & 0xFFFFFFFFL) >>> 24);
+        // ... through the last commit: the status above holds it durable, in the segment still being streamed.
+        assertTrue(segments.get(0).compareTo(backupStart) <= 0, "from the backup's start, " + backupStart + ": " + segments.get(0));
         int compared = 0;
         for (String segment : segments) {
             Path copied = primary.archiveDirectory().resolve(segment);
@@ -160,6 +171,7 @@ class WalReceiverIT {
                 ArchiveRestore.restoreCommand(app.getLocalPort(), "main", tokenFile));
 
         assertEquals(digest, Ledger.digest(primary), "every transaction committed before the crash is back");
+        assertEquals(benchState, primary.queryValue(BENCH_STATE), "and so is every pgbench transaction");
         assertTrue(redoDone.compareTo(lastCommit) >= 0, "replayed to " + redoDone + ", last commit " + lastCommit);
     }
 
