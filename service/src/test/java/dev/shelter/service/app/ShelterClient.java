@@ -42,6 +42,24 @@ final class ShelterClient {
         return send(HttpRequest.newBuilder(uri(path)).DELETE());
     }
 
+    /** GET /api/v1/clusters/{cluster}/wal/{file}: its bytes, which must be there (200). */
+    byte[] walFile(String cluster, String file) {
+        try {
+            HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    uri("/api/v1/clusters/" + cluster + "/wal/" + file)).header("Authorization", "Bearer " + token)
+                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                throw new AssertionError("GET " + file + " answered " + response.statusCode());
+            }
+            return response.body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Polls GET /api/v1/backups/{id} until {@code done} holds; fails after {@code timeout}. */
     JsonNode awaitBackup(String id, Predicate<JsonNode> done, Duration timeout) {
         if (id == null || id.isEmpty()) {

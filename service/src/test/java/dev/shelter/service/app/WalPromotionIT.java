@@ -17,10 +17,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -168,7 +164,7 @@ class WalPromotionIT {
         assertEquals(2, timelines.get(1).path("timeline").asInt());
         assertEquals(0, timelines.get(1).path("gaps").size(), "timeline 2 whole from the switch: " + wal);
 
-        byte[] history = fetch("00000002.history");
+        byte[] history = client.walFile("main", "00000002.history");
         assertArrayEquals(Files.readAllBytes(standby.dataDirectory().resolve("pg_wal/00000002.history")), history,
                 "the history file as PostgreSQL wrote it");
         TimelineHistory timeline2 = TimelineHistory.parse(new Timeline(2), history);
@@ -183,7 +179,8 @@ class WalPromotionIT {
         for (String segment : timeline2Segments) {
             Path copied = standby.archiveDirectory().resolve(segment);
             if (Files.exists(copied)) {
-                assertArrayEquals(Files.readAllBytes(copied), fetch(segment), segment + " streamed = archived by PostgreSQL");
+                assertArrayEquals(Files.readAllBytes(copied), client.walFile("main", segment),
+                        segment + " streamed = archived by PostgreSQL");
                 compared++;
             }
         }
@@ -192,7 +189,7 @@ class WalPromotionIT {
         if (objects("00000001").contains(partial)) {
             int upToSwitch = (int) (switchpoint.value() & 0xFFFFFF);
             byte[] own = Files.readAllBytes(standby.archiveDirectory().resolve(partial));
-            assertArrayEquals(Arrays.copyOf(own, upToSwitch), Arrays.copyOf(fetch(partial), upToSwitch),
+            assertArrayEquals(Arrays.copyOf(own, upToSwitch), Arrays.copyOf(client.walFile("main", partial), upToSwitch),
                     "timeline 1's last segment, to the switch, as PostgreSQL archived it");
         }
 
@@ -229,13 +226,5 @@ class WalPromotionIT {
 
     private static String segmentName(long timeline, long segment) {
         return String.format("%08X%08X%08X", timeline, segment / 256, segment % 256);
-    }
-
-    private byte[] fetch(String file) throws Exception {
-        HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + app.getLocalPort() + "/api/v1/clusters/main/wal/" + file))
-                .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, response.statusCode(), file);
-        return response.body();
     }
 }

@@ -157,7 +157,8 @@ class WalReceiverIT {
         for (String segment : segments) {
             Path copied = primary.archiveDirectory().resolve(segment);
             if (Files.exists(copied)) {
-                assertArrayEquals(Files.readAllBytes(copied), fetch(segment), segment + " streamed = " + segment + " archived by PostgreSQL");
+                assertArrayEquals(Files.readAllBytes(copied), client.walFile("main", segment),
+                        segment + " streamed = " + segment + " archived by PostgreSQL");
                 compared++;
             }
         }
@@ -213,13 +214,4 @@ class WalReceiverIT {
                     .map(o -> SEGMENT_KEY.matcher(o.key())).filter(Matcher::matches).map(m -> m.group(1)).sorted().toList();
         }
     }
-
-    private byte[] fetch(String segment) throws Exception {
-        HttpResponse<byte[]> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + app.getLocalPort() + "/api/v1/clusters/main/wal/" + segment))
-                .header("Authorization", "Bearer " + TOKEN).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
-        assertEquals(200, response.statusCode(), segment);
-        return response.body();
-    }
-
 }
