@@ -53,8 +53,11 @@ public final class PostgresInstance implements AutoCloseable {
      * (say, on a mounted volume): it must not exist yet, and its parent must exist.
      */
     public static PostgresInstance create(PostgresBinaries binaries, Path home, Path dataDirectory) {
-        String password = UUID.randomUUID().toString();
-        int port = freePort();
+        return create(binaries, home, dataDirectory, freePort(), UUID.randomUUID().toString());
+    }
+
+    /** As {@link #create(PostgresBinaries, Path, Path)}, on a given port and with a given password. */
+    public static PostgresInstance create(PostgresBinaries binaries, Path home, Path dataDirectory, int port, String password) {
         Path archiveDirectory = home.resolve("archive");
         try {
             openPathFor(home.getParent());
@@ -99,6 +102,18 @@ public final class PostgresInstance implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * A data directory that {@link #create} made earlier (on a volume that was unmounted and mounted
+     * again, say), with {@code home} as before: not started.
+     */
+    public static PostgresInstance existing(PostgresBinaries binaries, Path home, Path dataDirectory, int port,
+            String password) {
+        if (!Files.isRegularFile(dataDirectory.resolve("PG_VERSION"))) {
+            throw new IllegalStateException(dataDirectory + " holds no PostgreSQL cluster");
+        }
+        return new PostgresInstance(binaries, home, dataDirectory, home.resolve("archive"), port, password);
     }
 
     /**

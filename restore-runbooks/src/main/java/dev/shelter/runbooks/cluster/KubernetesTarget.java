@@ -14,4 +14,9 @@ public record KubernetesTarget(String namespace, String statefulSet) implements 
     public String kind() {
         return "kubernetes";
     }
+
+    @Override
+    public String toString() {
+        return namespace + "/" + statefulSet;
+    }
 }

@@ -1,0 +1,40 @@
+package dev.shelter.runbooks.cluster;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the runbooks do to a cluster's workload, and nothing more: see its members, scale it and
+ * wait, mark it, and tell people. One adapter per {@link ClusterTarget} kind; the optional parts
+ * are declared by the adapter, never faked.
+ */
+public interface ClusterControl {
+
+    /** The members that exist now, ordered by name, with the volumes each one mounts. */
+    List<Member> members();
+
+    /** The number of members asked for (a StatefulSet's spec.replicas; 0 or 1 locally). */
+    int desiredReplicas();
+
+    /**
+     * Asks for {@code replicas} members and waits: for 0, until every member is gone and its
+     * PostgreSQL has stopped and released its volumes; for N, until N members are ready.
+     *
+     * @throws ClusterTargetException TIMEOUT when that takes longer than {@code timeout}
+     */
+    void scale(int replicas, Duration timeout);
+
+    Map<String, String> annotations();
+
+    /** Sets the annotations with a value and removes those mapped to an empty Optional. */
+    void annotate(Map<String, Optional<String>> changes);
+
+    /** Best effort: a failure to record is logged, never fails the operation it describes. */
+    void recordEvent(ClusterEvent event);
+
+    Optional<NodeMaintenance> nodeMaintenance();
+
+    Optional<VolumeJobs> volumeJobs();
+}

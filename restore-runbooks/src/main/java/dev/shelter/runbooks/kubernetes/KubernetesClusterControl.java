@@ -1,0 +1,265 @@
+package dev.shelter.runbooks.kubernetes;
+
+import dev.shelter.runbooks.cluster.ClusterControl;
+import dev.shelter.runbooks.cluster.ClusterEvent;
+import dev.shelter.runbooks.cluster.ClusterTargetException;
+import dev.shelter.runbooks.cluster.KubernetesTarget;
+import dev.shelter.runbooks.cluster.Member;
+import dev.shelter.runbooks.cluster.MemberRole;
+import dev.shelter.runbooks.cluster.MemberVolume;
+import dev.shelter.runbooks.cluster.NodeMaintenance;
+import dev.shelter.runbooks.cluster.VolumeJobs;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.models.V1Container;
+import io.kubernetes.client.openapi.models.V1Job;
+import io.kubernetes.client.openapi.models.V1JobSpec;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1PersistentVolumeClaimVolumeSource;
+import io.kubernetes.client.openapi.models.V1Pod;
+import io.kubernetes.client.openapi.models.V1PodSpec;
+import io.kubernetes.client.openapi.models.V1PodTemplateSpec;
+import io.kubernetes.client.openapi.models.V1StatefulSet;
+import io.kubernetes.client.openapi.models.V1Volume;
+import io.kubernetes.client.openapi.models.V1VolumeMount;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A PostgreSQL StatefulSet, plain or Patroni-managed, driven through the API server with the
+ * rights of deploy/kubernetes/rbac.yaml. Scaling to zero waits until the pods are gone: the kubelet
+ * removes a pod only after its containers stopped and its volumes were unmounted, which is what a
+ * snapshot rollback needs (the RBD image's exclusive lock released).
+ */
+public final class KubernetesClusterControl implements ClusterControl, NodeMaintenance, VolumeJobs {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KubernetesClusterControl.class);
+    /** Patroni (Spilo) labels each pod with its role; older images say master. */
+    private static final List<String> ROLE_LABELS = List.of("spilo-role", "role");
+
+    private final KubernetesTarget target;
+    private final StatefulSets statefulSets;
+    private final Pods pods;
+    private final Nodes nodes;
+    private final VolumeClaims claims;
+    private final Jobs jobs;
+    private final Events events;
+
+    public KubernetesClusterControl(ApiClient client, KubernetesTarget target) {
+        this.target = target;
+        this.statefulSets = new StatefulSets(client);
+        this.pods = new Pods(client);
+        this.nodes = new Nodes(client);
+        this.claims = new VolumeClaims(client);
+        this.jobs = new Jobs(client);
+        this.events = new Events(client);
+    }
+
+    @Override
+    public List<Member> members() {
+        V1StatefulSet statefulSet = statefulSet();
+        List<V1Pod> found = pods.list(namespace(), StatefulSets.selectorOf(statefulSet));
+        List<Member> members = new ArrayList<>();
+        for (V1Pod pod : found) {
+            members.add(memberOf(pod, found.size()));
+        }
+        return members;
+    }
+
+    @Override
+    public int desiredReplicas() {
+        return statefulSets.desiredReplicas(namespace(), target.statefulSet());
+    }
+
+    @Override
+    public void scale(int replicas, Duration timeout) {
+        if (replicas < 0) {
+            throw new IllegalArgumentException("replicas must be 0 or more, was " + replicas);
+        }
+        String selector = StatefulSets.selectorOf(statefulSet());
+        statefulSets.scale(namespace(), target.statefulSet(), replicas);
+        String what = replicas == 0
+                ? "every pod of statefulset " + target + " to be gone"
+                : replicas + " ready pod(s) of statefulset " + target;
+        pods.waitFor(namespace(), selector, what, timeout,
+                found -> replicas == 0 ? found.isEmpty()
+                        : found.size() == replicas && found.stream().allMatch(Pods::isReady),
+                Pods::describe);
+    }
+
+    @Override
+    public Map<String, String> annotations() {
+        Map<String, String> annotations = statefulSet().getMetadata().getAnnotations();
+        return annotations == null ? Map.of() : Map.copyOf(annotations);
+    }
+
+    @Override
+    public void annotate(Map<String, Optional<String>> changes) {
+        statefulSets.annotate(namespace(), target.statefulSet(), changes);
+    }
+
+    @Override
+    public void recordEvent(ClusterEvent event) {
+        try {
+            events.record(statefulSet(), event);
+        } catch (ClusterTargetException e) {
+            LOG.warn("could not record event {} on {}: {}", event.reason(), target, e.getMessage());
+        }
+    }
+
+    @Override
+    public Optional<NodeMaintenance> nodeMaintenance() {
+        return Optional.of(this);
+    }
+
+    @Override
+    public Optional<VolumeJobs> volumeJobs() {
+        return Optional.of(this);
+    }
+
+    @Override
+    public void cordon(String node) {
+        nodes.setUnschedulable(node, true);
+    }
+
+    @Override
+    public void uncordon(String node) {
+        nodes.setUnschedulable(node, false);
+    }
+
+    @Override
+    public boolean isCordoned(String node) {
+        return nodes.isUnschedulable(node);
+    }
+
+    @Override
+    public List<String> drain(String node, Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        cordon(node);
+        String selector = StatefulSets.selectorOf(statefulSet());
+        List<V1Pod> onNode = pods.list(namespace(), selector).stream()
+                .filter(pod -> node.equals(pod.getSpec().getNodeName())).toList();
+        Set<String> evictedUids = new HashSet<>();
+        List<String> evicted = new ArrayList<>();
+        for (V1Pod pod : onNode) {
+            String name = pod.getMetadata().getName();
+            evictRespectingBudgets(name, deadline);
+            evictedUids.add(pod.getMetadata().getUid());
+            evicted.add(name);
+        }
+        // The StatefulSet recreates a pod under the same name; the evicted one is known by its uid.
+        Duration left = Duration.between(Instant.now(), deadline);
+        pods.waitFor(namespace(), selector, "the evicted pods " + evicted + " to leave node " + node,
+                left.isNegative() ? Duration.ZERO : left,
+                found -> found.stream().noneMatch(pod -> evictedUids.contains(pod.getMetadata().getUid())),
+                Pods::describe);
+        return evicted;
+    }
+
+    @Override
+    public JobOutcome runWithVolume(VolumeJob job, Duration timeout) {
+        if (jobs.find(namespace(), job.name()).isEmpty()) {
+            jobs.create(namespace(), jobFor(job));
+        }
+        V1Job finished = jobs.awaitFinished(namespace(), job.name(), timeout);
+        String log = jobLog(job.name());
+        jobs.delete(namespace(), job.name());
+        return new JobOutcome(Jobs.succeeded(finished), log);
+    }
+
+    /** Retries an eviction a disruption budget refuses, until the deadline; never deletes instead. */
+    private void evictRespectingBudgets(String pod, Instant deadline) {
+        while (!pods.evict(namespace(), pod)) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new ClusterTargetException(ClusterTargetException.Reason.CONFLICT, "eviction of pod " + namespace()
+                        + "/" + pod + " is still refused by a PodDisruptionBudget: a single-replica cluster cannot be"
+                        + " drained without an outage; plan one (scale to 0) or allow maxUnavailable 1");
+            }
+            sleep(Duration.ofSeconds(1));
+        }
+    }
+
+    private Member memberOf(V1Pod pod, int podCount) {
+        List<MemberVolume> volumes = new ArrayList<>();
+        if (pod.getSpec().getVolumes() != null) {
+            for (V1Volume volume : pod.getSpec().getVolumes()) {
+                V1PersistentVolumeClaimVolumeSource claim = volume.getPersistentVolumeClaim();
+                if (claim != null) {
+                    volumes.add(new MemberVolume(claim.getClaimName(), claims.locate(namespace(), claim.getClaimName())));
+                }
+            }
+        }
+        return new Member(pod.getMetadata().getName(), roleOf(pod, podCount),
+                Optional.ofNullable(pod.getSpec().getNodeName()), Pods.isReady(pod), volumes);
+    }
+
+    private static MemberRole roleOf(V1Pod pod, int podCount) {
+        Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
+        for (String label : ROLE_LABELS) {
+            String role = labels.get(label);
+            if (role != null) {
+                return switch (role) {
+                    case "master", "primary", "leader", "standby_leader" -> MemberRole.PRIMARY;
+                    case "replica", "standby" -> MemberRole.REPLICA;
+                    default -> MemberRole.UNKNOWN;
+                };
+            }
+        }
+        // Without an HA manager, a StatefulSet of one is that one server.
+        return podCount == 1 ? MemberRole.PRIMARY : MemberRole.UNKNOWN;
+    }
+
+    private V1Job jobFor(VolumeJob job) {
+        V1PodSpec spec = new V1PodSpec().restartPolicy("Never")
+                .addContainersItem(new V1Container().name("job").image(job.image()).command(job.command())
+                        .addVolumeMountsItem(new V1VolumeMount().name("target").mountPath(job.mountPath())))
+                .addVolumesItem(new V1Volume().name("target")
+                        .persistentVolumeClaim(new V1PersistentVolumeClaimVolumeSource().claimName(job.claim())));
+        // client-java sends "overhead": {} unless told otherwise, and API servers before 1.24 refuse it.
+        spec.setOverhead(null);
+        return new V1Job().apiVersion("batch/v1").kind("Job")
+                .metadata(new V1ObjectMeta().name(job.name()).namespace(namespace())
+                        .putLabelsItem("app.kubernetes.io/managed-by", "shelter"))
+                .spec(new V1JobSpec().backoffLimit(0)
+                        .template(new V1PodTemplateSpec()
+                                .metadata(new V1ObjectMeta().putLabelsItem("app.kubernetes.io/managed-by", "shelter"))
+                                .spec(spec)));
+    }
+
+    private String jobLog(String jobName) {
+        StringBuilder log = new StringBuilder();
+        for (V1Pod pod : pods.list(namespace(), "job-name=" + jobName)) {
+            try {
+                log.append(pods.log(namespace(), pod.getMetadata().getName()));
+            } catch (ClusterTargetException e) {
+                log.append("(no log from ").append(pod.getMetadata().getName()).append(": ").append(e.getMessage()).append(")\n");
+            }
+        }
+        return log.toString();
+    }
+
+    private V1StatefulSet statefulSet() {
+        return statefulSets.get(namespace(), target.statefulSet());
+    }
+
+    private String namespace() {
+        return target.namespace();
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClusterTargetException(ClusterTargetException.Reason.TIMEOUT, "interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package dev.shelter.runbooks.kubernetes;
+
+import dev.shelter.runbooks.cluster.ClusterControl;
+import dev.shelter.runbooks.cluster.ClusterControlContract;
+import dev.shelter.runbooks.cluster.ClusterEvent;
+import dev.shelter.runbooks.cluster.ClusterTargetException;
+import dev.shelter.runbooks.cluster.KubernetesTarget;
+import dev.shelter.runbooks.cluster.Member;
+import dev.shelter.runbooks.cluster.MemberVolume;
+import dev.shelter.runbooks.cluster.NodeMaintenance;
+import dev.shelter.runbooks.cluster.VolumeLocation;
+import dev.shelter.storage.rbd.RbdSnapshotter;
+import dev.shelter.storage.snapshot.SnapshotRef;
+import dev.shelter.testing.CephServer;
+import dev.shelter.testing.KubeApiServer;
+import dev.shelter.testing.KubeTestBed;
+import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.RealCeph;
+import dev.shelter.testing.RealKubernetes;
+import dev.shelter.testing.RealPostgresBinaries;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.CoreV1Event;
+import io.kubernetes.client.openapi.models.V1PersistentVolume;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The Kubernetes adapter against a real kube-apiserver 1.20, authenticated as Shelter's
+ * ServiceAccount with only the rights of deploy/kubernetes/rbac.yaml. The test kubelet runs each
+ * pod as a real PostgreSQL on its own RBD image, so "scaled to zero" and "ready" mean what they say.
+ */
+@RealKubernetes
+@RealCeph
+@RealPostgresBinaries
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KubernetesClusterControlIT extends ClusterControlContract {
+
+    private static final String STATEFUL_SET = "pg";
+    private static final String PASSWORD = "kube-it-password";
+
+    private final KubeApiServer server;
+    private final CephServer ceph;
+    private final PostgresBinaries binaries;
+    private KubeTestBed bed;
+    private KubernetesClusterControl control;
+    private int port;
+
+    KubernetesClusterControlIT(KubeApiServer server, CephServer ceph, PostgresBinaries binaries) {
+        this.server = server;
+        this.ceph = ceph;
+        this.binaries = binaries;
+    }
+
+    @BeforeAll
+    void startAStatefulSetOfOne() throws IOException {
+        bed = KubeTestBed.open(server, ceph, binaries);
+        port = freePort();
+        bed.createPostgresStatefulSet(STATEFUL_SET, 1, port, PASSWORD);
+        control = new KubernetesClusterControl(bed.shelterClient(), new KubernetesTarget(bed.namespace(), STATEFUL_SET));
+        control.scale(1, TIMEOUT);
+    }
+
+    @AfterAll
+    void removeTheTestBed() {
+        if (bed != null) {
+            bed.close();
+        }
+    }
+
+    @Override
+    protected ClusterControl control() {
+        return control;
+    }
+
+    @Override
+    protected String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=5";
+    }
+
+    @Override
+    protected String user() {
+        return "postgres";
+    }
+
+    @Override
+    protected String password() {
+        return PASSWORD;
+    }
+
+    /** Nothing mounted for the pod any more, and Ceph lets a snapshot roll back: no client holds the image. */
+    @Override
+    protected void assertReleased(Member member) {
+        assertFalse(bed.kubelet().runsPostgresFor(member.name()), "PostgreSQL of " + member.name() + " still runs");
+        assertEquals(List.of(), bed.kubelet().volumesOf(member.name()), "volumes of " + member.name() + " still mounted");
+        try (RbdSnapshotter rbd = RbdSnapshotter.open(ceph.config())) {
+            for (MemberVolume volume : member.volumes()) {
+                SnapshotRef probe = rbd.createSnapshot(volume.location().snapshotterVolume(), "released-probe");
+                try {
+                    rbd.rollbackVolume(probe); // EROFS (-30) while rbd-fuse holds the exclusive lock
+                } finally {
+                    rbd.deleteSnapshot(probe);
+                }
+            }
+        }
+    }
+
+    @Test
+    @Order(10)
+    void eachClaimIsFollowedThroughItsRealPersistentVolumeToTheRbdImage() throws Exception {
+        Member member = control.members().get(0);
+        assertEquals(1, member.volumes().size(), member.toString());
+        MemberVolume volume = member.volumes().get(0);
+        assertEquals("pgdata-" + STATEFUL_SET + "-0", volume.claim());
+        String pvName = new CoreV1Api(bed.adminClient()).readNamespacedPersistentVolumeClaim(volume.claim(), bed.namespace())
+                .execute().getSpec().getVolumeName();
+        V1PersistentVolume pv = new CoreV1Api(bed.adminClient()).readPersistentVolume(pvName).execute();
+        assertEquals(new VolumeLocation.RbdImage(ceph.config().pool(), pv.getSpec().getCsi().getVolumeAttributes().get("imageName")),
+                volume.location());
+        try (RbdSnapshotter rbd = RbdSnapshotter.open(ceph.config())) {
+            assertTrue(rbd.pool().listImages().contains(volume.location().snapshotterVolume()),
+                    "no image " + volume.location() + " in Ceph");
+        }
+    }
+
+    @Test
+    @Order(11)
+    void drainMovesThePodToTheOtherNodeAndUncordonReleasesTheNode() throws SQLException {
+        NodeMaintenance nodes = control.nodeMaintenance().orElseThrow();
+        execute("INSERT INTO contract VALUES (2, 'written before the drain') ON CONFLICT DO NOTHING");
+        String from = control.members().get(0).node().orElseThrow();
+
+        List<String> evicted = nodes.drain(from, TIMEOUT);
+
+        assertEquals(List.of(STATEFUL_SET + "-0"), evicted);
+        assertTrue(nodes.isCordoned(from));
+        control.scale(1, TIMEOUT); // waits for the StatefulSet's new pod to be ready
+        Member moved = control.members().get(0);
+        assertNotEquals(Optional.of(from), moved.node(), "the pod came back on the drained node: " + moved);
+        assertTrue(bed.nodes().contains(moved.node().orElseThrow()), moved.toString());
+        assertEquals("written before the drain", queryValue("SELECT note FROM contract WHERE id = 2"));
+
+        nodes.uncordon(from);
+        assertFalse(nodes.isCordoned(from));
+        nodes.uncordon(from); // idempotent
+        assertFalse(nodes.isCordoned(from));
+    }
+
+    @Test
+    @Order(12)
+    void eventsAreRecordedOnTheStatefulSet() throws Exception {
+        control.recordEvent(ClusterEvent.normal("ScaledToZero", "it: scaled to zero for a test"));
+        List<CoreV1Event> events = new CoreV1Api(bed.adminClient()).listNamespacedEvent(bed.namespace()).execute().getItems()
+                .stream().filter(e -> "ScaledToZero".equals(e.getReason())).toList();
+        assertEquals(1, events.size(), events.toString());
+        assertEquals("StatefulSet", events.get(0).getInvolvedObject().getKind());
+        assertEquals(STATEFUL_SET, events.get(0).getInvolvedObject().getName());
+        assertEquals("shelter", events.get(0).getSource().getComponent());
+        assertEquals("it: scaled to zero for a test", events.get(0).getMessage());
+    }
+
+    @Test
+    @Order(13)
+    void aMissingStatefulSetIsAClearNotFound() {
+        KubernetesClusterControl missing = new KubernetesClusterControl(bed.shelterClient(),
+                new KubernetesTarget(bed.namespace(), "no-such-set"));
+        ClusterTargetException e = assertThrows(ClusterTargetException.class, () -> missing.scale(0, TIMEOUT));
+        assertEquals(ClusterTargetException.Reason.NOT_FOUND, e.reason());
+        assertEquals("cannot read statefulset " + bed.namespace() + "/no-such-set: statefulsets.apps \"no-such-set\" not found",
+                e.getMessage());
+    }
+
+    @Test
+    @Order(14)
+    void anRbacDenialIsAClearForbiddenNamingWhoAndWhat() {
+        KubernetesClusterControl nobody = new KubernetesClusterControl(bed.unprivilegedClient(),
+                new KubernetesTarget(bed.namespace(), STATEFUL_SET));
+        ClusterTargetException e = assertThrows(ClusterTargetException.class, nobody::members);
+        assertEquals(ClusterTargetException.Reason.FORBIDDEN, e.reason());
+        assertTrue(e.getMessage().startsWith("cannot read statefulset " + bed.namespace() + "/" + STATEFUL_SET + ": "),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("forbidden"), e.getMessage());
+        assertTrue(e.getMessage().contains(":nobody\""), e.getMessage());
+        assertFalse(e.getMessage().contains("Exception"), e.getMessage());
+
+        // Shelter's own account has no rights outside the namespace the Role is in.
+        KubernetesClusterControl elsewhere = new KubernetesClusterControl(bed.shelterClient(),
+                new KubernetesTarget("default", STATEFUL_SET));
+        ClusterTargetException outside = assertThrows(ClusterTargetException.class,
+                () -> elsewhere.annotate(Map.of("a", Optional.of("b"))));
+        assertEquals(ClusterTargetException.Reason.FORBIDDEN, outside.reason(), outside.getMessage());
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,292 @@
+package dev.shelter.testing;
+
+import dev.shelter.runbooks.kubernetes.KubernetesConnection;
+import dev.shelter.storage.rbd.RbdSnapshotter;
+import dev.shelter.storage.snapshot.SnapshotRef;
+import io.kubernetes.client.custom.Quantity;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.AppsV1Api;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.apis.RbacAuthorizationV1Api;
+import io.kubernetes.client.openapi.models.AuthenticationV1TokenRequest;
+import io.kubernetes.client.openapi.models.V1ClusterRole;
+import io.kubernetes.client.openapi.models.V1ClusterRoleBinding;
+import io.kubernetes.client.openapi.models.V1Container;
+import io.kubernetes.client.openapi.models.V1ContainerPort;
+import io.kubernetes.client.openapi.models.V1EnvVar;
+import io.kubernetes.client.openapi.models.V1LabelSelector;
+import io.kubernetes.client.openapi.models.V1Namespace;
+import io.kubernetes.client.openapi.models.V1NamespaceSpec;
+import io.kubernetes.client.openapi.models.V1Node;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1PersistentVolume;
+import io.kubernetes.client.openapi.models.V1PersistentVolumeClaim;
+import io.kubernetes.client.openapi.models.V1PersistentVolumeClaimSpec;
+import io.kubernetes.client.openapi.models.V1PodSpec;
+import io.kubernetes.client.openapi.models.V1PodTemplateSpec;
+import io.kubernetes.client.openapi.models.V1Role;
+import io.kubernetes.client.openapi.models.V1RoleBinding;
+import io.kubernetes.client.openapi.models.V1ServiceAccount;
+import io.kubernetes.client.openapi.models.V1StatefulSet;
+import io.kubernetes.client.openapi.models.V1StatefulSetSpec;
+import io.kubernetes.client.openapi.models.V1TokenRequestSpec;
+import io.kubernetes.client.openapi.models.V1VolumeResourceRequirements;
+import io.kubernetes.client.util.Yaml;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One test's corner of a real kube-apiserver: a namespace for the PostgreSQL StatefulSets, one for
+ * Shelter's ServiceAccount, two nodes, the RBAC of {@code deploy/kubernetes/rbac.yaml} (renamed
+ * into those namespaces), and a {@link TestKubelet} that runs real PostgreSQL on real RBD for the
+ * pods. {@link #shelterClient()} authenticates as that ServiceAccount, with a token from the
+ * TokenRequest API: Shelter's adapter is tested with exactly the rights the manifest grants.
+ * {@link #close()} removes everything, images and namespaces included.
+ */
+public final class KubeTestBed implements AutoCloseable {
+
+    private static final String RBAC_MANIFEST = "deploy/kubernetes/rbac.yaml";
+
+    private final KubeApiServer server;
+    private final ApiClient admin;
+    private final CoreV1Api core;
+    private final String suffix;
+    private final String namespace;
+    private final String shelterNamespace;
+    private final List<String> nodes;
+    private final List<Runnable> cleanups = new ArrayList<>();
+    private final ScratchDirectory scratch;
+    private final CephServer ceph;
+    private TestKubelet kubelet;
+
+    private KubeTestBed(KubeApiServer server, CephServer ceph) {
+        this.server = server;
+        this.ceph = ceph;
+        this.admin = KubernetesConnection.to(server.url(), server.adminToken(), server.certificateAuthority()).open();
+        this.core = new CoreV1Api(admin);
+        this.suffix = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt()).substring(0, 6);
+        this.namespace = "pg-" + suffix;
+        this.shelterNamespace = "shelter-" + suffix;
+        this.nodes = List.of("node-a-" + suffix, "node-b-" + suffix);
+        this.scratch = ScratchDirectory.create("shelter-kube-testbed");
+    }
+
+    /** Namespaces, nodes, RBAC and a running kubelet. */
+    public static KubeTestBed open(KubeApiServer server, CephServer ceph, PostgresBinaries binaries) {
+        KubeTestBed bed = new KubeTestBed(server, ceph);
+        try {
+            bed.createNamespace(bed.namespace);
+            bed.createNamespace(bed.shelterNamespace);
+            for (String node : bed.nodes) {
+                bed.core.createNode(new V1Node().apiVersion("v1").kind("Node").metadata(new V1ObjectMeta().name(node)))
+                        .execute();
+                bed.cleanups.add(() -> bed.quietly(() -> bed.core.deleteNode(node).execute()));
+            }
+            bed.applyRbac();
+            bed.kubelet = new TestKubelet(bed.admin, bed.namespace, bed.nodes, binaries, ceph.config().pool(),
+                    bed.scratch.path());
+        } catch (ApiException e) {
+            bed.close();
+            throw new IllegalStateException("test bed setup: API " + e.getCode() + " " + e.getResponseBody(), e);
+        } catch (RuntimeException e) {
+            bed.close();
+            throw e;
+        }
+        return bed;
+    }
+
+    public String namespace() {
+        return namespace;
+    }
+
+    public List<String> nodes() {
+        return nodes;
+    }
+
+    public ApiClient adminClient() {
+        return admin;
+    }
+
+    public TestKubelet kubelet() {
+        return kubelet;
+    }
+
+    /** A client that authenticates as Shelter's ServiceAccount, bound only to deploy/kubernetes/rbac.yaml. */
+    public ApiClient shelterClient() {
+        return clientFor(shelterNamespace, "shelter");
+    }
+
+    /** A client for a ServiceAccount of this test bed that has no rights at all. */
+    public ApiClient unprivilegedClient() {
+        try {
+            core.createNamespacedServiceAccount(shelterNamespace, new V1ServiceAccount().apiVersion("v1")
+                    .kind("ServiceAccount").metadata(new V1ObjectMeta().name("nobody"))).execute();
+        } catch (ApiException e) {
+            if (e.getCode() != 409) {
+                throw new IllegalStateException(e.getResponseBody(), e);
+            }
+        }
+        return clientFor(shelterNamespace, "nobody");
+    }
+
+    /**
+     * A single-container StatefulSet whose pods the kubelet runs as PostgreSQL on {@code port}
+     * (plus the ordinal), with one 1 GiB claim template "pgdata".
+     */
+    public V1StatefulSet createPostgresStatefulSet(String name, int replicas, int port, String password) {
+        V1PodSpec pod = new V1PodSpec().addContainersItem(new V1Container().name("postgres").image("postgres:15")
+                .addPortsItem(new V1ContainerPort().name("postgresql").containerPort(port))
+                .addEnvItem(new V1EnvVar().name("POSTGRES_PASSWORD").value(password)));
+        pod.setOverhead(null); // 1.20 refuses the "overhead": {} client-java sends
+        V1StatefulSet statefulSet = new V1StatefulSet().apiVersion("apps/v1").kind("StatefulSet")
+                .metadata(new V1ObjectMeta().name(name).namespace(namespace))
+                .spec(new V1StatefulSetSpec().replicas(replicas).serviceName(name)
+                        .selector(new V1LabelSelector().putMatchLabelsItem("app", name))
+                        .template(new V1PodTemplateSpec().metadata(new V1ObjectMeta().putLabelsItem("app", name)).spec(pod))
+                        .addVolumeClaimTemplatesItem(new V1PersistentVolumeClaim().metadata(new V1ObjectMeta().name("pgdata"))
+                                .spec(new V1PersistentVolumeClaimSpec().accessModes(List.of("ReadWriteOnce"))
+                                        .resources(new V1VolumeResourceRequirements()
+                                                .putRequestsItem("storage", Quantity.fromString("1Gi"))))));
+        try {
+            return new AppsV1Api(admin).createNamespacedStatefulSet(namespace, statefulSet).execute();
+        } catch (ApiException e) {
+            throw new IllegalStateException("create statefulset: " + e.getResponseBody(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (kubelet != null) {
+                quietly(() -> new AppsV1Api(admin).deleteCollectionNamespacedStatefulSet(namespace).execute());
+                quietly(() -> core.deleteCollectionNamespacedPod(namespace).gracePeriodSeconds(0).execute());
+                kubelet.close();
+                removeImages(kubelet.images());
+            }
+            quietly(() -> core.deleteCollectionNamespacedPersistentVolumeClaim(namespace).execute());
+            quietly(() -> {
+                for (V1PersistentVolume pv : core.listPersistentVolume().labelSelector("shelter.test/namespace=" + namespace)
+                        .execute().getItems()) {
+                    core.deletePersistentVolume(pv.getMetadata().getName()).execute();
+                }
+                return null;
+            });
+            cleanups.forEach(Runnable::run);
+            deleteNamespace(namespace);
+            deleteNamespace(shelterNamespace);
+        } finally {
+            scratch.close();
+        }
+    }
+
+    private ApiClient clientFor(String serviceAccountNamespace, String serviceAccount) {
+        try {
+            AuthenticationV1TokenRequest request = core.createNamespacedServiceAccountToken(serviceAccount,
+                    serviceAccountNamespace, new AuthenticationV1TokenRequest().apiVersion("authentication.k8s.io/v1")
+                            .kind("TokenRequest").spec(new V1TokenRequestSpec().expirationSeconds(3600L)
+                                    .audiences(List.of("https://kubernetes.default.svc")))).execute();
+            return KubernetesConnection.to(server.url(), request.getStatus().getToken(), server.certificateAuthority()).open();
+        } catch (ApiException e) {
+            throw new IllegalStateException("token request: " + e.getResponseBody(), e);
+        }
+    }
+
+    /** The manifest as shipped, moved into this test bed's namespaces and names. */
+    private void applyRbac() throws ApiException {
+        RbacAuthorizationV1Api rbac = new RbacAuthorizationV1Api(admin);
+        List<Object> objects;
+        try {
+            objects = Yaml.loadAll(Files.readString(repositoryFile(RBAC_MANIFEST)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        for (Object object : objects) {
+            if (object instanceof V1ServiceAccount account) {
+                account.getMetadata().setNamespace(shelterNamespace);
+                core.createNamespacedServiceAccount(shelterNamespace, account).execute();
+            } else if (object instanceof V1Role role) {
+                role.getMetadata().setNamespace(namespace);
+                rbac.createNamespacedRole(namespace, role).execute();
+            } else if (object instanceof V1RoleBinding binding) {
+                binding.getMetadata().setNamespace(namespace);
+                binding.getSubjects().forEach(subject -> subject.setNamespace(shelterNamespace));
+                rbac.createNamespacedRoleBinding(namespace, binding).execute();
+            } else if (object instanceof V1ClusterRole role) {
+                String name = role.getMetadata().getName() + "-" + suffix;
+                role.getMetadata().setName(name);
+                rbac.createClusterRole(role).execute();
+                cleanups.add(() -> quietly(() -> rbac.deleteClusterRole(name).execute()));
+            } else if (object instanceof V1ClusterRoleBinding binding) {
+                String name = binding.getMetadata().getName() + "-" + suffix;
+                binding.getMetadata().setName(name);
+                binding.getRoleRef().setName(binding.getRoleRef().getName() + "-" + suffix);
+                binding.getSubjects().forEach(subject -> subject.setNamespace(shelterNamespace));
+                rbac.createClusterRoleBinding(binding).execute();
+                cleanups.add(() -> quietly(() -> rbac.deleteClusterRoleBinding(name).execute()));
+            } else {
+                throw new IllegalStateException(RBAC_MANIFEST + " holds an unexpected " + object.getClass().getSimpleName());
+            }
+        }
+    }
+
+    private void createNamespace(String name) throws ApiException {
+        core.createNamespace(new V1Namespace().apiVersion("v1").kind("Namespace").metadata(new V1ObjectMeta().name(name)))
+                .execute();
+    }
+
+    /** A bare API server has no namespace controller: empty the finalizers so that the namespace goes. */
+    private void deleteNamespace(String name) {
+        quietly(() -> core.deleteNamespace(name).execute());
+        quietly(() -> core.replaceNamespaceFinalize(name, new V1Namespace().apiVersion("v1").kind("Namespace")
+                .metadata(new V1ObjectMeta().name(name)).spec(new V1NamespaceSpec().finalizers(List.of()))).execute());
+    }
+
+    private void removeImages(Set<String> images) {
+        try (RbdSnapshotter rbd = RbdSnapshotter.open(ceph.config())) {
+            for (String image : images) {
+                try {
+                    for (SnapshotRef snapshot : rbd.listSnapshots(image)) {
+                        rbd.deleteSnapshot(snapshot);
+                    }
+                    rbd.pool().removeImage(image);
+                } catch (RuntimeException e) {
+                    System.err.println("KubeTestBed: could not remove image " + image + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    private interface ApiAction {
+        Object run() throws ApiException;
+    }
+
+    private void quietly(ApiAction action) {
+        try {
+            action.run();
+        } catch (ApiException e) {
+            if (e.getCode() != 404) {
+                System.err.println("KubeTestBed cleanup: API " + e.getCode() + " " + e.getResponseBody());
+            }
+        } catch (RuntimeException e) {
+            System.err.println("KubeTestBed cleanup: " + e);
+        }
+    }
+
+    static Path repositoryFile(String relative) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.exists(dir.resolve(relative))) {
+                return dir.resolve(relative);
+            }
+        }
+        throw new IllegalStateException(relative + " not found above " + Path.of("").toAbsolutePath());
+    }
+}
