@@ -1,0 +1,164 @@
+package dev.shelter.runbooks.local;
+
+import dev.shelter.runbooks.cluster.ClusterControl;
+import dev.shelter.runbooks.cluster.ClusterEvent;
+import dev.shelter.runbooks.cluster.ClusterTargetException;
+import dev.shelter.runbooks.cluster.LocalTarget;
+import dev.shelter.runbooks.cluster.Member;
+import dev.shelter.runbooks.cluster.MemberRole;
+import dev.shelter.runbooks.cluster.MemberVolume;
+import dev.shelter.runbooks.cluster.NodeMaintenance;
+import dev.shelter.runbooks.cluster.ServerController;
+import dev.shelter.runbooks.cluster.VolumeJobs;
+import dev.shelter.runbooks.cluster.VolumeLocation;
+import dev.shelter.runbooks.cluster.VolumeSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * A single PostgreSQL server on this machine (local mode): scale to zero is a clean, fast stop
+ * that returns once the server has exited; scale to one a start that returns once it accepts
+ * connections. There are no nodes and no jobs. Annotations and events live in Shelter's own
+ * state directory, never in the PGDATA that a rollback would take back in time.
+ */
+public final class LocalClusterControl implements ClusterControl {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LocalClusterControl.class);
+    static final String ANNOTATIONS_FILE = "annotations.properties";
+    static final String EVENTS_FILE = "events.log";
+
+    private final String name;
+    private final LocalTarget target;
+    private final List<VolumeSpec> volumes;
+    private final ServerController server;
+    private final Path stateDirectory;
+
+    public LocalClusterControl(String name, LocalTarget target, List<VolumeSpec> volumes, Path stateDirectory) {
+        this.name = name;
+        this.target = target;
+        this.volumes = List.copyOf(volumes);
+        this.server = new LocalServerController(target);
+        this.stateDirectory = stateDirectory;
+    }
+
+    @Override
+    public List<Member> members() {
+        if (!server.isRunning()) {
+            return List.of();
+        }
+        MemberRole role = Files.exists(target.dataDirectory().resolve("standby.signal")) ? MemberRole.REPLICA : MemberRole.PRIMARY;
+        List<MemberVolume> located = volumes.stream()
+                .map(v -> new MemberVolume(v.source(), new VolumeLocation.LocalDirectory(Path.of(v.source())))).toList();
+        return List.of(new Member(name, role, Optional.empty(), true, located));
+    }
+
+    @Override
+    public int desiredReplicas() {
+        return server.isRunning() ? 1 : 0;
+    }
+
+    @Override
+    public void scale(int replicas, Duration timeout) {
+        if (replicas < 0 || replicas > 1) {
+            throw new IllegalArgumentException("a local target runs one server: replicas must be 0 or 1, was " + replicas);
+        }
+        Instant started = Instant.now();
+        try {
+            if (replicas == 0) {
+                server.stopCleanly();
+            } else {
+                server.start();
+            }
+        } catch (IllegalStateException e) {
+            throw new ClusterTargetException(ClusterTargetException.Reason.UNAVAILABLE,
+                    "cannot scale local cluster " + name + " to " + replicas + ": " + e.getMessage(), e);
+        }
+        if (Duration.between(started, Instant.now()).compareTo(timeout) > 0) {
+            LOG.warn("scaling local cluster {} to {} took longer than {}", name, replicas, timeout);
+        }
+    }
+
+    @Override
+    public synchronized Map<String, String> annotations() {
+        Properties properties = readAnnotations();
+        Map<String, String> annotations = new TreeMap<>();
+        properties.stringPropertyNames().forEach(key -> annotations.put(key, properties.getProperty(key)));
+        return Map.copyOf(annotations);
+    }
+
+    /** Rewritten whole through a temporary file and a rename, so a crash leaves the old or the new set. */
+    @Override
+    public synchronized void annotate(Map<String, Optional<String>> changes) {
+        Properties properties = readAnnotations();
+        changes.forEach((key, value) -> {
+            if (value.isPresent()) {
+                properties.setProperty(key, value.get());
+            } else {
+                properties.remove(key);
+            }
+        });
+        try {
+            Files.createDirectories(stateDirectory);
+            Path temporary = stateDirectory.resolve(ANNOTATIONS_FILE + ".tmp");
+            try (Writer writer = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
+                properties.store(writer, "annotations of local cluster " + name);
+            }
+            Files.move(temporary, stateDirectory.resolve(ANNOTATIONS_FILE), StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the annotations of local cluster " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void recordEvent(ClusterEvent event) {
+        String line = Instant.now() + " " + event.type() + " " + event.reason() + " " + event.message().replace('\n', ' ') + "\n";
+        try {
+            Files.createDirectories(stateDirectory);
+            Files.writeString(stateDirectory.resolve(EVENTS_FILE), line, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            LOG.warn("could not record event {} for {}: {}", event.reason(), name, e.getMessage());
+        }
+    }
+
+    @Override
+    public Optional<NodeMaintenance> nodeMaintenance() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<VolumeJobs> volumeJobs() {
+        return Optional.empty();
+    }
+
+    private Properties readAnnotations() {
+        Properties properties = new Properties();
+        Path file = stateDirectory.resolve(ANNOTATIONS_FILE);
+        if (Files.exists(file)) {
+            try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                properties.load(reader);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            }
+        }
+        return properties;
+    }
+}
