@@ -188,13 +188,27 @@ public final class KubeTestBed implements AutoCloseable {
         }
     }
 
+    /** A bearer token of Shelter's ServiceAccount, for a Shelter configured from outside the cluster. */
+    public String shelterToken() {
+        return tokenFor(shelterNamespace, "shelter");
+    }
+
+    public KubeApiServer server() {
+        return server;
+    }
+
     private ApiClient clientFor(String serviceAccountNamespace, String serviceAccount) {
+        return KubernetesConnection.to(server.url(), tokenFor(serviceAccountNamespace, serviceAccount),
+                server.certificateAuthority()).open();
+    }
+
+    private String tokenFor(String serviceAccountNamespace, String serviceAccount) {
         try {
             AuthenticationV1TokenRequest request = core.createNamespacedServiceAccountToken(serviceAccount,
                     serviceAccountNamespace, new AuthenticationV1TokenRequest().apiVersion("authentication.k8s.io/v1")
                             .kind("TokenRequest").spec(new V1TokenRequestSpec().expirationSeconds(3600L)
                                     .audiences(List.of("https://kubernetes.default.svc")))).execute();
-            return KubernetesConnection.to(server.url(), request.getStatus().getToken(), server.certificateAuthority()).open();
+            return request.getStatus().getToken();
         } catch (ApiException e) {
             throw new IllegalStateException("token request: " + e.getResponseBody(), e);
         }

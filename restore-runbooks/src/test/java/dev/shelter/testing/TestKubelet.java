@@ -108,6 +108,11 @@ public final class TestKubelet implements AutoCloseable {
         return running.values().stream().anyMatch(pod -> pod.name().equals(podName) && pod.postgres().isRunning());
     }
 
+    /** Where the pod's PostgreSQL archives WAL (its archive_command copies there). */
+    public Path archiveDirectoryOf(String podName) {
+        return workDirectory.resolve("homes").resolve(podName).resolve("archive");
+    }
+
     /** The mounted volumes of a pod of that name (empty once it is torn down). */
     public List<RbdVolume> volumesOf(String podName) {
         return running.values().stream().filter(pod -> pod.name().equals(podName)).flatMap(pod -> pod.volumes().stream())

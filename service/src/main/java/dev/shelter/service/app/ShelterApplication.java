@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.LocalTarget;
+import dev.shelter.runbooks.cluster.BackupSetLocator;
+import dev.shelter.runbooks.cluster.KubernetesTarget;
+import dev.shelter.runbooks.cluster.PrimaryMemberVolumes;
 import dev.shelter.runbooks.cluster.ServerController;
+import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.runbooks.local.LocalServerController;
 import dev.shelter.service.catalog.BlobManifestStore;
 import dev.shelter.service.catalog.InMemoryBackupIndex;
@@ -68,6 +72,7 @@ import dev.shelter.service.resources.WalResource;
 import dev.shelter.service.core.ArchiveWalFile;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.storage.blob.BlobStore;
+import io.kubernetes.client.openapi.ApiClient;
 import io.dropwizard.auth.AuthDynamicFeature;
 import io.dropwizard.auth.AuthValueFactoryProvider;
 import io.dropwizard.auth.JSONUnauthorizedHandler;
@@ -177,6 +182,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                                                                  BlobStore objectStore, PostgresControl postgres) {
         Map<String, ProtectedCluster> protectedClusters = new LinkedHashMap<>();
         RbdSnapshotter rbd = null;
+        ApiClient kubernetes = null;
         for (ClusterConfig cluster : config.clusters) {
             VolumeSnapshotter snapshotter;
             if (cluster.snapshots instanceof LocalDirectorySnapshotsConfig local) {
@@ -203,7 +209,14 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                     Optional.ofNullable(cluster.backups.maxAgeMinutes).map(Duration::ofMinutes));
             WalArchive walArchive = "plain".equals(cluster.walArchive.format) ? new PlainWalArchive(walStore, walPrefix)
                     : new ShelterWalArchive(walStore, walPrefix, Clock.systemUTC());
-            protectedClusters.put(cluster.name, new ProtectedCluster(spec, snapshotter, walArchive,
+            BackupSetLocator volumes = BackupSetLocator.asConfigured();
+            if (spec.target() instanceof KubernetesTarget kubernetesTarget) {
+                if (kubernetes == null) {
+                    kubernetes = config.kubernetes.toConnection().open();
+                }
+                volumes = new PrimaryMemberVolumes(new KubernetesClusterControl(kubernetes, kubernetesTarget));
+            }
+            protectedClusters.put(cluster.name, new ProtectedCluster(spec, volumes, snapshotter, walArchive,
                     controller, hooks(cluster.hooks.pre, spec, postgres), hooks(cluster.hooks.post, spec, postgres), policy));
         }
         return protectedClusters;

@@ -38,6 +38,11 @@ public class ShelterConfiguration extends Configuration {
     @JsonProperty
     public CephPoolConfig ceph;
 
+    /** Used by clusters with kubernetes targets; absent means in-cluster. */
+    @Valid
+    @JsonProperty
+    public KubernetesConfig kubernetes = new KubernetesConfig();
+
     @ValidationMethod(message = "a cluster with rbd snapshots needs the top-level ceph section")
     public boolean isCephConfiguredWhereUsed() {
         return ceph != null || clusters == null

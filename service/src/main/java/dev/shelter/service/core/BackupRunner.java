@@ -140,8 +140,11 @@ public final class BackupRunner {
     private void snapshotVolumes(ProtectedCluster cluster, Progress progress, List<SnapshotRef> taken) {
         List<VolumeSnapshot> volumes = new ArrayList<>();
         String name = progress.current.id().snapshotName();
-        for (VolumeSpec volume : cluster.spec().volumes()) {
-            SnapshotRef ref = cluster.snapshotter().createSnapshot(volume.source(), name);
+        List<VolumeSpec> specs = cluster.spec().volumes();
+        List<String> located = cluster.volumes().locate(specs);
+        for (int i = 0; i < specs.size(); i++) {
+            VolumeSpec volume = specs.get(i);
+            SnapshotRef ref = cluster.snapshotter().createSnapshot(located.get(i), name);
             taken.add(ref);
             volumes.add(new VolumeSnapshot(volume.role(), volume.name(), ref.volume(), ref.snapshot()));
         }

@@ -1,5 +1,6 @@
 package dev.shelter.service.core;
 
+import dev.shelter.runbooks.cluster.BackupSetLocator;
 import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.ServerController;
 import dev.shelter.storage.snapshot.VolumeSnapshotter;
@@ -10,11 +11,11 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A configured cluster with the adapters its backups use: its volumes' snapshotter, its WAL
+ * A configured cluster with the adapters its backups use: where its volumes are, their snapshotter, its WAL
  * archive, its server controller (for offline backups; absent where the target cannot stop it
  * yet), its hooks, and its policies.
  */
-public record ProtectedCluster(ClusterSpec spec, VolumeSnapshotter snapshotter, WalArchive walArchive,
+public record ProtectedCluster(ClusterSpec spec, BackupSetLocator volumes, VolumeSnapshotter snapshotter, WalArchive walArchive,
                                Optional<ServerController> serverController, List<BackupHook> preHooks,
                                List<BackupHook> postHooks, BackupPolicy policy) {
 
@@ -24,6 +25,7 @@ public record ProtectedCluster(ClusterSpec spec, VolumeSnapshotter snapshotter, 
 
     public ProtectedCluster {
         Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(volumes, "volumes");
         Objects.requireNonNull(snapshotter, "snapshotter");
         Objects.requireNonNull(walArchive, "walArchive");
         Objects.requireNonNull(serverController, "serverController");

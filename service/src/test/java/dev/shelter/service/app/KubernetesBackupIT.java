@@ -1,0 +1,139 @@
+package dev.shelter.service.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shelter.runbooks.cluster.KubernetesTarget;
+import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
+import dev.shelter.service.config.ShelterConfiguration;
+import dev.shelter.storage.rbd.RbdSnapshotter;
+import dev.shelter.storage.snapshot.SnapshotRef;
+import dev.shelter.testing.CephServer;
+import dev.shelter.testing.KubeApiServer;
+import dev.shelter.testing.KubeTestBed;
+import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.RealCeph;
+import dev.shelter.testing.RealKubernetes;
+import dev.shelter.testing.RealPostgresBinaries;
+import dev.shelter.testing.ScratchDirectory;
+import io.dropwizard.testing.DropwizardTestSupport;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * An online backup of a cluster configured as {@code kind: kubernetes}: Shelter, authenticated as its
+ * ServiceAccount, follows the primary pod's claim through the real PersistentVolume to the RBD image
+ * and snapshots that image (the configured source is only the claim template's name).
+ */
+@RealKubernetes
+@RealCeph
+@RealPostgresBinaries
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KubernetesBackupIT {
+
+    private static final String TOKEN = "kubernetes-backup-it-admin-token";
+    private static final String PASSWORD = "kubernetes-backup-it-password";
+
+    private final KubeApiServer server;
+    private final CephServer ceph;
+    private final PostgresBinaries binaries;
+    private KubeTestBed bed;
+    private ScratchDirectory scratch;
+    private DropwizardTestSupport<ShelterConfiguration> app;
+    private ShelterClient client;
+
+    KubernetesBackupIT(KubeApiServer server, CephServer ceph, PostgresBinaries binaries) {
+        this.server = server;
+        this.ceph = ceph;
+        this.binaries = binaries;
+    }
+
+    @BeforeAll
+    void startAStatefulSetAndShelter() throws Exception {
+        bed = KubeTestBed.open(server, ceph, binaries);
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        bed.createPostgresStatefulSet("orders", 1, port, PASSWORD);
+        new KubernetesClusterControl(bed.adminClient(), new KubernetesTarget(bed.namespace(), "orders"))
+                .scale(1, Duration.ofSeconds(120));
+
+        scratch = ScratchDirectory.create("shelter-kubernetes-backup-it");
+        Path token = scratch.resolve("sa-token");
+        Files.writeString(token, bed.shelterToken());
+        Path config = scratch.resolve("shelter.yml");
+        Files.writeString(config, """
+                server:
+                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
+                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
+                  requestLog: {appenders: []}
+                logging: {level: WARN}
+                auth:
+                  tokens: [{name: it-admin, role: admin, token: %s}]
+                clusters:
+                  - name: orders
+                    target: {kind: kubernetes, namespace: %s, statefulSet: orders}
+                    postgres: {jdbcUrl: "jdbc:postgresql://127.0.0.1:%d/postgres", user: postgres, password: %s}
+                    volumes: [{role: pgdata, source: pgdata}]
+                    snapshots: {kind: rbd}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
+                    backups: {walTimeoutSeconds: 60}
+                objectStore: {kind: filesystem, directory: "%s"}
+                ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
+                kubernetes: {server: "%s", token: "file:%s", certificateAuthorityFile: "%s"}
+                """.formatted(TOKEN, bed.namespace(), port, PASSWORD, bed.kubelet().archiveDirectoryOf("orders-0"),
+                scratch.resolve("store"), ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(),
+                ceph.config().pool(), server.url(), token, server.certificateAuthority()));
+        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
+        app.before();
+        client = new ShelterClient(app.getLocalPort(), TOKEN);
+    }
+
+    @AfterAll
+    void stopShelterAndTheTestBed() {
+        try {
+            if (app != null) {
+                app.after();
+            }
+        } finally {
+            if (bed != null) {
+                bed.close();
+            }
+            if (scratch != null) {
+                scratch.close();
+            }
+        }
+    }
+
+    @Test
+    void anOnlineBackupSnapshotsTheImageBehindThePrimaryPodsClaim() throws Exception {
+        ShelterClient.Answer started = client.post("/api/v1/clusters/orders/backups",
+                "{\"mode\":\"online\",\"label\":\"on kubernetes\",\"fastCheckpoint\":true}");
+        assertEquals(202, started.status(), started.text());
+        JsonNode backup = client.awaitEnd(started.body().path("id").asText());
+        assertEquals("completed", backup.path("state").asText(), backup.toString());
+
+        CoreV1Api admin = new CoreV1Api(bed.adminClient());
+        String pv = admin.readNamespacedPersistentVolumeClaim("pgdata-orders-0", bed.namespace()).execute().getSpec()
+                .getVolumeName();
+        String image = admin.readPersistentVolume(pv).execute().getSpec().getCsi().getVolumeAttributes().get("imageName");
+        JsonNode snapshot = backup.path("snapshots").get(0);
+        assertEquals(image, snapshot.path("volume").asText(), backup.toString());
+        try (RbdSnapshotter rbd = RbdSnapshotter.open(ceph.config())) {
+            assertTrue(rbd.exists(new SnapshotRef(image, snapshot.path("snapshot").asText())),
+                    "no snapshot " + snapshot + " of " + image + " in Ceph");
+        }
+        assertTrue(backup.path("labelFile").asText().startsWith("START WAL LOCATION: "), backup.toString());
+    }
+}
