@@ -5,11 +5,13 @@ import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
+import io.kubernetes.client.openapi.apis.BatchV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1CSIPersistentVolumeSource;
 import io.kubernetes.client.openapi.models.V1Container;
 import io.kubernetes.client.openapi.models.V1ContainerPort;
 import io.kubernetes.client.openapi.models.V1EnvVar;
+import io.kubernetes.client.openapi.models.V1Job;
 import io.kubernetes.client.openapi.models.V1Node;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1ObjectReference;
@@ -49,7 +51,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * kubelet runs a real PostgreSQL per pod whose PGDATA is on the pod's RBD image (rbd-fuse, loop,
  * ext4, through deploy/local/rbd-volume), marks the pod Ready once PostgreSQL answers SQL, and on
  * deletion stops PostgreSQL and unmounts down to rbd-fuse's exit before it removes the pod: so a
- * pod that is gone has released its image's exclusive lock, as on a real node.
+ * pod that is gone has released its image's exclusive lock, as on a real node. It also runs Jobs:
+ * their command runs on this machine with the claim bind-mounted at the container's mountPath.
  *
  * <p>Pods use the first container's port ("postgresql", plus the ordinal) and its POSTGRES_PASSWORD.
  * Test code only; it polls, which is simple and fast enough at this scale.
@@ -63,12 +66,14 @@ public final class TestKubelet implements AutoCloseable {
     private final ApiClient client;
     private final CoreV1Api core;
     private final AppsV1Api apps;
+    private final BatchV1Api batch;
     private final String namespace;
     private final List<String> nodes;
     private final PostgresBinaries binaries;
     private final String pool;
     private final Path workDirectory;
     private final Map<String, RunningPod> running = new ConcurrentHashMap<>();
+    private final Set<String> finishedJobPods = ConcurrentHashMap.newKeySet();
     private final Set<String> images = ConcurrentHashMap.newKeySet();
     private final Thread loop;
     private volatile boolean stopping;
@@ -83,6 +88,7 @@ public final class TestKubelet implements AutoCloseable {
         this.client = client;
         this.core = new CoreV1Api(client);
         this.apps = new AppsV1Api(client);
+        this.batch = new BatchV1Api(client);
         this.namespace = namespace;
         this.nodes = List.copyOf(nodes);
         this.binaries = binaries;
@@ -137,6 +143,7 @@ public final class TestKubelet implements AutoCloseable {
         while (!stopping) {
             try {
                 reconcileStatefulSets();
+                reconcileJobs();
                 reconcilePods();
             } catch (ApiException e) {
                 lastError = "API " + e.getCode() + ": " + e.getResponseBody();
@@ -159,7 +166,7 @@ public final class TestKubelet implements AutoCloseable {
             Integer replicas = statefulSet.getSpec().getReplicas();
             int desired = replicas == null ? 0 : replicas;
             Map<String, V1Pod> pods = new java.util.HashMap<>();
-            for (V1Pod pod : core.listNamespacedPod(namespace).execute().getItems()) {
+            for (V1Pod pod : core.listNamespacedPod(namespace).labelSelector("!job-name").execute().getItems()) {
                 pods.put(pod.getMetadata().getName(), pod);
             }
             int ready = 0;
@@ -255,6 +262,89 @@ public final class TestKubelet implements AutoCloseable {
         return Optional.empty();
     }
 
+    // ---- the Job controller ----
+
+    /** One pod per unfinished Job; the Job's status follows its pod's phase. */
+    private void reconcileJobs() throws ApiException {
+        List<V1Job> jobs = batch.listNamespacedJob(namespace).execute().getItems();
+        Set<String> jobNames = ConcurrentHashMap.newKeySet();
+        jobs.forEach(job -> jobNames.add(job.getMetadata().getName()));
+        // No garbage collector here: a deleted Job's pods go with it, as propagation would remove them.
+        for (V1Pod pod : core.listNamespacedPod(namespace).labelSelector("job-name").execute().getItems()) {
+            if (!jobNames.contains(pod.getMetadata().getLabels().get("job-name"))) {
+                core.deleteNamespacedPod(pod.getMetadata().getName(), namespace).gracePeriodSeconds(0).execute();
+            }
+        }
+        for (V1Job job : jobs) {
+            if (job.getStatus() != null && (job.getStatus().getSucceeded() != null || job.getStatus().getFailed() != null)) {
+                continue;
+            }
+            String name = job.getMetadata().getName();
+            List<V1Pod> pods = core.listNamespacedPod(namespace).labelSelector("job-name=" + name).execute().getItems();
+            if (pods.isEmpty()) {
+                Optional<String> node = schedulableNode();
+                if (node.isEmpty()) {
+                    continue;
+                }
+                V1PodSpec spec = client.getJSON().deserialize(client.getJSON().serialize(job.getSpec().getTemplate().getSpec()),
+                        V1PodSpec.class);
+                spec.setNodeName(node.get());
+                spec.setOverhead(null);
+                core.createNamespacedPod(namespace, new V1Pod().apiVersion("v1").kind("Pod")
+                        .metadata(new V1ObjectMeta().name(name + "-" + UUID.randomUUID().toString().substring(0, 5))
+                                .namespace(namespace).putLabelsItem("job-name", name)
+                                .putLabelsItem("controller-uid", job.getMetadata().getUid()))
+                        .spec(spec)).execute();
+                continue;
+            }
+            String phase = pods.get(0).getStatus() == null ? null : pods.get(0).getStatus().getPhase();
+            if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+                String field = "Succeeded".equals(phase) ? "succeeded" : "failed";
+                V1Patch status = new V1Patch("{\"status\":{\"" + field + "\":1}}");
+                PatchUtils.patch(V1Job.class, () -> batch.patchNamespacedJobStatus(name, namespace, status).buildCall(null),
+                        V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, client);
+            }
+        }
+    }
+
+    /**
+     * Runs a Job's pod to its end: its claims attached, the first container's command run in a
+     * mount namespace of its own in which the first claim is bind-mounted at the container's
+     * mountPath (which must exist on this machine, /mnt say), then the claims detached again.
+     */
+    private void runJobPod(V1Pod pod) throws ApiException {
+        String name = pod.getMetadata().getName();
+        V1Container container = pod.getSpec().getContainers().get(0);
+        List<RbdVolume> volumes = attachClaims(pod);
+        int exit;
+        Path log = workDirectory.resolve("job-logs").resolve(name + ".log");
+        try {
+            Files.createDirectories(log.getParent());
+            String mountPath = container.getVolumeMounts().get(0).getMountPath();
+            List<String> command = new ArrayList<>(List.of("unshare", "-m", "--", "sh", "-c",
+                    "mount --bind \"$1\" \"$2\" && shift 2 && exec \"$@\"", "job",
+                    volumes.get(0).mountPoint().toString(), mountPath));
+            command.addAll(container.getCommand());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            if (!process.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+            exit = process.isAlive() ? -1 : process.exitValue();
+        } catch (IOException e) {
+            exit = -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exit = -1;
+        } finally {
+            volumes.forEach(RbdVolume::detach);
+        }
+        V1Patch status = new V1Patch("{\"status\":{\"phase\":\"" + (exit == 0 ? "Succeeded" : "Failed") + "\"}}");
+        PatchUtils.patch(V1Pod.class, () -> core.patchNamespacedPodStatus(name, namespace, status).buildCall(null),
+                V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, client);
+        finishedJobPods.add(pod.getMetadata().getUid());
+    }
+
     // ---- the kubelet ----
 
     private void reconcilePods() throws ApiException {
@@ -270,6 +360,10 @@ public final class TestKubelet implements AutoCloseable {
                 }
                 // Only now, with PostgreSQL stopped and every volume released, is the pod gone.
                 core.deleteNamespacedPod(pod.getMetadata().getName(), namespace).gracePeriodSeconds(0).execute();
+            } else if (pod.getMetadata().getLabels() != null && pod.getMetadata().getLabels().containsKey("job-name")) {
+                if (!finishedJobPods.contains(uid)) {
+                    runJobPod(pod);
+                }
             } else if (!running.containsKey(uid)) {
                 startPod(pod);
             }
@@ -292,19 +386,9 @@ public final class TestKubelet implements AutoCloseable {
                 .orElse(container.getPorts().get(0).getContainerPort()) + ordinal;
         String password = container.getEnv() == null ? "postgres" : container.getEnv().stream()
                 .filter(e -> "POSTGRES_PASSWORD".equals(e.getName())).map(V1EnvVar::getValue).findFirst().orElse("postgres");
-        List<RbdVolume> volumes = new ArrayList<>();
+        List<RbdVolume> volumes = attachClaims(pod);
         PostgresInstance postgres = null;
         try {
-            for (V1Volume volume : pod.getSpec().getVolumes()) {
-                if (volume.getPersistentVolumeClaim() == null) {
-                    continue;
-                }
-                String claim = volume.getPersistentVolumeClaim().getClaimName();
-                String pvName = core.readNamespacedPersistentVolumeClaim(claim, namespace).execute().getSpec().getVolumeName();
-                String image = core.readPersistentVolume(pvName).execute().getSpec().getCsi().getVolumeAttributes()
-                        .get("imageName");
-                volumes.add(RbdVolume.create(image, workDirectory.resolve("mounts").resolve(name).resolve(claim), 1));
-            }
             if (volumes.isEmpty()) {
                 throw new IllegalStateException("pod " + name + " has no volume for PGDATA");
             }
@@ -338,6 +422,28 @@ public final class TestKubelet implements AutoCloseable {
                 + "{\"type\":\"Ready\",\"status\":\"True\",\"lastTransitionTime\":\"" + now + "\"}]}}");
         PatchUtils.patch(V1Pod.class, () -> core.patchNamespacedPodStatus(name, namespace, status).buildCall(null),
                 V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, client);
+    }
+
+    /** Attaches (creating on first use) the RBD image behind each of the pod's claims. */
+    private List<RbdVolume> attachClaims(V1Pod pod) throws ApiException {
+        List<RbdVolume> volumes = new ArrayList<>();
+        try {
+            for (V1Volume volume : pod.getSpec().getVolumes()) {
+                if (volume.getPersistentVolumeClaim() == null) {
+                    continue;
+                }
+                String claim = volume.getPersistentVolumeClaim().getClaimName();
+                String pvName = core.readNamespacedPersistentVolumeClaim(claim, namespace).execute().getSpec().getVolumeName();
+                String image = core.readPersistentVolume(pvName).execute().getSpec().getCsi().getVolumeAttributes()
+                        .get("imageName");
+                volumes.add(RbdVolume.create(image, workDirectory.resolve("mounts").resolve(pod.getMetadata().getName())
+                        .resolve(claim), 1));
+            }
+        } catch (ApiException | RuntimeException e) {
+            volumes.forEach(RbdVolume::detach);
+            throw e;
+        }
+        return volumes;
     }
 
     private void tearDown(RunningPod pod) {

@@ -8,6 +8,7 @@ import dev.shelter.runbooks.cluster.KubernetesTarget;
 import dev.shelter.runbooks.cluster.Member;
 import dev.shelter.runbooks.cluster.MemberVolume;
 import dev.shelter.runbooks.cluster.NodeMaintenance;
+import dev.shelter.runbooks.cluster.VolumeJobs;
 import dev.shelter.runbooks.cluster.VolumeLocation;
 import dev.shelter.storage.rbd.RbdSnapshotter;
 import dev.shelter.storage.snapshot.SnapshotRef;
@@ -18,6 +19,7 @@ import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealKubernetes;
 import dev.shelter.testing.RealPostgresBinaries;
+import io.kubernetes.client.openapi.apis.BatchV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.CoreV1Event;
 import io.kubernetes.client.openapi.models.V1PersistentVolume;
@@ -203,6 +205,28 @@ class KubernetesClusterControlIT extends ClusterControlContract {
         ClusterTargetException outside = assertThrows(ClusterTargetException.class,
                 () -> elsewhere.annotate(Map.of("a", Optional.of("b"))));
         assertEquals(ClusterTargetException.Reason.FORBIDDEN, outside.reason(), outside.getMessage());
+    }
+
+    @Test
+    @Order(15)
+    void aVolumeJobMountsTheMembersClaimWhileTheClusterIsDown() throws Exception {
+        VolumeJobs jobs = control.volumeJobs().orElseThrow();
+        String claim = control.members().get(0).volumes().get(0).claim();
+        control.scale(0, TIMEOUT);
+
+        // What restore preparation does: write into the stopped member's PGDATA, here a marker file.
+        VolumeJobs.JobOutcome prepared = jobs.runWithVolume(new VolumeJobs.VolumeJob("prepare-1", claim, "/mnt",
+                "shelter:test", List.of("sh", "-c", "test -f /mnt/pgdata/PG_VERSION && printf prepared-by-job "
+                        + "> /mnt/pgdata/shelter-prepared && chown postgres /mnt/pgdata/shelter-prepared")), TIMEOUT);
+        VolumeJobs.JobOutcome failed = jobs.runWithVolume(new VolumeJobs.VolumeJob("prepare-2", claim, "/mnt",
+                "shelter:test", List.of("sh", "-c", "exit 3")), TIMEOUT);
+
+        assertTrue(prepared.succeeded(), prepared.log());
+        assertFalse(failed.succeeded(), failed.log());
+        assertEquals(List.of(), new BatchV1Api(bed.adminClient()).listNamespacedJob(bed.namespace()).execute().getItems()
+                .stream().map(job -> job.getMetadata().getName()).toList(), "the finished jobs were not deleted");
+        control.scale(1, TIMEOUT);
+        assertEquals("prepared-by-job", queryValue("SELECT pg_read_file('shelter-prepared')"));
     }
 
     private static int freePort() throws IOException {
