@@ -9,6 +9,8 @@
 patroni_install() {
   if ! command -v patroni >/dev/null 2>&1 || ! command -v etcd >/dev/null 2>&1; then
     log "installing patroni and etcd-server from Debian"
+    # python3-etcd: Patroni's etcd3 driver builds on it too. That driver speaks etcd's v3 JSON
+    # gateway, so etcd 3.4 runs without --enable-v2 (LocalPatroniCluster uses the etcd3 section).
     apt_install patroni etcd-server python3-etcd
   fi
   # The Debian package enables system units for both; this stack runs its own processes only.

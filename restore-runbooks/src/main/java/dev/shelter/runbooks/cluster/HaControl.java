@@ -1,0 +1,36 @@
+package dev.shelter.runbooks.cluster;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What runbooks need from a cluster's HA manager (Patroni): who leads, keeping it from acting while
+ * a runbook works on the servers (pause), and moving the leader on purpose (switchover). Every call
+ * that changes something returns only once the manager's own state shows the change, and fails
+ * with {@link ClusterTargetException}.
+ */
+public interface HaControl {
+
+    /** Every member the manager knows, in its order. */
+    List<HaMember> members();
+
+    /** The member holding the leader lock; {@link ClusterTargetException.Reason#NOT_FOUND} if none does. */
+    HaMember leader();
+
+    /** True while the manager leaves the servers alone (no failover, no restarts). */
+    boolean isPaused();
+
+    /** Idempotent. Returns once the manager reports itself paused. */
+    void pause();
+
+    /** Idempotent. Returns once the manager reports itself no longer paused. */
+    void resume();
+
+    /**
+     * Makes {@code candidate} the leader, with a clean demotion of the current one. Returns once the
+     * candidate is the leader and its PostgreSQL runs out of recovery (takes writes); at once if it
+     * already does. Refuses, before asking the manager, a candidate that is not a member
+     * ({@code NOT_FOUND}) or not a running replica ({@code REFUSED}).
+     */
+    void switchover(String candidate, Duration timeout);
+}
