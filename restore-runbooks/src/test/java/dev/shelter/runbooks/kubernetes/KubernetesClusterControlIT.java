@@ -21,6 +21,7 @@ import dev.shelter.testing.RealKubernetes;
 import dev.shelter.testing.RealPostgresBinaries;
 import io.kubernetes.client.openapi.apis.BatchV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.apis.CustomObjectsApi;
 import io.kubernetes.client.openapi.models.CoreV1Event;
 import io.kubernetes.client.openapi.models.V1PersistentVolume;
 import org.junit.jupiter.api.AfterAll;
@@ -227,6 +228,35 @@ class KubernetesClusterControlIT extends ClusterControlContract {
                 .stream().map(job -> job.getMetadata().getName()).toList(), "the finished jobs were not deleted");
         control.scale(1, TIMEOUT);
         assertEquals("prepared-by-job", queryValue("SELECT pg_read_file('shelter-prepared')"));
+    }
+
+    @Test
+    @Order(16)
+    void aDisruptionBudgetThatProtectsTheOnlyPodIsRespectedNotBypassed() throws Exception {
+        NodeMaintenance nodes = control.nodeMaintenance().orElseThrow();
+        Member before = control.members().get(0);
+        String node = before.node().orElseThrow();
+        // A 1.20 server serves PodDisruptionBudgets as policy/v1beta1 only: a plain map, as a manifest would be.
+        CustomObjectsApi objects = new CustomObjectsApi(bed.adminClient());
+        objects.createNamespacedCustomObject("policy", "v1beta1", bed.namespace(), "poddisruptionbudgets", Map.of(
+                "apiVersion", "policy/v1beta1", "kind", "PodDisruptionBudget",
+                "metadata", Map.of("name", "keep-one"),
+                "spec", Map.of("minAvailable", 1, "selector", Map.of("matchLabels", Map.of("app", STATEFUL_SET))))).execute();
+        try {
+            ClusterTargetException refused = assertThrows(ClusterTargetException.class,
+                    () -> nodes.drain(node, java.time.Duration.ofSeconds(3)));
+            assertEquals(ClusterTargetException.Reason.CONFLICT, refused.reason());
+            assertTrue(refused.getMessage().contains("PodDisruptionBudget"), refused.getMessage());
+            Member still = control.members().get(0);
+            assertEquals(before.name(), still.name());
+            assertEquals(before.node(), still.node(), "the pod was moved although its budget forbids it");
+            assertTrue(still.ready(), still.toString());
+            assertEquals("written before scale 0", queryValue("SELECT note FROM contract WHERE id = 1"));
+        } finally {
+            objects.deleteNamespacedCustomObject("policy", "v1beta1", bed.namespace(), "poddisruptionbudgets", "keep-one")
+                    .execute();
+            nodes.uncordon(node);
+        }
     }
 
     private static int freePort() throws IOException {
