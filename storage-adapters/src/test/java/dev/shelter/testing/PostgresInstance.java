@@ -313,12 +313,19 @@ public final class PostgresInstance implements AutoCloseable {
         stop();
     }
 
-    /** Makes {@code directory} and its parents traversable for the server user, which runs with less than root. */
+    /**
+     * Makes {@code directory} and its parents traversable for the server user, which runs with less
+     * than root. It only adds read and search for group and others: replacing the mode would take
+     * the sticky bit and world-write off /tmp.
+     */
     public static void openPathFor(Path directory) throws IOException {
         Files.createDirectories(directory);
         for (Path p = directory.toAbsolutePath(); p != null && !p.equals(p.getRoot()); p = p.getParent()) {
             if (Files.getOwner(p).getName().equals(System.getProperty("user.name"))) {
-                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+                java.util.Set<java.nio.file.attribute.PosixFilePermission> mode = Files.getPosixFilePermissions(p);
+                if (mode.addAll(PosixFilePermissions.fromString("---r-xr-x"))) {
+                    Files.setPosixFilePermissions(p, mode);
+                }
             }
         }
     }
