@@ -63,6 +63,7 @@ import dev.shelter.service.errors.DomainErrorMapper;
 import dev.shelter.service.errors.JsonErrorHandler;
 import dev.shelter.service.errors.MalformedJsonMapper;
 import dev.shelter.service.health.CephPoolHealthCheck;
+import dev.shelter.service.health.ClusterTargetHealthCheck;
 import dev.shelter.service.health.ObjectStoreHealthCheck;
 import dev.shelter.service.health.PostgresHealthCheck;
 import dev.shelter.service.postgres.JdbcServerInspector;
@@ -214,7 +215,9 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 if (kubernetes == null) {
                     kubernetes = config.kubernetes.toConnection().open();
                 }
-                volumes = new PrimaryMemberVolumes(new KubernetesClusterControl(kubernetes, kubernetesTarget));
+                KubernetesClusterControl control = new KubernetesClusterControl(kubernetes, kubernetesTarget);
+                volumes = new PrimaryMemberVolumes(control);
+                environment.healthChecks().register("cluster-target-" + cluster.name, new ClusterTargetHealthCheck(control));
             }
             protectedClusters.put(cluster.name, new ProtectedCluster(spec, volumes, snapshotter, walArchive,
                     controller, hooks(cluster.hooks.pre, spec, postgres), hooks(cluster.hooks.post, spec, postgres), policy));

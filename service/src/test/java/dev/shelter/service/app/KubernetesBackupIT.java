@@ -117,6 +117,17 @@ class KubernetesBackupIT {
     }
 
     @Test
+    void theClusterTargetHealthCheckSeesTheReadyPodWithShelterSOwnRights() throws Exception {
+        java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.getAdminPort() + "/healthcheck"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        JsonNode target = new com.fasterxml.jackson.databind.ObjectMapper().readTree(health.body()).path("cluster-target-orders");
+        assertTrue(target.path("healthy").asBoolean(), health.body());
+        assertEquals("1 of 1 member(s) ready", target.path("message").asText(), health.body());
+        assertEquals("orders-0 primary ready on " + bed.nodes().get(0), target.path("members").get(0).asText(), health.body());
+    }
+
+    @Test
     void anOnlineBackupSnapshotsTheImageBehindThePrimaryPodsClaim() throws Exception {
         ShelterClient.Answer started = client.post("/api/v1/clusters/orders/backups",
                 "{\"mode\":\"online\",\"label\":\"on kubernetes\",\"fastCheckpoint\":true}");
