@@ -23,6 +23,7 @@ import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.openapi.models.V1PersistentVolume;
 import io.kubernetes.client.openapi.models.V1PersistentVolumeClaim;
 import io.kubernetes.client.openapi.models.V1PersistentVolumeClaimSpec;
+import io.kubernetes.client.openapi.models.V1Pod;
 import io.kubernetes.client.openapi.models.V1PodSpec;
 import io.kubernetes.client.openapi.models.V1PodTemplateSpec;
 import io.kubernetes.client.openapi.models.V1Role;
@@ -37,11 +38,15 @@ import io.kubernetes.client.util.Yaml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -139,6 +144,28 @@ public final class KubeTestBed implements AutoCloseable {
     }
 
     /**
+     * A StatefulSet of one PostgreSQL on a free port, with a password of its own; returns once the
+     * kubelet reports its pod Ready (PostgreSQL answers SQL).
+     */
+    public PostgresStatefulSet startPostgres(String name) {
+        PostgresStatefulSet statefulSet = new PostgresStatefulSet(name, freePort(), "pw-" + UUID.randomUUID());
+        createPostgresStatefulSet(name, 1, statefulSet.port(), statefulSet.password());
+        Instant deadline = Instant.now().plusSeconds(120);
+        while (!podReady(name + "-0")) {
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("pod " + name + "-0 not ready after 120 s; kubelet: " + kubelet.lastError());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        return statefulSet;
+    }
+
+    /**
      * A single-container StatefulSet whose pods the kubelet runs as PostgreSQL on {@code port}
      * (plus the ordinal), with one 1 GiB claim template "pgdata".
      */
@@ -195,6 +222,27 @@ public final class KubeTestBed implements AutoCloseable {
 
     public KubeApiServer server() {
         return server;
+    }
+
+    private boolean podReady(String pod) {
+        try {
+            V1Pod read = core.readNamespacedPod(pod, namespace).execute();
+            return read.getStatus() != null && read.getStatus().getConditions() != null && read.getStatus().getConditions()
+                    .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        } catch (ApiException e) {
+            if (e.getCode() == 404) {
+                return false;
+            }
+            throw new IllegalStateException("read pod " + pod + ": " + e.getResponseBody(), e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private ApiClient clientFor(String serviceAccountNamespace, String serviceAccount) {

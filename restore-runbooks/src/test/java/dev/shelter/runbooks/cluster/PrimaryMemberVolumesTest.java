@@ -64,7 +64,7 @@ class PrimaryMemberVolumesTest {
 
             @Override
             public void scale(int replicas, Duration timeout) {
-                throw new UnsupportedOperationException();
+                throw new AssertionError("locating the backup set must not scale the cluster");
             }
 
             @Override
@@ -74,7 +74,7 @@ class PrimaryMemberVolumesTest {
 
             @Override
             public void annotate(Map<String, Optional<String>> changes) {
-                throw new UnsupportedOperationException();
+                throw new AssertionError("locating the backup set must not annotate the cluster");
             }
 
             @Override

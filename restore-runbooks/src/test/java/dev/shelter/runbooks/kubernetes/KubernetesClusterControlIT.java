@@ -16,6 +16,7 @@ import dev.shelter.testing.CephServer;
 import dev.shelter.testing.KubeApiServer;
 import dev.shelter.testing.KubeTestBed;
 import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.PostgresStatefulSet;
 import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealKubernetes;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.IOException;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -54,14 +54,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KubernetesClusterControlIT extends ClusterControlContract {
 
     private static final String STATEFUL_SET = "pg";
-    private static final String PASSWORD = "kube-it-password";
 
     private final KubeApiServer server;
     private final CephServer ceph;
     private final PostgresBinaries binaries;
     private KubeTestBed bed;
     private KubernetesClusterControl control;
-    private int port;
+    private PostgresStatefulSet postgres;
 
     KubernetesClusterControlIT(KubeApiServer server, CephServer ceph, PostgresBinaries binaries) {
         this.server = server;
@@ -70,12 +69,10 @@ class KubernetesClusterControlIT extends ClusterControlContract {
     }
 
     @BeforeAll
-    void startAStatefulSetOfOne() throws IOException {
+    void startAStatefulSetOfOne() {
         bed = KubeTestBed.open(server, ceph, binaries);
-        port = freePort();
-        bed.createPostgresStatefulSet(STATEFUL_SET, 1, port, PASSWORD);
+        postgres = bed.startPostgres(STATEFUL_SET);
         control = new KubernetesClusterControl(bed.shelterClient(), new KubernetesTarget(bed.namespace(), STATEFUL_SET));
-        control.scale(1, TIMEOUT);
     }
 
     @AfterAll
@@ -92,17 +89,17 @@ class KubernetesClusterControlIT extends ClusterControlContract {
 
     @Override
     protected String jdbcUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=5";
+        return postgres.jdbcUrl();
     }
 
     @Override
     protected String user() {
-        return "postgres";
+        return postgres.user();
     }
 
     @Override
     protected String password() {
-        return PASSWORD;
+        return postgres.password();
     }
 
     /** Nothing mounted for the pod any more, and Ceph lets a snapshot roll back: no client holds the image. */
@@ -256,12 +253,6 @@ class KubernetesClusterControlIT extends ClusterControlContract {
             objects.deleteNamespacedCustomObject("policy", "v1beta1", bed.namespace(), "poddisruptionbudgets", "keep-one")
                     .execute();
             nodes.uncordon(node);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.shelter.testing.CephServer;
 import dev.shelter.testing.KubeApiServer;
 import dev.shelter.testing.KubeTestBed;
 import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.PostgresStatefulSet;
 import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealKubernetes;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -19,13 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -47,14 +42,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SnapshotRollbackOnKubernetesIT {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
-    private static final String PASSWORD = "rollback-it-password";
 
     private final KubeApiServer server;
     private final CephServer ceph;
     private final PostgresBinaries binaries;
     private KubeTestBed bed;
     private KubernetesClusterControl cluster;
-    private String jdbcUrl;
+    private PostgresStatefulSet db;
 
     SnapshotRollbackOnKubernetesIT(KubeApiServer server, CephServer ceph, PostgresBinaries binaries) {
         this.server = server;
@@ -63,16 +57,10 @@ class SnapshotRollbackOnKubernetesIT {
     }
 
     @BeforeAll
-    void startAStatefulSetOfOne() throws Exception {
+    void startAStatefulSetOfOne() {
         bed = KubeTestBed.open(server, ceph, binaries);
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
-        jdbcUrl = "jdbc:postgresql://127.0.0.1:" + port + "/postgres?connectTimeout=5";
-        bed.createPostgresStatefulSet("db", 1, port, PASSWORD);
+        db = bed.startPostgres("db");
         cluster = new KubernetesClusterControl(bed.shelterClient(), new KubernetesTarget(bed.namespace(), "db"));
-        cluster.scale(1, TIMEOUT);
     }
 
     @AfterAll
@@ -84,7 +72,7 @@ class SnapshotRollbackOnKubernetesIT {
 
     @Test
     void rollingBackAColdSnapshotGivesExactlyThePreSnapshotRows() throws Exception {
-        execute("CREATE TABLE ledger (id bigint PRIMARY KEY, payload text NOT NULL)",
+        db.execute("CREATE TABLE ledger (id bigint PRIMARY KEY, payload text NOT NULL)",
                 "INSERT INTO ledger SELECT g, md5(g::text) FROM generate_series(1, 50000) g");
         String before = digest();
 
@@ -98,7 +86,7 @@ class SnapshotRollbackOnKubernetesIT {
         }
         cluster.scale(1, TIMEOUT);
 
-        execute("INSERT INTO ledger SELECT g, 'after' FROM generate_series(50001, 60000) g",
+        db.execute("INSERT INTO ledger SELECT g, 'after' FROM generate_series(50001, 60000) g",
                 "UPDATE ledger SET payload = 'changed' WHERE id % 7 = 0",
                 "DELETE FROM ledger WHERE id % 11 = 0",
                 "CREATE TABLE later (id int)");
@@ -115,8 +103,8 @@ class SnapshotRollbackOnKubernetesIT {
         }
 
         assertEquals(before, digest());
-        assertEquals("0", queryValue("SELECT count(*) FROM pg_class WHERE relname = 'later'"));
-        assertEquals("50000", queryValue("SELECT count(*) FROM ledger"));
+        assertEquals("0", db.queryValue("SELECT count(*) FROM pg_class WHERE relname = 'later'"));
+        assertEquals("50000", db.queryValue("SELECT count(*) FROM ledger"));
         List<String> reasons = new CoreV1Api(bed.adminClient()).listNamespacedEvent(bed.namespace()).execute().getItems()
                 .stream().map(e -> e.getReason()).filter(r -> r.startsWith("Rollback")).toList();
         // Listed by name, which is random: the count and the set say that each was recorded once.
@@ -125,22 +113,6 @@ class SnapshotRollbackOnKubernetesIT {
     }
 
     private String digest() throws SQLException {
-        return queryValue("SELECT md5(string_agg(id || ':' || payload, ',' ORDER BY id)) FROM ledger");
-    }
-
-    private void execute(String... statements) throws SQLException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", PASSWORD); Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-        }
-    }
-
-    private String queryValue(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, "postgres", PASSWORD); Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return db.queryValue("SELECT md5(string_agg(id || ':' || payload, ',' ORDER BY id)) FROM ledger");
     }
 }

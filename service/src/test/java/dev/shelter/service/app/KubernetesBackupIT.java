@@ -1,8 +1,6 @@
 package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shelter.runbooks.cluster.KubernetesTarget;
-import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.storage.rbd.RbdSnapshotter;
 import dev.shelter.storage.snapshot.SnapshotRef;
@@ -10,6 +8,7 @@ import dev.shelter.testing.CephServer;
 import dev.shelter.testing.KubeApiServer;
 import dev.shelter.testing.KubeTestBed;
 import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.PostgresStatefulSet;
 import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealKubernetes;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -21,11 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -42,7 +38,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class KubernetesBackupIT {
 
     private static final String TOKEN = "kubernetes-backup-it-admin-token";
-    private static final String PASSWORD = "kubernetes-backup-it-password";
 
     private final KubeApiServer server;
     private final CephServer ceph;
@@ -61,13 +56,7 @@ class KubernetesBackupIT {
     @BeforeAll
     void startAStatefulSetAndShelter() throws Exception {
         bed = KubeTestBed.open(server, ceph, binaries);
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        }
-        bed.createPostgresStatefulSet("orders", 1, port, PASSWORD);
-        new KubernetesClusterControl(bed.adminClient(), new KubernetesTarget(bed.namespace(), "orders"))
-                .scale(1, Duration.ofSeconds(120));
+        PostgresStatefulSet orders = bed.startPostgres("orders");
 
         scratch = ScratchDirectory.create("shelter-kubernetes-backup-it");
         Path token = scratch.resolve("sa-token");
@@ -84,7 +73,7 @@ class KubernetesBackupIT {
                 clusters:
                   - name: orders
                     target: {kind: kubernetes, namespace: %s, statefulSet: orders}
-                    postgres: {jdbcUrl: "jdbc:postgresql://127.0.0.1:%d/postgres", user: postgres, password: %s}
+                    postgres: {jdbcUrl: "%s", user: %s, password: %s}
                     volumes: [{role: pgdata, source: pgdata}]
                     snapshots: {kind: rbd}
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
@@ -92,7 +81,7 @@ class KubernetesBackupIT {
                 objectStore: {kind: filesystem, directory: "%s"}
                 ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
                 kubernetes: {server: "%s", token: "file:%s", certificateAuthorityFile: "%s"}
-                """.formatted(TOKEN, bed.namespace(), port, PASSWORD, bed.kubelet().archiveDirectoryOf("orders-0"),
+                """.formatted(TOKEN, bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), bed.kubelet().archiveDirectoryOf("orders-0"),
                 scratch.resolve("store"), ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(),
                 ceph.config().pool(), server.url(), token, server.certificateAuthority()));
         app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
