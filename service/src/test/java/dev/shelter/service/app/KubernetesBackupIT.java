@@ -1,7 +1,6 @@
 package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.storage.rbd.RbdSnapshotter;
 import dev.shelter.storage.snapshot.SnapshotRef;
 import dev.shelter.testing.CephServer;
@@ -13,7 +12,6 @@ import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealKubernetes;
 import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.ScratchDirectory;
-import io.dropwizard.testing.DropwizardTestSupport;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +42,7 @@ class KubernetesBackupIT {
     private final PostgresBinaries binaries;
     private KubeTestBed bed;
     private ScratchDirectory scratch;
-    private DropwizardTestSupport<ShelterConfiguration> app;
+    private InProcessShelter shelter;
     private ShelterClient client;
 
     KubernetesBackupIT(KubeApiServer server, CephServer ceph, PostgresBinaries binaries) {
@@ -62,14 +60,7 @@ class KubernetesBackupIT {
         Path token = scratch.resolve("sa-token");
         Files.writeString(token, bed.shelterToken());
         Path config = scratch.resolve("shelter.yml");
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: WARN}
-                auth:
-                  tokens: [{name: it-admin, role: admin, token: %s}]
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(TOKEN)) + """
                 clusters:
                   - name: orders
                     target: {kind: kubernetes, namespace: %s, statefulSet: orders}
@@ -81,19 +72,18 @@ class KubernetesBackupIT {
                 objectStore: {kind: filesystem, directory: "%s"}
                 ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
                 kubernetes: {server: "%s", token: "file:%s", certificateAuthorityFile: "%s"}
-                """.formatted(TOKEN, bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), bed.kubelet().archiveDirectoryOf("orders-0"),
+                """.formatted(bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), bed.kubelet().archiveDirectoryOf("orders-0"),
                 scratch.resolve("store"), ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(),
                 ceph.config().pool(), server.url(), token, server.certificateAuthority()));
-        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
-        app.before();
-        client = new ShelterClient(app.getLocalPort(), TOKEN);
+        shelter = InProcessShelter.startOn(config, TOKEN);
+        client = shelter.client();
     }
 
     @AfterAll
     void stopShelterAndTheTestBed() {
         try {
-            if (app != null) {
-                app.after();
+            if (shelter != null) {
+                shelter.close();
             }
         } finally {
             if (bed != null) {
@@ -108,7 +98,7 @@ class KubernetesBackupIT {
     @Test
     void theClusterTargetHealthCheckSeesTheReadyPodWithShelterSOwnRights() throws Exception {
         java.net.http.HttpResponse<String> health = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + app.getAdminPort() + "/healthcheck"))
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + shelter.adminPort() + "/healthcheck"))
                         .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
         JsonNode target = new com.fasterxml.jackson.databind.ObjectMapper().readTree(health.body()).path("cluster-target-orders");
         assertTrue(target.path("healthy").asBoolean(), health.body());

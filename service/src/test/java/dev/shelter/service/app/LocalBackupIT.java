@@ -6,7 +6,6 @@ import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.ScratchDirectory;
-import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +48,7 @@ class LocalBackupIT {
     private final java.util.Queue<String> hookCalls = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private PostgresInstance primary;
     private PostgresInstance standby;
-    private DropwizardTestSupport<ShelterConfiguration> app;
+    private InProcessShelter shelter;
     private ShelterClient client;
 
     LocalBackupIT(PostgresBinaries binaries) {
@@ -76,20 +75,12 @@ class LocalBackupIT {
 
         Path config = root.resolve("shelter.yml");
         Files.writeString(config, shelterConfig(root.resolve("store"), "memory"));
-        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
-        app.before();
-        client = new ShelterClient(app.getLocalPort(), TOKEN);
+        shelter = InProcessShelter.startOn(config, TOKEN);
+        client = shelter.client();
     }
 
     String shelterConfig(Path store, String catalogKind) {
-        return """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: WARN}
-                auth:
-                  tokens: [{name: it-admin, role: admin, token: %s}]
+        return InProcessShelter.header(InProcessShelter.admin(TOKEN)) + """
                 catalog: {kind: %s}
                 clusters:
                   - name: primary
@@ -135,7 +126,7 @@ class LocalBackupIT {
                     hooks:
                       pre: [{url: "%s/refuse", timeoutSeconds: 5}]
                 objectStore: {kind: filesystem, directory: "%s"}
-                """.formatted(TOKEN, catalogKind,
+                """.formatted(catalogKind,
                 primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
                 root.resolve("snapshots"), primary.archiveDirectory(),
                 standby.dataDirectory(), binaries.directory(), standby.jdbcUrl(), standby.password(), standby.dataDirectory(),
@@ -153,8 +144,8 @@ class LocalBackupIT {
 
     @AfterAll
     void stopEverything() throws IOException {
-        if (app != null) {
-            app.after();
+        if (shelter != null) {
+            shelter.close();
         }
         if (hookServer != null) {
             hookServer.stop(0);
@@ -307,18 +298,14 @@ class LocalBackupIT {
 
         Path config = root.resolve("fresh.yml");
         Files.writeString(config, shelterConfig(root.resolve("store"), "memory"));
-        DropwizardTestSupport<ShelterConfiguration> fresh = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
-        fresh.before();
-        try {
-            ShelterClient freshClient = new ShelterClient(fresh.getLocalPort(), TOKEN);
+        try (InProcessShelter fresh = InProcessShelter.startOn(config, TOKEN)) {
+            ShelterClient freshClient = fresh.client();
             JsonNode after = freshClient.get("/api/v1/clusters/primary/backups?limit=500").body();
             // A deleted backup's manifest left the store with its snapshots: only the index remembered it.
             assertEquals(ids(before), ids(after));
             assertEquals(ids(before).size(), after.path("total").asInt());
             JsonNode rebuilt = freshClient.get("/api/v1/backups/" + done.path("id").asText()).body();
             assertEquals(done.path("labelFile").asText(), rebuilt.path("labelFile").asText());
-        } finally {
-            fresh.after();
         }
 
         String snapshot = done.path("snapshots").get(0).path("snapshot").asText();
@@ -479,7 +466,7 @@ class LocalBackupIT {
 
     private String adminGet(String path) throws IOException, InterruptedException {
         return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create("http://127.0.0.1:" + app.getAdminPort() + path)).build(),
+                java.net.URI.create("http://127.0.0.1:" + shelter.adminPort() + path)).build(),
                 java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
@@ -493,7 +480,7 @@ class LocalBackupIT {
     void theCommandLineCreatesListsShowsAndDeletesBackupsThroughTheApi() throws Exception {
         Path tokenFile = root.resolve("cli-token");
         Files.writeString(tokenFile, TOKEN + "\n");
-        String url = "http://127.0.0.1:" + app.getLocalPort();
+        String url = "http://127.0.0.1:" + shelter.port();
 
         CliRun created = runCli("backup", "create", "primary", "--label", "it cli", "--wait", "--url", url, "--token-file",
                 tokenFile.toString());

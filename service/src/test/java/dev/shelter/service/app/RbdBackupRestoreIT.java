@@ -7,7 +7,6 @@ import dev.shelter.runbooks.restore.RecoveryFiles;
 import dev.shelter.runbooks.restore.RestoreRefusedException;
 import dev.shelter.service.catalog.BlobManifestStore;
 import dev.shelter.service.catalog.ManifestCodec;
-import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.storage.blob.s3.S3BlobStore;
 import dev.shelter.storage.rbd.RbdSnapshotter;
 import dev.shelter.storage.snapshot.SnapshotException;
@@ -21,7 +20,6 @@ import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.RealS3;
 import dev.shelter.testing.S3Server;
 import dev.shelter.testing.ScratchDirectory;
-import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,7 +68,7 @@ class RbdBackupRestoreIT {
     private Path root;
     private RbdVolume volume;
     private PostgresInstance postgres;
-    private DropwizardTestSupport<ShelterConfiguration> app;
+    private InProcessShelter shelter;
     private ShelterClient client;
 
     RbdBackupRestoreIT(PostgresBinaries binaries, CephServer ceph, S3Server s3) {
@@ -92,14 +90,7 @@ class RbdBackupRestoreIT {
         Path s3Secret = root.resolve("s3-secret");
         Files.writeString(s3Secret, s3.secretAccessKey());
         config = root.resolve("shelter.yml");
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: WARN}
-                auth:
-                  tokens: [{name: it-admin, role: admin, token: %s}]
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(TOKEN)) + """
                 clusters:
                   - name: onrbd
                     target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
@@ -110,19 +101,18 @@ class RbdBackupRestoreIT {
                     backups: {walTimeoutSeconds: 60}
                 objectStore: {kind: s3, endpoint: "%s", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: "file:%s"}
                 ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
-                """.formatted(TOKEN, postgres.dataDirectory(), binaries.directory(), postgres.jdbcUrl(), postgres.password(),
+                """.formatted(postgres.dataDirectory(), binaries.directory(), postgres.jdbcUrl(), postgres.password(),
                 image, postgres.archiveDirectory(), s3.endpoint(), s3.region(), bucket, s3.accessKeyId(), s3Secret,
                 ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(), ceph.config().pool()));
-        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
-        app.before();
-        client = new ShelterClient(app.getLocalPort(), TOKEN);
+        shelter = InProcessShelter.startOn(config, TOKEN);
+        client = shelter.client();
     }
 
     @AfterAll
     void stopEverythingAndRemoveTheImage() {
         try {
-            if (app != null) {
-                app.after();
+            if (shelter != null) {
+                shelter.close();
             }
             if (postgres != null) {
                 postgres.close();
@@ -212,15 +202,11 @@ class RbdBackupRestoreIT {
     }
 
     private void assertAFreshShelterListsTheBackupFromTheBucket(JsonNode backup) throws Exception {
-        DropwizardTestSupport<ShelterConfiguration> fresh = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
-        fresh.before();
-        try {
-            ShelterClient freshClient = new ShelterClient(fresh.getLocalPort(), TOKEN);
+        try (InProcessShelter fresh = InProcessShelter.startOn(config, TOKEN)) {
+            ShelterClient freshClient = fresh.client();
             JsonNode listed = freshClient.get("/api/v1/clusters/onrbd/backups").body();
             assertEquals(1, listed.path("total").asInt(), listed.toString());
             assertEquals(backup, listed.path("backups").get(0), "the same backup, rebuilt from the bucket");
-        } finally {
-            fresh.after();
         }
     }
 

@@ -2,14 +2,12 @@ package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.testing.CephServer;
 import dev.shelter.testing.PostgresServer;
 import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealPostgres;
 import dev.shelter.testing.RealS3;
 import dev.shelter.testing.S3Server;
-import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,7 +38,7 @@ class RealStackIT {
     private final S3Server s3;
     private final CephServer ceph;
     private String bucket;
-    private DropwizardTestSupport<ShelterConfiguration> app;
+    private InProcessShelter shelter;
 
     RealStackIT(PostgresServer postgres, S3Server s3, CephServer ceph) {
         this.postgres = postgres;
@@ -54,13 +52,7 @@ class RealStackIT {
         Path secret = work.resolve("s3-secret");
         Files.writeString(secret, s3.secretAccessKey() + "\n");
         Path config = work.resolve("shelter.yml");
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                logging: {level: WARN}
-                auth:
-                  tokens: [{name: it-admin, role: admin, token: %s}]
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN)) + """
                 clusters:
                   - name: stack
                     target: {kind: local, dataDirectory: /unused}
@@ -79,17 +71,16 @@ class RealStackIT {
                   user: %s
                   keyringFile: %s
                   pool: %s
-                """.formatted(ADMIN, postgres.jdbcUrl(), postgres.user(), postgres.password(), s3.endpoint(), s3.region(), bucket,
+                """.formatted(postgres.jdbcUrl(), postgres.user(), postgres.password(), s3.endpoint(), s3.region(), bucket,
                 s3.accessKeyId(), secret, ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(),
                 ceph.config().pool()));
-        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
-        app.before();
+        shelter = InProcessShelter.startOn(config, ADMIN);
     }
 
     @AfterAll
     void stopShelter() throws Exception {
-        if (app != null) {
-            app.after();
+        if (shelter != null) {
+            shelter.close();
         }
         if (bucket != null) {
             s3.deleteBucket(bucket);
@@ -99,7 +90,7 @@ class RealStackIT {
     @Test
     void everyDependencyIsHealthy() throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + app.getAdminPort() + "/healthcheck")).GET().build(), HttpResponse.BodyHandlers.ofString());
+                URI.create("http://127.0.0.1:" + shelter.adminPort() + "/healthcheck")).GET().build(), HttpResponse.BodyHandlers.ofString());
         JsonNode checks = JSON.readTree(response.body());
         assertEquals(200, response.statusCode(), response.body());
         assertTrue(checks.path("postgres-stack").path("healthy").asBoolean(), response.body());
@@ -112,7 +103,7 @@ class RealStackIT {
     @Test
     void inspectionOfTheRealClusterNamesItsVersionAndRole() throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + app.getLocalPort() + "/api/v1/clusters/stack/inspection"))
+                        URI.create("http://127.0.0.1:" + shelter.port() + "/api/v1/clusters/stack/inspection"))
                 .header("Authorization", "Bearer " + ADMIN).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"timeoutSeconds\": 5}")).build(), HttpResponse.BodyHandlers.ofString());
         JsonNode inspection = JSON.readTree(response.body());

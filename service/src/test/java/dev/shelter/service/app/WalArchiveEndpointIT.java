@@ -2,14 +2,12 @@ package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.runbooks.backup.Lsn;
-import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.RealS3;
 import dev.shelter.testing.S3Server;
 import dev.shelter.testing.ScratchDirectory;
-import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -53,7 +51,7 @@ class WalArchiveEndpointIT {
     private ScratchDirectory scratch;
     private String bucket;
     private PostgresInstance primary;
-    private DropwizardTestSupport<ShelterConfiguration> app;
+    private InProcessShelter shelter;
     private ShelterClient operator;
     private Path tokenFile;
     private Path copies;
@@ -78,16 +76,7 @@ class WalArchiveEndpointIT {
         Files.writeString(s3Secret, s3.secretAccessKey());
 
         Path config = scratch.resolve("shelter.yml");
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: WARN}
-                auth:
-                  tokens:
-                    - {name: it-operator, role: operator, token: %s}
-                    - {name: it-viewer, role: viewer, token: %s}
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.operator(OPERATOR), InProcessShelter.viewer(VIEWER)) + """
                 clusters:
                   - name: main
                     target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
@@ -96,11 +85,10 @@ class WalArchiveEndpointIT {
                     snapshots: {kind: local-directory, directory: "%s"}
                     backups: {walTimeoutSeconds: 60}
                 objectStore: {kind: s3, endpoint: "%s", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: "file:%s"}
-                """.formatted(OPERATOR, VIEWER, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
+                """.formatted(primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
                 primary.dataDirectory(), scratch.resolve("snapshots"), s3.endpoint(), s3.region(), bucket, s3.accessKeyId(), s3Secret));
-        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
-        app.before();
-        operator = new ShelterClient(app.getLocalPort(), OPERATOR);
+        shelter = InProcessShelter.startOn(config, OPERATOR);
+        operator = shelter.client();
 
         primary.start();
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
@@ -117,14 +105,14 @@ class WalArchiveEndpointIT {
     }
 
     private String url() {
-        return "http://127.0.0.1:" + app.getLocalPort() + "/api/v1/clusters/main/wal";
+        return "http://127.0.0.1:" + shelter.port() + "/api/v1/clusters/main/wal";
     }
 
     @AfterAll
     void stopEverything() {
         try {
-            if (app != null) {
-                app.after();
+            if (shelter != null) {
+                shelter.close();
             }
             if (primary != null) {
                 primary.close();
@@ -173,7 +161,7 @@ class WalArchiveEndpointIT {
         Lsn redoDone = ArchiveRestore.restoreToEndOfArchive(primary, scratch.resolve("snapshots"),
                 backup.path("snapshots").get(0).path("snapshot").asText(),
                 ArchiveRestore.manifestFromBucket(s3, bucket, "main", backup.path("id").asText()),
-                ArchiveRestore.restoreCommand(app.getLocalPort(), "main", tokenFile));
+                ArchiveRestore.restoreCommand(shelter.port(), "main", tokenFile));
 
         assertEquals(digest, Ledger.digest(primary), "every transaction committed before the stop is back");
         assertTrue(redoDone.compareTo(lastCommit) >= 0, "recovery replayed to " + redoDone + ", through the last commit at " + lastCommit);
@@ -211,7 +199,7 @@ class WalArchiveEndpointIT {
         assertEquals(401, get(segment, "no-such-token").statusCode());
         assertEquals(404, get("00000009.history", OPERATOR).statusCode());
         HttpResponse<byte[]> unknownCluster = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                "http://127.0.0.1:" + app.getLocalPort() + "/api/v1/clusters/nosuch/wal/" + segment))
+                "http://127.0.0.1:" + shelter.port() + "/api/v1/clusters/nosuch/wal/" + segment))
                 .header("Authorization", "Bearer " + OPERATOR).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
         assertEquals(404, unknownCluster.statusCode());
     }

@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.wal.TimelineHistory;
-import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.RealS3;
 import dev.shelter.testing.S3Server;
 import dev.shelter.testing.ScratchDirectory;
-import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,7 +48,7 @@ class WalPromotionIT {
     private String bucket;
     private PostgresInstance primary;
     private PostgresInstance standby;
-    private DropwizardTestSupport<ShelterConfiguration> app;
+    private InProcessShelter shelter;
     private ShelterClient client;
     private Path tokenFile;
 
@@ -78,14 +76,7 @@ class WalPromotionIT {
         Path config = scratch.resolve("shelter.yml");
         // Both servers in the URL: Shelter works with whichever is the primary. A long flush interval
         // leaves the last seconds of timeline 1 not yet durable when the primary crashes.
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: WARN}
-                auth:
-                  tokens: [{name: it-operator, role: operator, token: %s}]
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.operator(TOKEN)) + """
                 clusters:
                   - name: main
                     target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
@@ -95,18 +86,17 @@ class WalPromotionIT {
                     walArchive: {receiver: {enabled: true, flushIntervalMillis: 3000}}
                     backups: {walTimeoutSeconds: 60}
                 objectStore: {kind: s3, endpoint: "%s", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: "file:%s"}
-                """.formatted(TOKEN, primary.dataDirectory(), binaries.directory(), primary.port(), standby.port(), primary.password(),
+                """.formatted(primary.dataDirectory(), binaries.directory(), primary.port(), standby.port(), primary.password(),
                 primary.dataDirectory(), scratch.resolve("snapshots"), s3.endpoint(), s3.region(), bucket, s3.accessKeyId(), s3Secret));
-        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
-        app.before();
-        client = new ShelterClient(app.getLocalPort(), TOKEN);
+        shelter = InProcessShelter.startOn(config, TOKEN);
+        client = shelter.client();
     }
 
     @AfterAll
     void stopEverything() {
         try {
-            if (app != null) {
-                app.after();
+            if (shelter != null) {
+                shelter.close();
             }
             if (standby != null) {
                 standby.close();
@@ -197,7 +187,7 @@ class WalPromotionIT {
         Lsn redoDone = ArchiveRestore.restoreToEndOfArchive(primary, scratch.resolve("snapshots"),
                 backup.path("snapshots").get(0).path("snapshot").asText(),
                 ArchiveRestore.manifestFromBucket(s3, bucket, "main", backup.path("id").asText()),
-                ArchiveRestore.restoreCommand(app.getLocalPort(), "main", tokenFile), timeline2);
+                ArchiveRestore.restoreCommand(shelter.port(), "main", tokenFile), timeline2);
         assertEquals(digest, Ledger.digest(primary), "every transaction of both timelines is back");
         // "redo done at" names the last record replayed by where it starts: the last commit's record.
         assertTrue(redoDone.isAfter(beforeLastCommit), "replayed to " + redoDone + ", last commit after " + beforeLastCommit);

@@ -2,14 +2,12 @@ package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.runbooks.backup.Lsn;
-import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.RealS3;
 import dev.shelter.testing.S3Server;
 import dev.shelter.testing.ScratchDirectory;
-import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +50,7 @@ class WalReceiverIT {
     private ScratchDirectory scratch;
     private String bucket;
     private PostgresInstance primary;
-    private DropwizardTestSupport<ShelterConfiguration> app;
+    private InProcessShelter shelter;
     private ShelterClient client;
     private Path tokenFile;
 
@@ -74,14 +72,7 @@ class WalReceiverIT {
         primary.start();
         Ledger.create(primary);
         Path config = scratch.resolve("shelter.yml");
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: WARN}
-                auth:
-                  tokens: [{name: it-operator, role: operator, token: %s}]
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.operator(TOKEN)) + """
                 clusters:
                   - name: main
                     target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
@@ -91,18 +82,17 @@ class WalReceiverIT {
                     walArchive: {receiver: {enabled: true, flushIntervalMillis: 500}}
                     backups: {walTimeoutSeconds: 60}
                 objectStore: {kind: s3, endpoint: "%s", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: "file:%s"}
-                """.formatted(TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
+                """.formatted(primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
                 primary.dataDirectory(), scratch.resolve("snapshots"), s3.endpoint(), s3.region(), bucket, s3.accessKeyId(), s3Secret));
-        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
-        app.before();
-        client = new ShelterClient(app.getLocalPort(), TOKEN);
+        shelter = InProcessShelter.startOn(config, TOKEN);
+        client = shelter.client();
     }
 
     @AfterAll
     void stopEverything() {
         try {
-            if (app != null) {
-                app.after();
+            if (shelter != null) {
+                shelter.close();
             }
             if (primary != null) {
                 primary.close();
@@ -169,7 +159,7 @@ class WalReceiverIT {
         Lsn redoDone = ArchiveRestore.restoreToEndOfArchive(primary, scratch.resolve("snapshots"),
                 backup.path("snapshots").get(0).path("snapshot").asText(),
                 ArchiveRestore.manifestFromBucket(s3, bucket, "main", backup.path("id").asText()),
-                ArchiveRestore.restoreCommand(app.getLocalPort(), "main", tokenFile));
+                ArchiveRestore.restoreCommand(shelter.port(), "main", tokenFile));
 
         assertEquals(digest, Ledger.digest(primary), "every transaction committed before the crash is back");
         assertEquals(benchState, primary.queryValue(BENCH_STATE), "and so is every pgbench transaction");
@@ -199,10 +189,10 @@ class WalReceiverIT {
         assertTrue(receiver.path("problem").isNull(), wal.toString());
         assertEquals(backup.path("id").asText(), wal.path("recoverableWindow").path("fromBackup").asText(), wal.toString());
 
-        String health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.getAdminPort()
+        String health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shelter.adminPort()
                 + "/healthcheck")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(ShelterClient.JSON.readTree(health).path("wal-main").path("healthy").asBoolean(), health);
-        String prometheus = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.getAdminPort()
+        String prometheus = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shelter.adminPort()
                 + "/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(prometheus.contains("shelter_wal_main_rpo_seconds 0.0"), prometheus);
         assertTrue(prometheus.contains("shelter_wal_main_slot_retained_bytes"), prometheus);
