@@ -17,9 +17,13 @@ public record PostgresStatefulSet(String name, int port, String password) {
         return "postgres";
     }
 
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(), user(), password);
+    }
+
     /** Runs the statements in one session of the pod's PostgreSQL. */
     public void execute(String... statements) throws SQLException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl(), user(), password); Statement s = c.createStatement()) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
             for (String sql : statements) {
                 s.execute(sql);
             }
@@ -27,7 +31,7 @@ public record PostgresStatefulSet(String name, int port, String password) {
     }
 
     public String queryValue(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl(), user(), password); Statement s = c.createStatement();
+        try (Connection c = connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);

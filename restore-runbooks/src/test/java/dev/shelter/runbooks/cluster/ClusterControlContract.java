@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -34,12 +33,8 @@ public abstract class ClusterControlContract {
     /** The adapter under test, acting on the cluster. */
     protected abstract ClusterControl control();
 
-    /** The JDBC URL, user and password of the cluster's (single) server. */
-    protected abstract String jdbcUrl();
-
-    protected abstract String user();
-
-    protected abstract String password();
+    /** A new session on the cluster's (single) server; fails while it is down. */
+    protected abstract Connection connect() throws SQLException;
 
     /** Fails unless nothing of the member is left running or mounted (checked the adapter's own way). */
     protected abstract void assertReleased(Member member);
@@ -100,13 +95,13 @@ public abstract class ClusterControlContract {
     }
 
     protected void execute(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl(), user(), password()); Statement s = c.createStatement()) {
+        try (Connection c = connect(); Statement s = c.createStatement()) {
             s.execute(sql);
         }
     }
 
     protected String queryValue(String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection(jdbcUrl(), user(), password()); Statement s = c.createStatement();
+        try (Connection c = connect(); Statement s = c.createStatement();
              ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);

@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
@@ -88,18 +89,8 @@ class KubernetesClusterControlIT extends ClusterControlContract {
     }
 
     @Override
-    protected String jdbcUrl() {
-        return postgres.jdbcUrl();
-    }
-
-    @Override
-    protected String user() {
-        return postgres.user();
-    }
-
-    @Override
-    protected String password() {
-        return postgres.password();
+    protected Connection connect() throws SQLException {
+        return postgres.connect();
     }
 
     /** Nothing mounted for the pod any more, and Ceph lets a snapshot roll back: no client holds the image. */

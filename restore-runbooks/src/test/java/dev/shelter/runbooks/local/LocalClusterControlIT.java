@@ -20,6 +20,8 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -66,18 +68,8 @@ class LocalClusterControlIT extends ClusterControlContract {
     }
 
     @Override
-    protected String jdbcUrl() {
-        return postgres.jdbcUrl();
-    }
-
-    @Override
-    protected String user() {
-        return postgres.user();
-    }
-
-    @Override
-    protected String password() {
-        return postgres.password();
+    protected Connection connect() throws SQLException {
+        return postgres.connect();
     }
 
     @Override
