@@ -4,9 +4,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.LocalTarget;
-import dev.shelter.runbooks.cluster.BackupSetLocator;
+import dev.shelter.runbooks.cluster.ClusterControl;
 import dev.shelter.runbooks.cluster.KubernetesTarget;
-import dev.shelter.runbooks.cluster.PrimaryMemberVolumes;
 import dev.shelter.runbooks.cluster.ServerController;
 import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.runbooks.local.LocalServerController;
@@ -31,6 +30,8 @@ import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
 import dev.shelter.service.core.BackupCatalog;
 import dev.shelter.service.core.BackupHook;
 import dev.shelter.service.core.BackupIndex;
+import dev.shelter.service.core.BackupEvents;
+import dev.shelter.service.core.BackupListener;
 import dev.shelter.service.core.BackupRunner;
 import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.PostgresControl;
@@ -136,7 +137,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         BackupCatalog catalog = openCatalog(config, objectStore);
         Map<String, ProtectedCluster> protectedClusters = protectClusters(config, environment, objectStore, postgres);
         BackupMetrics metrics = new BackupMetrics(environment.metrics(), catalog, clock);
-        BackupRunner runner = new BackupRunner(postgres, catalog, metrics, clock);
+        BackupRunner runner = new BackupRunner(postgres, catalog,
+                BackupListener.all(metrics, new BackupEvents(protectedClusters)), clock);
         ExecutorService backupThreads = environment.lifecycle().executorService("backup-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
         RecoverInterruptedBackups recovery = new RecoverInterruptedBackups(protectedClusters, postgres, catalog, clock);
@@ -210,16 +212,15 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                     Optional.ofNullable(cluster.backups.maxAgeMinutes).map(Duration::ofMinutes));
             WalArchive walArchive = "plain".equals(cluster.walArchive.format) ? new PlainWalArchive(walStore, walPrefix)
                     : new ShelterWalArchive(walStore, walPrefix, Clock.systemUTC());
-            BackupSetLocator volumes = BackupSetLocator.asConfigured();
+            Optional<ClusterControl> control = Optional.empty();
             if (spec.target() instanceof KubernetesTarget kubernetesTarget) {
                 if (kubernetes == null) {
                     kubernetes = config.kubernetes.toConnection().open();
                 }
-                KubernetesClusterControl control = new KubernetesClusterControl(kubernetes, kubernetesTarget);
-                volumes = new PrimaryMemberVolumes(control);
-                environment.healthChecks().register("cluster-target-" + cluster.name, new ClusterTargetHealthCheck(control));
+                control = Optional.of(new KubernetesClusterControl(kubernetes, kubernetesTarget));
+                environment.healthChecks().register("cluster-target-" + cluster.name, new ClusterTargetHealthCheck(control.get()));
             }
-            protectedClusters.put(cluster.name, new ProtectedCluster(spec, volumes, snapshotter, walArchive,
+            protectedClusters.put(cluster.name, new ProtectedCluster(spec, control, snapshotter, walArchive,
                     controller, hooks(cluster.hooks.pre, spec, postgres), hooks(cluster.hooks.post, spec, postgres), policy));
         }
         return protectedClusters;

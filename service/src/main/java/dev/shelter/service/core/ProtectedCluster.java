@@ -1,7 +1,9 @@
 package dev.shelter.service.core;
 
 import dev.shelter.runbooks.cluster.BackupSetLocator;
+import dev.shelter.runbooks.cluster.ClusterControl;
 import dev.shelter.runbooks.cluster.ClusterSpec;
+import dev.shelter.runbooks.cluster.PrimaryMemberVolumes;
 import dev.shelter.runbooks.cluster.ServerController;
 import dev.shelter.storage.snapshot.VolumeSnapshotter;
 
@@ -11,11 +13,12 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A configured cluster with the adapters its backups use: where its volumes are, their snapshotter, its WAL
+ * A configured cluster with the adapters its backups use: its target's control (Kubernetes only so
+ * far; it locates the volumes and receives events), the volumes' snapshotter, its WAL
  * archive, its server controller (for offline backups; absent where the target cannot stop it
  * yet), its hooks, and its policies.
  */
-public record ProtectedCluster(ClusterSpec spec, BackupSetLocator volumes, VolumeSnapshotter snapshotter, WalArchive walArchive,
+public record ProtectedCluster(ClusterSpec spec, Optional<ClusterControl> control, VolumeSnapshotter snapshotter, WalArchive walArchive,
                                Optional<ServerController> serverController, List<BackupHook> preHooks,
                                List<BackupHook> postHooks, BackupPolicy policy) {
 
@@ -25,7 +28,7 @@ public record ProtectedCluster(ClusterSpec spec, BackupSetLocator volumes, Volum
 
     public ProtectedCluster {
         Objects.requireNonNull(spec, "spec");
-        Objects.requireNonNull(volumes, "volumes");
+        Objects.requireNonNull(control, "control");
         Objects.requireNonNull(snapshotter, "snapshotter");
         Objects.requireNonNull(walArchive, "walArchive");
         Objects.requireNonNull(serverController, "serverController");
@@ -36,5 +39,10 @@ public record ProtectedCluster(ClusterSpec spec, BackupSetLocator volumes, Volum
 
     public String name() {
         return spec.name().value();
+    }
+
+    /** Where the backup set is now: followed through the target when Shelter controls one, else as configured. */
+    public BackupSetLocator volumes() {
+        return control.<BackupSetLocator>map(PrimaryMemberVolumes::new).orElse(BackupSetLocator.asConfigured());
     }
 }

@@ -13,6 +13,7 @@ import dev.shelter.testing.RealKubernetes;
 import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.ScratchDirectory;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.CoreV1Event;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -69,10 +71,17 @@ class KubernetesBackupIT {
                     snapshots: {kind: rbd}
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                     backups: {walTimeoutSeconds: 60}
+                  - name: orders-with-pgwal
+                    target: {kind: kubernetes, namespace: %s, statefulSet: orders}
+                    postgres: {jdbcUrl: "%s", user: %s, password: %s}
+                    volumes: [{role: pgdata, source: pgdata}, {role: pgwal, source: pgwal}]
+                    snapshots: {kind: rbd}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                 objectStore: {kind: filesystem, directory: "%s"}
                 ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
                 kubernetes: {server: "%s", token: "file:%s", certificateAuthorityFile: "%s"}
                 """.formatted(bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), bed.kubelet().archiveDirectoryOf("orders-0"),
+                bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), bed.kubelet().archiveDirectoryOf("orders-0"),
                 scratch.resolve("store"), ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(),
                 ceph.config().pool(), server.url(), token, server.certificateAuthority()));
         shelter = InProcessShelter.startOn(config, TOKEN);
@@ -107,6 +116,27 @@ class KubernetesBackupIT {
     }
 
     @Test
+    void aVolumeThePrimaryDoesNotMountFailsTheBackupClearlyAndWarnsOnTheStatefulSet() throws Exception {
+        ShelterClient.Answer started = client.post("/api/v1/clusters/orders-with-pgwal/backups", "{\"mode\":\"online\"}");
+        assertEquals(202, started.status(), started.text());
+        JsonNode backup = client.awaitEnd(started.body().path("id").asText());
+
+        assertEquals("failed", backup.path("state").asText(), backup.toString());
+        assertEquals("the primary orders-0 mounts no claim pgwal-orders-0 for the PGWAL volume (it mounts [pgdata-orders-0])",
+                backup.path("failure").asText(), backup.toString());
+        List<CoreV1Event> warnings = awaitEvents("BackupFailed");
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertEquals("Warning", warnings.get(0).getType());
+        assertTrue(warnings.get(0).getMessage().endsWith("mounts no claim pgwal-orders-0 for the PGWAL volume (it mounts"
+                + " [pgdata-orders-0])"), warnings.get(0).getMessage());
+        try (RbdSnapshotter rbd = RbdSnapshotter.open(ceph.config())) {
+            String image = bed.kubelet().images().iterator().next(); // the bed's only StatefulSet has one claim
+            assertTrue(rbd.listSnapshots(image).stream().noneMatch(ref -> ref.snapshot().contains(backup.path("id").asText())),
+                    "the failed backup left a snapshot behind");
+        }
+    }
+
+    @Test
     void anOnlineBackupSnapshotsTheImageBehindThePrimaryPodsClaim() throws Exception {
         ShelterClient.Answer started = client.post("/api/v1/clusters/orders/backups",
                 "{\"mode\":\"online\",\"label\":\"on kubernetes\",\"fastCheckpoint\":true}");
@@ -125,5 +155,25 @@ class KubernetesBackupIT {
                     "no snapshot " + snapshot + " of " + image + " in Ceph");
         }
         assertTrue(backup.path("labelFile").asText().startsWith("START WAL LOCATION: "), backup.toString());
+
+        // What Shelter did shows where an SRE looks: kubectl describe statefulset orders.
+        List<CoreV1Event> events = awaitEvents("BackupCompleted");
+        assertEquals(1, events.size(), events.toString());
+        assertEquals("orders", events.get(0).getInvolvedObject().getName());
+        assertEquals("Shelter backup " + backup.path("id").asText() + " (online) completed: 1 snapshot(s), consistent at "
+                + backup.path("stopLsn").asText(), events.get(0).getMessage());
+    }
+
+    /** Events are recorded once a backup has ended, just after its final state is visible: wait a little. */
+    private List<CoreV1Event> awaitEvents(String reason) throws Exception {
+        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
+        while (true) {
+            List<CoreV1Event> events = new CoreV1Api(bed.adminClient()).listNamespacedEvent(bed.namespace()).execute()
+                    .getItems().stream().filter(e -> reason.equals(e.getReason())).toList();
+            if (!events.isEmpty() || java.time.Instant.now().isAfter(deadline)) {
+                return events;
+            }
+            Thread.sleep(100);
+        }
     }
 }
