@@ -66,6 +66,16 @@ _kube_build() {
 kube_install() {
   mkdir -p "$SHELTER_CACHE_DIR"
   command -v etcd >/dev/null 2>&1 || apt_install etcd-server
+  command -v curl >/dev/null 2>&1 || apt_install curl
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
+  if [ ! -x "$KUBE_APISERVER" ]; then
+    # apt-get source unpacks with dpkg-source (dpkg-dev, xz-utils); the build runs make.
+    local tool missing=()
+    for tool in dpkg-source:dpkg-dev xz:xz-utils make:make; do
+      command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool##*:}")
+    done
+    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+  fi
   # The harness's kubelet gives pods RBD volumes through rbd-fuse (installed with ceph).
   [ -x "$KUBE_APISERVER" ] || _kube_build
 }
