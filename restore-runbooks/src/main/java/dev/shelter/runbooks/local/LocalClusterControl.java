@@ -35,8 +35,10 @@ import java.util.TreeMap;
 /**
  * A single PostgreSQL server on this machine (local mode): scale to zero is a clean, fast stop
  * that returns once the server has exited; scale to one a start that returns once it accepts
- * connections. There are no nodes and no jobs. Annotations and events live in Shelter's own
- * state directory, never in the PGDATA that a rollback would take back in time.
+ * connections. pg_ctl's own wait (90 s) bounds both; a scale that outlasts the caller's timeout
+ * is logged, since it has already happened by then. There are no nodes and no jobs. Annotations
+ * and events live in Shelter's own state directory, never in the PGDATA that a rollback would take
+ * back in time.
  */
 public final class LocalClusterControl implements ClusterControl {
 
