@@ -3,7 +3,6 @@ package dev.shelter.service.wal;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.service.core.ConflictException;
 import dev.shelter.service.core.WalArchive;
-import dev.shelter.service.core.WalArchiveContract;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -45,16 +44,6 @@ class ShelterWalArchiveTest extends WalArchiveContract {
     @Override
     protected WalArchive archive() {
         return archive;
-    }
-
-    @Override
-    protected byte[] segment(long number, int seed) {
-        return WalSegments.segment(1, number, Long.parseUnsignedLong(SYSTEM), seed);
-    }
-
-    @Override
-    protected String segmentName(long number) {
-        return WalSegments.name(1, number);
     }
 
     @Test

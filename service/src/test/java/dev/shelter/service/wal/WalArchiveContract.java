@@ -1,6 +1,8 @@
-package dev.shelter.service.core;
+package dev.shelter.service.wal;
 
 import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.service.core.ConflictException;
+import dev.shelter.service.core.WalArchive;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -24,9 +26,13 @@ public abstract class WalArchiveContract {
     protected abstract WalArchive archive();
 
     /** A valid segment of system {@link #SYSTEM}, timeline 1. */
-    protected abstract byte[] segment(long number, int seed);
+    protected static byte[] segment(long number, int seed) {
+        return WalSegments.segment(1, number, Long.parseUnsignedLong(SYSTEM), seed);
+    }
 
-    protected abstract String segmentName(long number);
+    protected static String segmentName(long number) {
+        return WalSegments.name(1, number);
+    }
 
     @Test
     void aFileIsStoredOnceAndServedBackByteForByte() {
