@@ -1,8 +1,13 @@
 package dev.shelter.service.app;
 
 import dev.shelter.service.config.ShelterConfiguration;
+import dev.shelter.testing.S3Server;
 import io.dropwizard.testing.DropwizardTestSupport;
 
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.stream.Collectors;
@@ -50,6 +55,17 @@ final class InProcessShelter implements AutoCloseable {
                   tokens:
                 """ + Arrays.stream(tokens).map(t -> "    - {name: %s, role: %s, token: %s}\n".formatted(t.name(), t.role(), t.value()))
                 .collect(Collectors.joining());
+    }
+
+    /** The objectStore section for a bucket of the real S3 server; the secret key goes to {@code secretFile}. */
+    static String s3ObjectStore(S3Server s3, String bucket, Path secretFile) {
+        try {
+            Files.writeString(secretFile, s3.secretAccessKey());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return "objectStore: {kind: s3, endpoint: \"%s\", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: \"file:%s\"}"
+                .formatted(s3.endpoint(), s3.region(), bucket, s3.accessKeyId(), secretFile);
     }
 
     /** Starts Shelter on a configuration file; {@link #client()} then speaks with {@code token}. */

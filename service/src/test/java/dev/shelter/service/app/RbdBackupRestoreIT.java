@@ -87,8 +87,6 @@ class RbdBackupRestoreIT {
         postgres.start();
 
         bucket = s3.createBucket("rbd-restore");
-        Path s3Secret = root.resolve("s3-secret");
-        Files.writeString(s3Secret, s3.secretAccessKey());
         config = root.resolve("shelter.yml");
         Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(TOKEN)) + """
                 clusters:
@@ -99,10 +97,10 @@ class RbdBackupRestoreIT {
                     snapshots: {kind: rbd}
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                     backups: {walTimeoutSeconds: 60}
-                objectStore: {kind: s3, endpoint: "%s", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: "file:%s"}
+                %s
                 ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
                 """.formatted(postgres.dataDirectory(), binaries.directory(), postgres.jdbcUrl(), postgres.password(),
-                image, postgres.archiveDirectory(), s3.endpoint(), s3.region(), bucket, s3.accessKeyId(), s3Secret,
+                image, postgres.archiveDirectory(), InProcessShelter.s3ObjectStore(s3, bucket, root.resolve("s3-secret")),
                 ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(), ceph.config().pool()));
         shelter = InProcessShelter.startOn(config, TOKEN);
         client = shelter.client();

@@ -72,8 +72,6 @@ class WalArchiveEndpointIT {
         copies = scratch.resolve("primary/copies");
         Files.createDirectories(copies);
         PostgresInstance.chownToServerUser(copies);
-        Path s3Secret = scratch.resolve("s3-secret");
-        Files.writeString(s3Secret, s3.secretAccessKey());
 
         Path config = scratch.resolve("shelter.yml");
         Files.writeString(config, InProcessShelter.header(InProcessShelter.operator(OPERATOR), InProcessShelter.viewer(VIEWER)) + """
@@ -84,9 +82,9 @@ class WalArchiveEndpointIT {
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
                     backups: {walTimeoutSeconds: 60}
-                objectStore: {kind: s3, endpoint: "%s", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: "file:%s"}
+                %s
                 """.formatted(primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
-                primary.dataDirectory(), scratch.resolve("snapshots"), s3.endpoint(), s3.region(), bucket, s3.accessKeyId(), s3Secret));
+                primary.dataDirectory(), scratch.resolve("snapshots"), InProcessShelter.s3ObjectStore(s3, bucket, scratch.resolve("s3-secret"))));
         shelter = InProcessShelter.startOn(config, OPERATOR);
         operator = shelter.client();
 

@@ -65,8 +65,6 @@ class WalPromotionIT {
         tokenFile = scratch.resolve("primary/token");
         Files.writeString(tokenFile, TOKEN + "\n");
         PostgresInstance.chownToServerUser(tokenFile);
-        Path s3Secret = scratch.resolve("s3-secret");
-        Files.writeString(s3Secret, s3.secretAccessKey());
         primary.start();
         Ledger.create(primary);
         standby = PostgresInstance.createStandby(primary, scratch.resolve("standby"));
@@ -85,9 +83,9 @@ class WalPromotionIT {
                     snapshots: {kind: local-directory, directory: "%s"}
                     walArchive: {receiver: {enabled: true, flushIntervalMillis: 3000}}
                     backups: {walTimeoutSeconds: 60}
-                objectStore: {kind: s3, endpoint: "%s", region: %s, bucket: %s, accessKeyId: %s, secretAccessKey: "file:%s"}
+                %s
                 """.formatted(primary.dataDirectory(), binaries.directory(), primary.port(), standby.port(), primary.password(),
-                primary.dataDirectory(), scratch.resolve("snapshots"), s3.endpoint(), s3.region(), bucket, s3.accessKeyId(), s3Secret));
+                primary.dataDirectory(), scratch.resolve("snapshots"), InProcessShelter.s3ObjectStore(s3, bucket, scratch.resolve("s3-secret"))));
         shelter = InProcessShelter.startOn(config, TOKEN);
         client = shelter.client();
     }
