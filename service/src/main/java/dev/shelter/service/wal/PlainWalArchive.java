@@ -30,15 +30,14 @@ public final class PlainWalArchive implements WalArchive {
 
     @Override
     public Stored store(WalFileName name, byte[] content, Supplier<String> systemIdentifier) {
-        Optional<byte[]> existing = fetch(name);
-        if (existing.isPresent()) {
-            if (Arrays.equals(existing.get(), content)) {
-                return Stored.ALREADY_PRESENT;
-            }
-            throw new ConflictException(name + " is already archived with other content; an archived WAL file is never overwritten");
+        if (store.putIfAbsent(key(name), content)) {
+            return Stored.NEW;
         }
-        store.put(key(name), content);
-        return Stored.NEW;
+        byte[] existing = fetch(name).orElseThrow(() -> new IllegalStateException(name + " was there a moment ago in " + describe()));
+        if (Arrays.equals(existing, content)) {
+            return Stored.ALREADY_PRESENT;
+        }
+        throw new ConflictException(name + " is already archived with other content; an archived WAL file is never overwritten");
     }
 
     @Override

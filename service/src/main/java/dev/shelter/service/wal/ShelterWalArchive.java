@@ -106,16 +106,20 @@ public final class ShelterWalArchive implements WalArchive {
         }
         BlobKey key = key(state, state.current(), name);
         WalObjectCodec.Digest incoming = WalObjectCodec.digestOf(content);
+        // Compare first when the name is taken: a retried archive_command need not compress its file again.
         Optional<WalObjectCodec.Digest> existing = digestAt(key);
-        if (existing.isPresent()) {
-            if (existing.get().equals(incoming)) {
-                return Stored.ALREADY_PRESENT;
+        if (existing.isEmpty()) {
+            if (store.putIfAbsent(key, WalObjectCodec.encode(content))) {
+                return Stored.NEW;
             }
-            throw new ConflictException(name + " is already archived with other content (sha256 " + existing.get().sha256()
-                    + ", " + existing.get().length() + " bytes); an archived WAL file is never overwritten");
+            existing = digestAt(key); // another writer created it in between
         }
-        store.put(key, WalObjectCodec.encode(content));
-        return Stored.NEW;
+        WalObjectCodec.Digest kept = existing.orElseThrow(() -> new IllegalStateException(key.value() + " vanished from " + describe()));
+        if (kept.equals(incoming)) {
+            return Stored.ALREADY_PRESENT;
+        }
+        throw new ConflictException(name + " is already archived with other content (sha256 " + kept.sha256()
+                + ", " + kept.length() + " bytes); an archived WAL file is never overwritten");
     }
 
     @Override
@@ -372,9 +376,17 @@ public final class ShelterWalArchive implements WalArchive {
         }
     }
 
+    /** The archive's first state; of two first writers racing, both go on with the one that was stored. */
     private WalArchiveState begin(String systemIdentifier, long segmentBytes) {
         WalArchiveState state = WalArchiveState.begin(systemIdentifier, segmentBytes, clock.instant());
-        writeState(state);
+        try {
+            if (!store.putIfAbsent(new BlobKey(prefix + STATE), stateCodec.encode(state))) {
+                return readStateFromStore().orElseThrow(() -> new IllegalStateException(prefix + STATE + " vanished from " + describe()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + prefix + STATE, e);
+        }
+        known = new KnownState(state, clock.instant());
         return state;
     }
 

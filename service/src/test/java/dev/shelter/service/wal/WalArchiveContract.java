@@ -6,7 +6,15 @@ import dev.shelter.service.core.WalArchive;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -56,6 +64,46 @@ public abstract class WalArchiveContract {
         ConflictException refused = assertThrows(ConflictException.class, () -> archive().store(name, segment(4, 2), NO_SERVER));
         assertTrue(refused.getMessage().contains("never overwritten"), refused.getMessage());
         assertArrayEquals(first, archive().fetch(name).orElseThrow());
+    }
+
+    /**
+     * Ten archivers race to store different bytes under one new name: exactly one is told its
+     * bytes are stored, the nine others are refused, and the archive holds the winner's bytes.
+     */
+    @Test
+    void ofTenConcurrentWritersOfOneNewNameExactlyOneIsStored() throws Exception {
+        archive().store(WalFileName.parse(segmentName(6)), segment(6, 1), NO_SERVER); // the archive knows its system
+        WalFileName name = WalFileName.parse("0000000A.history");
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<WalArchive.Stored>> outcomes = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                byte[] content = ("9\t0/" + i + "000000\tno recovery target specified\n").getBytes(StandardCharsets.US_ASCII);
+                outcomes.add(pool.submit(() -> {
+                    start.await();
+                    return archive().store(name, content, NO_SERVER);
+                }));
+            }
+            start.countDown();
+            List<Integer> stored = new ArrayList<>();
+            int refused = 0;
+            for (int i = 0; i < 10; i++) {
+                try {
+                    assertEquals(WalArchive.Stored.NEW, outcomes.get(i).get(60, TimeUnit.SECONDS));
+                    stored.add(i);
+                } catch (ExecutionException e) {
+                    assertTrue(e.getCause() instanceof ConflictException, "writer " + i + ": " + e.getCause());
+                    refused++;
+                }
+            }
+            assertEquals(1, stored.size(), "writers told their bytes were stored: " + stored);
+            assertEquals(9, refused);
+            assertEquals("9\t0/" + stored.get(0) + "000000\tno recovery target specified\n",
+                    new String(archive().fetch(name).orElseThrow(), StandardCharsets.US_ASCII));
+        } finally {
+            pool.shutdownNow();
+        }
     }
 
     @Test

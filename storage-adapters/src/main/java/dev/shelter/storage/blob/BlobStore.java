@@ -18,6 +18,14 @@ public interface BlobStore extends AutoCloseable {
     /** Stores the bytes under the key, replacing what was there. */
     void put(BlobKey key, byte[] content);
 
+    /**
+     * Stores the bytes under the key only if no blob has that key, atomically: of two writers of one
+     * key, exactly one is told {@code true}, and a blob once stored is never replaced by this call.
+     * {@code false} means another blob was there (its bytes may differ: compare them if that matters).
+     * Archives use it, because a WAL file, once stored, must never be overwritten.
+     */
+    boolean putIfAbsent(BlobKey key, byte[] content);
+
     /** Opens the blob for reading; empty when there is no such blob. The caller closes the stream. */
     Optional<InputStream> open(BlobKey key);
 

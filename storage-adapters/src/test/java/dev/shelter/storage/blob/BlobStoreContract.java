@@ -12,7 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -66,6 +72,46 @@ public abstract class BlobStoreContract {
         store.put(key, new byte[] {1, 2, 3});
         store.put(key, new byte[] {4, 5});
         assertArrayEquals(new byte[] {4, 5}, readAll(key));
+    }
+
+    @Test
+    void putIfAbsentCreatesOnceAndNeverReplaces() throws IOException {
+        BlobKey key = BlobKey.of("wal/00000002.history");
+        assertTrue(store.putIfAbsent(key, new byte[] {1, 2, 3}));
+        assertFalse(store.putIfAbsent(key, new byte[] {4, 5}));
+        assertFalse(store.putIfAbsent(key, new byte[] {1, 2, 3}));
+        assertArrayEquals(new byte[] {1, 2, 3}, readAll(key));
+    }
+
+    /** Ten writers of different bytes race for one new name: exactly one is told it stored, and its bytes are the ones kept. */
+    @Test
+    void ofTenConcurrentCreatesExactlyOneWinsAndItsBytesAreKept() throws Exception {
+        BlobKey key = BlobKey.of("wal/0000000A.history");
+        int writers = 10;
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Boolean>> outcomes = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                byte[] content = ("writer " + i).getBytes(StandardCharsets.UTF_8);
+                outcomes.add(pool.submit(() -> {
+                    start.await();
+                    return store.putIfAbsent(key, content);
+                }));
+            }
+            start.countDown();
+            List<Integer> winners = new ArrayList<>();
+            for (int i = 0; i < writers; i++) {
+                if (outcomes.get(i).get(60, TimeUnit.SECONDS)) {
+                    winners.add(i);
+                }
+            }
+            assertEquals(1, winners.size(), "writers told their bytes were stored: " + winners);
+            assertEquals("writer " + winners.get(0), new String(readAll(key), StandardCharsets.UTF_8));
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, store.list("wal/").size(), "no temporary file is left visible");
     }
 
     @Test

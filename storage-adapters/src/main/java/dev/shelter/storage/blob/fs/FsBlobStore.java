@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,19 +20,32 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * Blobs as files under a root directory. Writes go to a temporary sibling, are fsynced, and are
  * renamed into place, so a crash leaves either the old content or the new, never a torn file.
+ * A create-only write links the temporary file into place instead: link(2) fails when the name
+ * exists, so of two writers exactly one wins, with no window between a check and a write.
+ * Files and directories take the root directory's owner and group (when Shelter runs as root,
+ * e.g. for a {@code postgres}-owned archive), files mode 0600 and directories 0700, as
+ * PostgreSQL's own archive_command leaves its files.
  */
 public final class FsBlobStore implements BlobStore {
 
     private static final String TEMP_MARKER = ".shelter-tmp-";
+
+    private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> DIRECTORY_MODE = PosixFilePermissions.fromString("rwx------");
 
     private final Path root;
 
@@ -49,12 +64,17 @@ public final class FsBlobStore implements BlobStore {
 
     @Override
     public void put(BlobKey key, Path source) {
-        writeAtomically(key, temp -> Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING));
+        writeAtomically(key, temp -> Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING), FsBlobStore::moveIntoPlace);
     }
 
     @Override
     public void put(BlobKey key, byte[] content) {
-        writeAtomically(key, temp -> Files.write(temp, content));
+        writeAtomically(key, temp -> Files.write(temp, content), FsBlobStore::moveIntoPlace);
+    }
+
+    @Override
+    public boolean putIfAbsent(BlobKey key, byte[] content) {
+        return writeAtomically(key, temp -> Files.write(temp, content), FsBlobStore::linkIntoPlace);
     }
 
     @Override
@@ -152,17 +172,24 @@ public final class FsBlobStore implements BlobStore {
         void writeTo(Path temp) throws IOException;
     }
 
-    private void writeAtomically(BlobKey key, TempWriter writer) {
+    /** Puts a complete, synced temporary file in place; {@code false} when the name was taken and nothing changed. */
+    private interface Placement {
+        boolean place(Path temp, Path target) throws IOException;
+    }
+
+    private boolean writeAtomically(BlobKey key, TempWriter writer, Placement placement) {
         Path target = pathOf(key);
         Path temp = target.resolveSibling(TEMP_MARKER + UUID.randomUUID());
         try {
-            Files.createDirectories(target.getParent());
+            createDirectories(target.getParent());
             writer.writeTo(temp);
+            takeOwnership(temp, FILE_MODE);
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
-            moveIntoPlace(temp, target);
+            boolean placed = placement.place(temp, target);
             syncDirectory(target.getParent());
+            return placed;
         } catch (IOException | UncheckedIOException e) {
             throw new BlobStoreException("cannot write " + key + " in " + root, e);
         } finally {
@@ -174,11 +201,56 @@ public final class FsBlobStore implements BlobStore {
         }
     }
 
-    private static void moveIntoPlace(Path temp, Path target) throws IOException {
+    private static boolean moveIntoPlace(Path temp, Path target) throws IOException {
         try {
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        return true;
+    }
+
+    private static boolean linkIntoPlace(Path temp, Path target) throws IOException {
+        try {
+            Files.createLink(target, temp);
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+    }
+
+    /** Creates the missing directories up to {@code directory}, each owned like the root. */
+    private void createDirectories(Path directory) throws IOException {
+        if (Files.isDirectory(directory)) {
+            return;
+        }
+        createDirectories(directory.getParent());
+        try {
+            Files.createDirectory(directory);
+            takeOwnership(directory, DIRECTORY_MODE);
+        } catch (FileAlreadyExistsException e) {
+            // Another writer made it first.
+        }
+    }
+
+    /** The root's owner and group (a no-op unless Shelter may chown, i.e. runs as root) and the given mode. */
+    private void takeOwnership(Path path, Set<PosixFilePermission> mode) throws IOException {
+        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+        if (view == null) {
+            return;
+        }
+        view.setPermissions(mode);
+        PosixFileAttributes rootAttributes = Files.readAttributes(root, PosixFileAttributes.class);
+        PosixFileAttributes attributes = view.readAttributes();
+        try {
+            if (!attributes.group().equals(rootAttributes.group())) {
+                view.setGroup(rootAttributes.group());
+            }
+            if (!attributes.owner().equals(rootAttributes.owner())) {
+                view.setOwner(rootAttributes.owner());
+            }
+        } catch (FileSystemException e) {
+            // Not root: files stay the writer's own, which is the root's owner when Shelter made the root.
         }
     }
 

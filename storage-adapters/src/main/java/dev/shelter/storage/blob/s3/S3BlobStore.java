@@ -1,6 +1,7 @@
 package dev.shelter.storage.blob.s3;
 
 import dev.shelter.storage.blob.BlobInfo;
+import dev.shelter.storage.blob.KeyLocks;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
 import dev.shelter.storage.blob.BlobStoreException;
@@ -48,8 +49,17 @@ public final class S3BlobStore implements BlobStore {
     /** User metadata (x-amz-meta-shelter-sha256): the SHA-256 of the bytes as Shelter wrote them. */
     static final String SHA256_METADATA = "shelter-sha256";
 
+    private static final int PRECONDITION_FAILED = 412;
+    private static final int CONFLICT = 409;
+    private static final int NOT_IMPLEMENTED = 501;
+    private static final String IF_NONE_MATCH_PROBE = ".shelter-if-none-match-probe-";
+
     private final S3Client client;
     private final S3BlobStoreConfig config;
+    /** Serialises creates of one key in this process; the server's If-None-Match covers other processes where it can. */
+    private final KeyLocks creating = new KeyLocks();
+    /** Whether the server honours {@code If-None-Match: *} on a put; learnt once, by trying. */
+    private volatile Boolean serverRefusesExistingKeys;
 
     private S3BlobStore(S3Client client, S3BlobStoreConfig config) {
         this.client = client;
@@ -114,6 +124,84 @@ public final class S3BlobStore implements BlobStore {
             client.putObject(b -> describeObject(b.bucket(config.bucket()).key(objectKey(key)), sha256), RequestBody.fromBytes(content));
         } catch (SdkException e) {
             throw new BlobStoreException("cannot put " + key + " into " + describe(), e);
+        }
+    }
+
+    /**
+     * {@code If-None-Match: *} where the server honours it (AWS since 2024, MinIO, Ceph RGW), so that
+     * writers in other processes are refused by the server itself. Where it does not (s3proxy's
+     * filesystem backend ignores the header), a head, the put and a read-back of the stored SHA-256,
+     * serialised per key in this process: that is exact for one Shelter, and a writer whose bytes
+     * lost is never told they were stored.
+     */
+    @Override
+    public boolean putIfAbsent(BlobKey key, byte[] content) {
+        String sha256 = HexFormat.of().formatHex(Sha256CheckingInputStream.sha256().digest(content));
+        try (KeyLocks.Held held = creating.lock(key.value())) {
+            if (serverRefusesExistingKeys()) {
+                return putUnlessPresent(objectKey(key), content, sha256);
+            }
+            if (stat(key).isPresent()) {
+                return false;
+            }
+            put(key, content);
+            return sha256.equals(storedSha256(key).orElse(null));
+        } catch (SdkException e) {
+            throw new BlobStoreException("cannot create " + key + " in " + describe(), e);
+        }
+    }
+
+    /** The put with {@code If-None-Match: *}: false when the server says the key exists. */
+    private boolean putUnlessPresent(String objectKey, byte[] content, String sha256) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.putObject(b -> describeObject(b.bucket(config.bucket()).key(objectKey), sha256).ifNoneMatch("*"),
+                        RequestBody.fromBytes(content));
+                return true;
+            } catch (S3Exception e) {
+                if (e.statusCode() == PRECONDITION_FAILED) {
+                    return false;
+                }
+                // AWS answers 409 while another conditional write of the key is under way: ask again.
+                if (e.statusCode() != CONFLICT || attempt == MAX_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private boolean serverRefusesExistingKeys() {
+        Boolean known = serverRefusesExistingKeys;
+        if (known == null) {
+            known = probeIfNoneMatch();
+            serverRefusesExistingKeys = known;
+        }
+        return known;
+    }
+
+    /** Puts a probe object twice with If-None-Match: the server honours it if the second put is refused. */
+    private boolean probeIfNoneMatch() {
+        String probeKey = config.prefix() + IF_NONE_MATCH_PROBE + java.util.UUID.randomUUID();
+        byte[] probe = {1};
+        String sha256 = HexFormat.of().formatHex(Sha256CheckingInputStream.sha256().digest(probe));
+        try {
+            putUnlessPresent(probeKey, probe, sha256);
+            return !putUnlessPresent(probeKey, probe, sha256);
+        } catch (S3Exception e) {
+            if (e.statusCode() == NOT_IMPLEMENTED) {
+                return false;
+            }
+            throw e;
+        } finally {
+            client.deleteObject(b -> b.bucket(config.bucket()).key(probeKey));
+        }
+    }
+
+    private Optional<String> storedSha256(BlobKey key) {
+        try {
+            return Optional.ofNullable(client.headObject(b -> b.bucket(config.bucket()).key(objectKey(key))).metadata().get(SHA256_METADATA));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
         }
     }
 

@@ -8,6 +8,9 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import org.junit.jupiter.api.Assumptions;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -26,6 +29,28 @@ class FsBlobStoreTest extends BlobStoreContract {
     void blobsAreFilesUnderTheRoot() throws Exception {
         store.put(BlobKey.of("a/b/c"), new byte[] {7});
         assertEquals(1, Files.size(root.resolve("a/b/c")));
+    }
+
+    @Test
+    void filesAreReadableByTheRootsOwnerOnly() throws Exception {
+        store.put(BlobKey.of("a/b/c"), new byte[] {7});
+        store.putIfAbsent(BlobKey.of("a/d"), new byte[] {8});
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("a/b/c"))));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("a/d"))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(root.resolve("a/b"))));
+    }
+
+    /** As root, files and directories take the owner of the archive's root (a postgres-owned archive stays postgres'). */
+    @Test
+    void filesTakeTheRootsOwnerWhenShelterRunsAsRoot() throws Exception {
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "only root may give a file away");
+        UserPrincipal nobody = root.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Files.setOwner(root, nobody);
+        store.putIfAbsent(BlobKey.of("x/000000010000000000000001"), new byte[] {1});
+        store.put(BlobKey.of("x/000000010000000000000002"), new byte[] {2});
+        assertEquals(nobody, Files.getOwner(root.resolve("x")));
+        assertEquals(nobody, Files.getOwner(root.resolve("x/000000010000000000000001")));
+        assertEquals(nobody, Files.getOwner(root.resolve("x/000000010000000000000002")));
     }
 
     @Test

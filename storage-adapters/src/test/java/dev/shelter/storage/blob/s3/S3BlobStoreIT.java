@@ -152,4 +152,42 @@ class S3BlobStoreIT extends BlobStoreContract {
             assertThrows(BlobStoreException.class, missing::probe);
         }
     }
+
+    /**
+     * A server that ignores If-None-Match (the header is taken off each request here, as older
+     * S3-compatible servers drop it) still gives one winner of ten, through the read-back.
+     */
+    @Test
+    void createsStayExclusiveOnAServerThatIgnoresIfNoneMatch() throws Exception {
+        ExecutionInterceptor dropCondition = new ExecutionInterceptor() {
+            @Override
+            public software.amazon.awssdk.http.SdkHttpRequest modifyHttpRequest(Context.ModifyHttpRequest context,
+                                                                                ExecutionAttributes attributes) {
+                return context.httpRequest().toBuilder().removeHeader("If-None-Match").build();
+            }
+        };
+        try (BlobStore lenient = S3BlobStore.open(server.storeConfig(bucket, "lenient"), java.util.List.of(dropCondition))) {
+            BlobKey key = BlobKey.of("00000003.history");
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(10);
+            try {
+                java.util.List<java.util.concurrent.Future<Boolean>> outcomes = new java.util.ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    byte[] content = ("writer " + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    outcomes.add(pool.submit(() -> lenient.putIfAbsent(key, content)));
+                }
+                java.util.List<Integer> winners = new java.util.ArrayList<>();
+                for (int i = 0; i < 10; i++) {
+                    if (outcomes.get(i).get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                        winners.add(i);
+                    }
+                }
+                assertEquals(1, winners.size(), "writers told their bytes were stored: " + winners);
+                try (java.io.InputStream in = lenient.open(key).orElseThrow()) {
+                    assertEquals("writer " + winners.get(0), new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
 }
