@@ -2,7 +2,13 @@ package dev.shelter.service.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
-/** POST /clusters/{name}/backups: {@code mode} online (default) or offline; {@code fastCheckpoint} defaults to true. */
+/**
+ * POST /clusters/{name}/backups. {@code mode}: "online" (default) or "offline", lowercase;
+ * {@code fastCheckpoint} defaults to true; {@code confirm} must name the cluster for an offline
+ * backup, which stops PostgreSQL.
+ */
 public record BackupOrder(@JsonProperty("mode") String mode, @JsonProperty("label") String label,
-                          @JsonProperty("fastCheckpoint") Boolean fastCheckpoint) {
+                          @JsonProperty("fastCheckpoint") Boolean fastCheckpoint, @JsonProperty("confirm") String confirm) {
+
+    public static final BackupOrder DEFAULTS = new BackupOrder(null, null, null, null);
 }

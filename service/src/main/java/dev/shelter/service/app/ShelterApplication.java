@@ -1,6 +1,5 @@
 package dev.shelter.service.app;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.LocalTarget;
@@ -88,12 +87,29 @@ import io.dropwizard.lifecycle.Managed;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import org.glassfish.jersey.server.ServerProperties;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
+import jakarta.servlet.DispatcherType;
+import ch.qos.logback.access.common.spi.IAccessEvent;
+import io.dropwizard.core.server.AbstractServerFactory;
+import io.dropwizard.logging.common.AbstractAppenderFactory;
+import io.dropwizard.logging.common.AppenderFactory;
+import io.dropwizard.request.logging.LogbackAccessRequestLogFactory;
+import dev.shelter.service.api.StrictJson;
+import dev.shelter.service.edge.AdminAccessFilter;
+import dev.shelter.service.edge.ClientGoneLogFilter;
+import ch.qos.logback.classic.LoggerContext;
+import org.slf4j.LoggerFactory;
+import dev.shelter.service.edge.JsonBodyGuard;
+import dev.shelter.service.edge.MethodRefusal;
+import dev.shelter.service.edge.QueryTokenRefusal;
+import dev.shelter.service.edge.RefusedUploadDrain;
 
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -123,8 +139,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
 
     @Override
     public void run(ShelterConfiguration config, Environment environment) {
-        // A misspelt field in a request must be an error, not silently ignored.
-        environment.getObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        // A request is read exactly as written or refused: no duplicate keys, no coercion, no unknown fields.
+        StrictJson.configure(environment.getObjectMapper());
         // Times are ISO-8601 strings, as the OpenAPI document says, not epoch numbers.
         environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
         ClusterRegistry clusters = new ClusterRegistry(config.clusters.stream().map(ClusterConfig::toSpec).toList());
@@ -151,8 +167,11 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             }
         });
 
-        registerAuthentication(config, environment);
+        TokenAuthenticator tokens = tokenAuthenticator(config);
+        registerAuthentication(tokens, environment);
         registerErrorHandling(environment);
+        registerEdgeGuards(tokens, environment);
+        logRequestsWithoutQueries(config);
         environment.jersey().register(new ClustersResource(clusters, new InspectCluster(clusters, inspector)));
         ShowBackups showBackups = new ShowBackups(protectedClusters, catalog);
         environment.jersey().register(new ClusterBackupsResource(
@@ -232,11 +251,15 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 : new HttpHook(URI.create(hook.url), hook.method, Duration.ofSeconds(hook.timeoutSeconds))).toList();
     }
 
-    private static void registerAuthentication(ShelterConfiguration config, Environment environment) {
-        List<TokenAuthenticator.Grant> grants = config.auth.tokens.stream()
-                .map(t -> new TokenAuthenticator.Grant(t.name, t.role, t.token.reveal())).toList();
+    private static TokenAuthenticator tokenAuthenticator(ShelterConfiguration config) {
+        return new TokenAuthenticator(config.auth.tokens.stream()
+                .map(t -> new TokenAuthenticator.Grant(t.name, t.role, t.token.reveal())).toList());
+    }
+
+    /** The bearer scheme is matched without regard to case, as RFC 7235 allows ("bearer" works too). */
+    private static void registerAuthentication(TokenAuthenticator tokens, Environment environment) {
         environment.jersey().register(new AuthDynamicFeature(new OAuthCredentialAuthFilter.Builder<Caller>()
-                .setAuthenticator(new TokenAuthenticator(grants))
+                .setAuthenticator(tokens)
                 .setAuthorizer(new RoleAuthorizer())
                 .setPrefix("Bearer")
                 .setRealm("shelter")
@@ -253,6 +276,42 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.getApplicationContext().setErrorHandler(new JsonErrorHandler());
         environment.getAdminContext().setErrorHandler(new JsonErrorHandler());
         environment.lifecycle().addServerLifecycleListener(server -> server.setErrorHandler(new JsonErrorHandler()));
+    }
+
+    /**
+     * What every request meets before and after its resource: tokens only in the header, request
+     * bodies capped and strict, a refused upload read before it is answered, Location headers as
+     * the resource wrote them (relative: a Host header is never reflected), the admin port's
+     * diagnostics behind an admin token, and an access log without query strings.
+     */
+    private static void registerEdgeGuards(TokenAuthenticator tokens, Environment environment) {
+        environment.jersey().register(new QueryTokenRefusal());
+        environment.jersey().register(new JsonBodyGuard(environment.getObjectMapper()));
+        environment.jersey().register(new RefusedUploadDrain());
+        environment.jersey().register(new MethodRefusal());
+        environment.jersey().property(ServerProperties.LOCATION_HEADER_RELATIVE_URI_RESOLUTION_DISABLED, true);
+        environment.admin().addFilter("admin-access", new AdminAccessFilter(tokens))
+                .addMappingForUrlPatterns(EnumSet.of(DispatcherType.REQUEST), true, "/*");
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logging) {
+            ClientGoneLogFilter clientGone = new ClientGoneLogFilter();
+            clientGone.start();
+            logging.addTurboFilter(clientGone);
+        }
+    }
+
+    /** Dropwizard's default access-log line has the request line, query string included; ours has the path only. */
+    static final String ACCESS_LOG_FORMAT =
+            "%h %l %u [%t{dd/MMM/yyyy:HH:mm:ss Z,UTC}] \"%m %U %H\" %s %b \"%i{Referer}\" \"%i{User-Agent}\" %D";
+
+    private static void logRequestsWithoutQueries(ShelterConfiguration config) {
+        if (config.getServerFactory() instanceof AbstractServerFactory server
+                && server.getRequestLogFactory() instanceof LogbackAccessRequestLogFactory requestLog) {
+            for (AppenderFactory<IAccessEvent> appender : requestLog.getAppenders()) {
+                if (appender instanceof AbstractAppenderFactory<IAccessEvent> formatted && formatted.getLogFormat() == null) {
+                    formatted.setLogFormat(ACCESS_LOG_FORMAT);
+                }
+            }
+        }
     }
 
     private static void registerHealthChecks(ShelterConfiguration config, Environment environment, List<ClusterSpec> clusters,

@@ -35,6 +35,8 @@ public final class ArchiveWalFile {
             }
         } else if (content.length == 0) {
             throw new InvalidRequestException("refused " + fileName + ": it is empty");
+        } else if (name.kind() == WalFileName.Kind.HISTORY && name.timeline().id() == 1) {
+            throw new InvalidRequestException("refused " + fileName + ": timeline 1 has no history file; PostgreSQL never archives one");
         }
         // A history file arriving before any segment: the archive learns its system from the server.
         return cluster.walArchive().store(name, content,

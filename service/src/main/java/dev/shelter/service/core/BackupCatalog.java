@@ -31,12 +31,6 @@ public final class BackupCatalog {
         index.upsert(manifest);
     }
 
-    /** The manifest leaves the store; the index keeps it as deleted. */
-    public void forget(BackupManifest deleted) {
-        store.delete(deleted.cluster(), deleted.id());
-        index.upsert(deleted);
-    }
-
     public Optional<BackupManifest> find(BackupId id) {
         return index.find(id);
     }

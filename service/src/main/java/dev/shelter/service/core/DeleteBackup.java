@@ -3,20 +3,26 @@ package dev.shelter.service.core;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
+import dev.shelter.storage.blob.KeyLocks;
 import dev.shelter.storage.snapshot.SnapshotRef;
 
 import java.time.Clock;
 import java.util.Map;
 
 /**
- * Deletes a finished backup: its snapshots, then its manifest. A protected snapshot means a
- * restore or a clone depends on it, and the backup is refused with a conflict before anything changes.
+ * Deletes a finished backup: its snapshots, then its manifest becomes a tombstone (state
+ * deleted, no snapshots) in the store. A protected snapshot means a restore or a clone depends
+ * on it, and the backup is refused with a conflict before anything changes.
+ * Deletes are idempotent: one delete of a backup runs at a time, a snapshot already gone counts
+ * as deleted, and deleting a deleted backup answers with its tombstone, before a restart and
+ * after it alike.
  */
 public final class DeleteBackup {
 
     private final Map<String, ProtectedCluster> clusters;
     private final BackupCatalog catalog;
     private final Clock clock;
+    private final KeyLocks deleting = new KeyLocks();
 
     public DeleteBackup(Map<String, ProtectedCluster> clusters, BackupCatalog catalog, Clock clock) {
         this.clusters = Map.copyOf(clusters);
@@ -25,7 +31,14 @@ public final class DeleteBackup {
     }
 
     public BackupManifest delete(String id) {
-        BackupManifest manifest = ShowBackups.requireKnown(catalog, id);
+        ShowBackups.requireKnown(catalog, id);
+        try (KeyLocks.Held held = deleting.lock(id)) {
+            return deleteKnown(ShowBackups.requireKnown(catalog, id)); // as it is now that no other delete runs
+        }
+    }
+
+    private BackupManifest deleteKnown(BackupManifest manifest) {
+        String id = manifest.id().value();
         if (manifest.state() == BackupState.RUNNING) {
             throw new ConflictException("backup " + id + " is running; it can be deleted once it has ended");
         }
@@ -47,7 +60,7 @@ public final class DeleteBackup {
             cluster.snapshotter().deleteSnapshot(new SnapshotRef(snapshot.volume(), snapshot.snapshot()));
         }
         BackupManifest deleted = manifest.deleted(clock.instant());
-        catalog.forget(deleted);
+        catalog.record(deleted); // the tombstone replaces the manifest, in the store as in the index
         return deleted;
     }
 }

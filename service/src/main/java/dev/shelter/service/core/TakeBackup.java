@@ -42,10 +42,14 @@ public final class TakeBackup {
     }
 
     /** Returns the running backup's manifest; its progress is then read from the catalog. */
-    public BackupManifest start(String clusterName, String mode, String label, Boolean fastCheckpoint) {
+    public BackupManifest start(String clusterName, String mode, String label, Boolean fastCheckpoint, String confirm) {
         ProtectedCluster cluster = Optional.ofNullable(clusters.get(clusterName))
                 .orElseThrow(() -> new UnknownClusterException(clusterName));
         BackupMode backupMode = parseMode(mode);
+        if (backupMode == BackupMode.OFFLINE && !clusterName.equals(confirm)) {
+            throw new InvalidRequestException("an offline backup stops PostgreSQL of cluster '" + clusterName + "' until its "
+                    + "snapshots are taken: to go ahead, send \"confirm\": \"" + clusterName + "\"");
+        }
         BackupId id = BackupId.startingAt(clock.instant());
         String effectiveLabel = label == null ? "shelter " + id : label;
         if (!BackupRequest.isUsableLabel(effectiveLabel)) {
@@ -100,14 +104,16 @@ public final class TakeBackup {
         }
     }
 
+    /** Exactly "online" or "offline", as the API documents them: a mode that is nearly right is still a guess. */
     private static BackupMode parseMode(String mode) {
         if (mode == null) {
             return BackupMode.ONLINE;
         }
-        try {
-            return BackupMode.valueOf(mode.toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new InvalidRequestException("mode must be 'online' or 'offline', not '" + mode + "'");
+        for (BackupMode known : BackupMode.values()) {
+            if (known.name().toLowerCase(Locale.ROOT).equals(mode)) {
+                return known;
+            }
         }
+        throw new InvalidRequestException("mode must be \"online\" or \"offline\" (lowercase), not \"" + mode + "\"");
     }
 }

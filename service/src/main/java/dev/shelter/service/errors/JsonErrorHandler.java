@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dropwizard.jersey.errors.ErrorMessage;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Request;
@@ -36,7 +37,21 @@ public final class JsonErrorHandler extends ErrorHandler {
         return true;
     }
 
-    static byte[] body(int code, String message) {
+    /** Jetty writes error bodies only for GET, POST and HEAD by default; a refused PUT or DELETE deserves one too. */
+    @Override
+    public boolean errorPageForMethod(String method) {
+        return true;
+    }
+
+    /** Requests the HTTP parser refuses (a bad path, header or method) before any handler runs. */
+    @Override
+    public ByteBuffer badMessageError(int status, String reason, HttpFields.Mutable fields) {
+        fields.put(HttpHeader.CONTENT_TYPE, "application/json");
+        return ByteBuffer.wrap(body(status, reason));
+    }
+
+    /** The one error shape, {"code":…,"message":…}, as bytes; messages of 5xx answers are the status text only. */
+    public static byte[] body(int code, String message) {
         String text = message == null || message.isBlank() || code >= 500 ? HttpStatus.getMessage(code) : message;
         try {
             return JSON.writeValueAsBytes(new ErrorMessage(code, text));

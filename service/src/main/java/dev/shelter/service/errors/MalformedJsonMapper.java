@@ -1,15 +1,21 @@
 package dev.shelter.service.errors;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
+import java.util.Collection;
+import java.util.stream.Collectors;
+
 /**
- * A body that is not the JSON an endpoint takes: 400, saying where and what, without echoing
- * Jackson's internals (class names, source references).
+ * A body that is not the JSON an endpoint takes: 400, naming the field and what it must be.
+ * Jackson's own words are not passed on: they name classes, features and source references.
  */
 public final class MalformedJsonMapper implements ExceptionMapper<JsonProcessingException> {
 
@@ -19,32 +25,83 @@ public final class MalformedJsonMapper implements ExceptionMapper<JsonProcessing
     }
 
     static String describe(JsonProcessingException exception) {
-        String where = exception.getLocation() == null ? ""
-                : " at line " + exception.getLocation().getLineNr() + ", column " + exception.getLocation().getColumnNr();
+        String where = exception.getLocation() == null || exception.getLocation().getLineNr() < 1 ? ""
+                : " (line " + exception.getLocation().getLineNr() + ", column " + exception.getLocation().getColumnNr() + ")";
         if (exception instanceof UnrecognizedPropertyException unknown) {
-            return "unknown field '" + unknown.getPropertyName() + "'" + where;
+            return "unknown field '" + unknown.getPropertyName() + "'" + known(unknown.getKnownPropertyIds()) + where;
         }
-        if (exception instanceof InvalidFormatException invalid) {
-            return "invalid value " + invalid.getValue() + " for " + fieldPath(invalid) + where;
+        if (exception instanceof MismatchedInputException mismatched) {
+            if (mismatched.getPath().isEmpty()) {
+                return "the body must be a JSON object" + where;
+            }
+            String value = mismatched instanceof InvalidFormatException invalid ? ", not " + quoted(invalid.getValue()) : "";
+            return fieldPath(mismatched) + " must be " + expected(mismatched.getTargetType()) + value + where;
         }
-        if (exception instanceof MismatchedInputException mismatched && !mismatched.getPath().isEmpty()) {
-            return "wrong type for " + fieldPath(mismatched) + where;
+        if (exception instanceof StreamConstraintsException) {
+            return "the body has a value too long or nested too deep" + where;
         }
-        return "malformed JSON" + where + ": " + firstLine(exception.getOriginalMessage());
+        if (exception instanceof JsonParseException parse) {
+            return "malformed JSON" + where + ": " + parseProblem(parse.getOriginalMessage());
+        }
+        if (exception instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            return "invalid value for " + fieldPath(mapping) + where;
+        }
+        return "the body is not what this endpoint takes" + where;
     }
 
-    private static String fieldPath(MismatchedInputException exception) {
+    /** Jackson's parse messages say what was found; only the ones that mention its own names are rewritten. */
+    private static String parseProblem(String message) {
+        if (message == null) {
+            return "unreadable body";
+        }
+        if (message.startsWith("Duplicate field")) {
+            return message.replace("Duplicate field", "duplicate field").replaceAll("\\s*\\n.*", "");
+        }
+        if (message.contains("Trailing token") || message.contains("TRAILING_TOKENS")) {
+            return "content after the JSON object";
+        }
+        if (message.contains("end-of-input")) {
+            return "the body ends before the JSON does";
+        }
+        String first = message.lines().findFirst().orElse(message);
+        return first.contains("Feature") || first.contains("Constraints") || first.contains("`") ? "not valid JSON" : first;
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "a valid value";
+        }
+        if (type == String.class || type.isEnum()) {
+            return "a string";
+        }
+        if (type == Boolean.class || type == boolean.class) {
+            return "true or false";
+        }
+        if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+            return "a whole number";
+        }
+        if (Number.class.isAssignableFrom(type)) {
+            return "a number";
+        }
+        if (Collection.class.isAssignableFrom(type) || type.isArray()) {
+            return "an array";
+        }
+        return "an object";
+    }
+
+    private static String quoted(Object value) {
+        return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
+    }
+
+    private static String known(Collection<Object> ids) {
+        return ids == null || ids.isEmpty() ? "" : "; the fields are " + ids.stream().map(Object::toString).sorted()
+                .collect(Collectors.joining(", "));
+    }
+
+    private static String fieldPath(JsonMappingException exception) {
         StringBuilder path = new StringBuilder("'");
         exception.getPath().forEach(ref -> path.append(ref.getFieldName() != null ? (path.length() > 1 ? "." : "") + ref.getFieldName()
                 : "[" + ref.getIndex() + "]"));
         return path.append("'").toString();
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "unreadable body";
-        }
-        int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
     }
 }

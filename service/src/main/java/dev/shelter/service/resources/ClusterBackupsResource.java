@@ -42,8 +42,9 @@ public class ClusterBackupsResource {
     @Timed
     @RolesAllowed(Role.OPERATOR_OR_ABOVE)
     public Response createBackup(@PathParam("name") String cluster, BackupOrder order) {
-        BackupOrder effective = order == null ? new BackupOrder(null, null, null) : order;
-        BackupView started = BackupView.of(takeBackup.start(cluster, effective.mode(), effective.label(), effective.fastCheckpoint()));
+        BackupOrder effective = order == null ? BackupOrder.DEFAULTS : order;
+        BackupView started = BackupView.of(takeBackup.start(cluster, effective.mode(), effective.label(), effective.fastCheckpoint(),
+                effective.confirm()));
         return Response.accepted(started).location(URI.create("/api/v1/backups/" + started.id())).build();
     }
 

@@ -5,22 +5,22 @@ import dev.shelter.service.api.WalStatusView;
 import dev.shelter.service.auth.Role;
 import dev.shelter.service.core.ArchiveWalFile;
 import dev.shelter.service.core.FetchWalFile;
-import dev.shelter.service.core.InvalidRequestException;
 import dev.shelter.service.core.WalArchive;
+import dev.shelter.service.edge.RequestBodies;
 import dev.shelter.service.wal.ShowWalStatus;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Map;
 
 /**
@@ -52,15 +52,19 @@ public class WalResource {
         return showWalStatus.show(cluster);
     }
 
-    /** 201 when stored, 200 when the same bytes were there already, 409 for other bytes, 400 for a bad name or content. */
+    /**
+     * 201 when stored, 200 when the same bytes were there already, 409 for other bytes, 400 for a
+     * bad name or content, 413 beyond {@link #MAX_BYTES}, 408 or 400 for a body that stalls or breaks off.
+     */
     @PUT
     @Path("{file}")
     @Timed
     @RolesAllowed(Role.OPERATOR_OR_ABOVE)
     @Consumes(MediaType.WILDCARD) // curl --data-binary sends a form content type unless told otherwise
     @Produces(MediaType.APPLICATION_JSON)
-    public Response archive(@PathParam("name") String cluster, @PathParam("file") String file, InputStream body) {
-        byte[] content = readCapped(body, file);
+    public Response archive(@PathParam("name") String cluster, @PathParam("file") String file,
+                            @HeaderParam(HttpHeaders.CONTENT_LENGTH) Long declaredLength, InputStream body) {
+        byte[] content = readCapped(body, file, declaredLength);
         WalArchive.Stored stored = archiveWalFile.archive(cluster, file, content);
         return Response.status(stored == WalArchive.Stored.NEW ? Response.Status.CREATED : Response.Status.OK)
                 .entity(Map.of("file", file, "bytes", content.length,
@@ -78,15 +82,14 @@ public class WalResource {
         return Response.ok(fetchWalFile.fetch(cluster, file), MediaType.APPLICATION_OCTET_STREAM_TYPE).build();
     }
 
-    private static byte[] readCapped(InputStream body, String file) {
-        try {
-            byte[] content = body.readNBytes(MAX_BYTES + 1);
-            if (content.length > MAX_BYTES) {
-                throw new InvalidRequestException(file + " is larger than " + MAX_BYTES + " bytes, the most this endpoint takes");
-            }
-            return content;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read the body of " + file, e);
+    private static byte[] readCapped(InputStream body, String file, Long declaredLength) {
+        if (declaredLength != null && declaredLength > MAX_BYTES) {
+            throw RequestBodies.tooLarge(file, MAX_BYTES);
         }
+        byte[] content = RequestBodies.readUpTo(body, MAX_BYTES, file);
+        if (content.length > MAX_BYTES) {
+            throw RequestBodies.tooLarge(file, MAX_BYTES);
+        }
+        return content;
     }
 }

@@ -290,7 +290,7 @@ class LocalBackupIT {
     }
 
     @Test
-    void aFreshShelterRebuildsItsIndexFromTheStoreAndDeletingRemovesSnapshotAndManifest() throws Exception {
+    void aFreshShelterRebuildsItsIndexFromTheStoreAndDeletingLeavesATombstone() throws Exception {
         ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it rebuild\"}");
         JsonNode done = client.awaitEnd(started.body().path("id").asText());
         assertEquals("completed", done.path("state").asText(), done.toString());
@@ -313,15 +313,22 @@ class LocalBackupIT {
         assertEquals(200, deleted.status(), deleted.text());
         assertEquals("deleted", deleted.body().path("state").asText());
         assertFalse(Files.exists(snapshotDirectory(snapshot)));
-        try (Stream<Path> manifests = Files.walk(root.resolve("store"))) {
-            assertTrue(manifests.filter(Files::isRegularFile).noneMatch(p -> p.toString().contains(done.path("id").asText())),
-                    "the manifest and its copy are gone");
+        // The manifest became a tombstone: a second delete answers the same, before a restart and after it.
+        String id = done.path("id").asText();
+        ShelterClient.Answer again = client.delete("/api/v1/backups/" + id);
+        assertEquals(200, again.status(), again.text());
+        assertEquals("deleted", again.body().path("state").asText());
+        try (InProcessShelter fresh = InProcessShelter.startOn(config, TOKEN)) {
+            ShelterClient.Answer afterRestart = fresh.client().delete("/api/v1/backups/" + id);
+            assertEquals(200, afterRestart.status(), afterRestart.text());
+            assertEquals("deleted", afterRestart.body().path("state").asText());
+            assertEquals(0, afterRestart.body().path("snapshots").size(), afterRestart.text());
         }
     }
 
     @Test
     void anOfflineBackupStopsCleanlySnapshotsTheShutdownCheckpointAndStartsTheServerAgain() throws Exception {
-        ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"mode\":\"offline\",\"label\":\"it offline\"}");
+        ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"mode\":\"offline\",\"label\":\"it offline\",\"confirm\":\"primary\"}");
         assertEquals(202, started.status(), started.text());
         JsonNode backup = client.awaitEnd(started.body().path("id").asText());
 

@@ -132,7 +132,8 @@ class ShelterApplicationTest {
     void errorsOutsideTheApiAreJsonToo() throws Exception {
         assertErrorBody(send("GET", "/no/such/path", VIEWER, null), 404);
         assertErrorBody(send("DELETE", "/api/v1/clusters", ADMIN, null), 405);
-        assertErrorBody(sendTo(adminUrl("/no/such/admin/path"), "GET", null, null), 404);
+        assertErrorBody(sendTo(adminUrl("/no/such/admin/path"), "GET", ADMIN, null), 404);
+        assertErrorBody(sendTo(adminUrl("/no/such/admin/path"), "GET", null, null), 401);
         // java.net.URI refuses to send a malformed escape, so this one goes over a raw socket.
         String badUri = sendRaw("GET /api/v1/clusters/%zz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
         assertTrue(badUri.startsWith("HTTP/1.1 400"), badUri);
