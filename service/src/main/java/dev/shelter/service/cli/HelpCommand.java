@@ -41,6 +41,13 @@ public final class HelpCommand extends Command {
         if (cli.run(arguments.toArray(String[]::new)).isPresent()) {
             throw new CliFailure("no help on '" + String.join(" ", topic) + "'; 'help' alone lists the commands");
         }
+        if (topic.isEmpty()) {
+            // Dropwizard's screen names the commands but does not say what they do.
+            out.println();
+            out.println("commands ('help COMMAND' shows one):");
+            int width = bootstrap.getCommands().stream().mapToInt(c -> c.getName().length()).max().orElse(0);
+            bootstrap.getCommands().forEach(c -> out.printf("  %-" + width + "s  %s%n", c.getName(), c.getDescription()));
+        }
     }
 
     @Override
