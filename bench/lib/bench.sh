@@ -2,7 +2,8 @@
 #
 # bench/lib/bench.sh -- helpers of bench/backup-mode: a PostgreSQL 15 cluster on an RBD volume,
 # an https s3proxy for pgBackRest, pgBackRest itself. Sourced after deploy/local/lib/common.sh
-# (log, wait_until, stop_pid, pid_alive, apt_install, random_secret, port_open).
+# (log, wait_until, stop_pid, pid_alive, apt_install, random_secret, port_open, as_postgres:
+# run as postgres from "/", so every path given to it is absolute).
 # Everything logs to stderr.
 
 PG_BIN=${BENCH_PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -20,8 +21,6 @@ tail_to_stderr() { # <file> [lines]
   tail -n "${2:-30}" -- "$1" >&2 || true
   printf '[bench] ----\n' >&2
 }
-
-as_postgres() { runuser -u postgres -- "$@"; }
 
 # --------------------------------------------------------------------------------------------
 # PostgreSQL on an attached volume. A cluster is described by variables set by pg_vars:

@@ -56,3 +56,8 @@ apt_install() {
 random_secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 24; }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Runs a command as the postgres user, from "/": the caller's directory (a clone under root's home,
+# mode 0700) may be one postgres cannot enter, and initdb, pg_ctl, pgbench or Patroni's Python then
+# fail. So every path given to it must be absolute. env execs the command: $! stays its PID.
+as_postgres() { runuser -u postgres -- env --chdir=/ "$@"; }

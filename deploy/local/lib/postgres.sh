@@ -26,7 +26,7 @@ postgres_init() {
   random_secret >"$PG_HOME/password"
   chmod 600 "$PG_HOME/password"
   chown -R postgres:postgres "$PG_HOME"
-  runuser -u postgres -- "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --pwfile="$PG_HOME/password" \
+  as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --pwfile="$PG_HOME/password" \
     --auth-local=peer --auth-host=scram-sha-256 --data-checksums -E UTF8 --locale=C.UTF-8 >"$PG_HOME/log/initdb.log" 2>&1 \
     || { show_log_tail "$PG_HOME/log/initdb.log"; return 1; }
   cat >>"$PG_DATA/postgresql.conf" <<CONF
@@ -60,7 +60,7 @@ postgres_up() {
   [ -f "$PG_DATA/PG_VERSION" ] || postgres_init
   rm -f "$PG_DATA/postmaster.pid"
   log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-  if ! runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_HOME/log/postgres.log" -w -t 60 start >/dev/null 2>&1; then
+  if ! as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_HOME/log/postgres.log" -w -t 60 start >/dev/null 2>&1; then
     log "PostgreSQL failed to start"
     show_log_tail "$PG_HOME/log/postgres.log"
     return 1

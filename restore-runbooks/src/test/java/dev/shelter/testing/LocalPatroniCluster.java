@@ -3,8 +3,8 @@ package dev.shelter.testing;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.shelter.runbooks.local.OsUserCommand;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -330,16 +330,14 @@ public final class LocalPatroniCluster implements AutoCloseable {
         return root;
     }
 
-    /** Starts {@code command} with its output appended to {@code log}; as the server user if asked and running as root. */
+    /**
+     * Starts {@code command} with its output appended to {@code log}; as the server user if asked and running as root,
+     * and from "/" (Patroni's multiprocessing changes into its working directory, which the server user must be able to enter).
+     */
     private Process launch(List<String> command, Path log, boolean asServerUser) throws IOException {
-        List<String> full = new ArrayList<>();
-        if (asServerUser && runningAsRoot()) {
-            full.addAll(List.of("runuser", "-u", "postgres", "--"));
-        }
-        full.addAll(command);
-        ProcessBuilder builder = new ProcessBuilder(full).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        OsUserCommand asUser = asServerUser ? new OsUserCommand("postgres", command) : OsUserCommand.asCurrentUser(command);
+        ProcessBuilder builder = asUser.processBuilder().redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         // The caller's environment must not reconfigure these servers behind their config files.
         builder.environment().keySet().removeIf(key -> key.startsWith("PATRONI_") || key.startsWith("ETCD_"));
         Process process = builder.start();

@@ -358,8 +358,10 @@ public final class PostgresInstance implements AutoCloseable {
         }
         full.addAll(command);
         try {
-            Process process = new ProcessBuilder(full).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(
-                    new java.io.File("/dev/null"))).start();
+            // From "/": the server user may not be able to enter this JVM's working directory (a clone under
+            // root's home), and initdb, pg_ctl and pgbench then fail. (restore-runbooks' OsUserCommand does the same.)
+            Process process = new ProcessBuilder(full).directory(new java.io.File("/")).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

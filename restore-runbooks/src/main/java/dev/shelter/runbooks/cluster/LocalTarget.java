@@ -13,6 +13,9 @@ public record LocalTarget(Path dataDirectory, Path binDirectory, String osUser) 
         Objects.requireNonNull(dataDirectory, "data directory");
         Objects.requireNonNull(binDirectory, "bin directory");
         Objects.requireNonNull(osUser, "os user");
+        // Absolute: the server's commands run from "/" (see OsUserCommand), not from Shelter's working directory.
+        dataDirectory = dataDirectory.toAbsolutePath();
+        binDirectory = binDirectory.toAbsolutePath();
     }
 
     @Override

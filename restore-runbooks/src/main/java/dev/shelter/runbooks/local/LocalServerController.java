@@ -100,16 +100,10 @@ public final class LocalServerController implements ServerController {
         return result;
     }
 
-    /** Runs as the target's OS user when Shelter runs as root; as itself otherwise. */
+    /** Runs as the target's OS user when Shelter runs as root, as itself otherwise; from a directory that user can enter. */
     private Result execute(List<String> command) {
-        List<String> full = new ArrayList<>();
-        if ("root".equals(System.getProperty("user.name")) && !"root".equals(target.osUser())) {
-            full.addAll(List.of("runuser", "-u", target.osUser(), "--"));
-        }
-        full.addAll(command);
         try {
-            Process process = new ProcessBuilder(full).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            Process process = new OsUserCommand(target.osUser(), command).processBuilder().redirectErrorStream(true).start();
             byte[] output = process.getInputStream().readAllBytes();
             if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

@@ -12,6 +12,7 @@ import dev.shelter.service.catalog.BlobManifestStore;
 import dev.shelter.service.catalog.InMemoryBackupIndex;
 import dev.shelter.service.catalog.ManifestCodec;
 import dev.shelter.service.cli.BackupCommand;
+import dev.shelter.service.cli.HelpCommand;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.service.wal.ShelterWalArchive;
 import dev.shelter.service.wal.WalReceiver;
@@ -135,6 +136,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
         bootstrap.addCommand(new BackupCommand(System.out, System.getenv()));
         bootstrap.addCommand(new CatalogCommand(System.out));
+        bootstrap.addCommand(new HelpCommand(System.out, System.err));
     }
 
     @Override

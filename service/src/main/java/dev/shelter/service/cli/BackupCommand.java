@@ -12,21 +12,26 @@ import net.sourceforge.argparse4j.inf.Subparsers;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import java.util.function.Function;
 
 /**
  * {@code shelter backup create|list|show|delete}: the backup endpoints of a running Shelter, for
  * shells and cron. Talks REST only, so it works the same against a local or a remote service.
+ * Whatever goes wrong ends in one line on stderr and exit code 1, never a stack trace.
  */
 public final class BackupCommand extends Command {
+
+    static final String DEFAULT_URL = "http://127.0.0.1:8080";
 
     private static final String ACTION = "backupAction";
     private static final Duration POLL = Duration.ofMillis(500);
@@ -42,62 +47,83 @@ public final class BackupCommand extends Command {
 
     @Override
     public void configure(Subparser subparser) {
-        Subparsers actions = subparser.addSubparsers().dest(ACTION).metavar("ACTION").title("actions");
+        Subparsers actions = subparser.addSubparsers().dest(ACTION).metavar("ACTION").title("actions")
+                .description("'backup ACTION --help' (or 'help backup ACTION') shows an action's arguments");
 
-        Subparser create = actions.addParser("create").help("start a backup of a cluster (operator)");
+        Subparser create = action(actions, "create", "start a backup of a cluster (operator token)");
         create.addArgument("cluster").help("the cluster's name in Shelter's configuration");
         create.addArgument("--mode").choices("online", "offline").setDefault("online")
-                .help("online: backup mode around the snapshots; offline: clean stop, snapshots, start");
+                .help("online: backup mode around the snapshots; offline: clean stop, snapshots, start (downtime)");
         create.addArgument("--label").help("a label kept with the backup (letters, digits, space and ._:+@-)");
         create.addArgument("--spread-checkpoint").dest("spreadCheckpoint").action(Arguments.storeTrue())
                 .help("let PostgreSQL spread the starting checkpoint instead of forcing it at once");
         create.addArgument("--wait").action(Arguments.storeTrue())
-                .help("wait until the backup ends, showing its phases; exit 1 unless it completed");
+                .help("wait until the backup ends, showing its phases; exit 0 if it completed, 1 if it failed");
 
-        Subparser list = actions.addParser("list").help("list a cluster's backups, newest first (viewer)");
-        list.addArgument("cluster");
-        list.addArgument("--state").choices("running", "completed", "failed", "deleted");
-        list.addArgument("--offset").type(Integer.class).setDefault(0);
-        list.addArgument("--limit").type(Integer.class).setDefault(50);
+        Subparser list = action(actions, "list", "list a cluster's backups, newest first, with failure reasons (viewer token)");
+        list.addArgument("cluster").help("the cluster's name in Shelter's configuration");
+        list.addArgument("--state").choices("running", "completed", "failed", "deleted").help("only backups in this state");
+        list.addArgument("--offset").type(Integer.class).setDefault(0).help("skip this many backups (paging)");
+        list.addArgument("--limit").type(Integer.class).setDefault(50).help("list at most this many backups");
 
-        Subparser show = actions.addParser("show").help("show one backup's manifest as JSON (viewer)");
-        show.addArgument("id");
-        Subparser delete = actions.addParser("delete").help("delete a backup's snapshots and manifest (admin)");
-        delete.addArgument("id");
+        Subparser show = action(actions, "show", "show one backup's manifest as JSON (viewer token)");
+        show.addArgument("id").help("the backup's id, as 'create' printed it or 'list' shows it");
+        Subparser delete = action(actions, "delete", "delete a backup's snapshots and manifest (admin token)");
+        delete.addArgument("id").help("the backup's id, as 'list' shows it; deleting a deleted backup is not an error");
 
         for (Subparser action : new Subparser[] {create, list, show, delete}) {
-            action.addArgument("--url").setDefault(environment.getOrDefault("SHELTER_URL", "http://127.0.0.1:8080"))
-                    .help("Shelter's base URL (default: $SHELTER_URL or http://127.0.0.1:8080)");
-            action.addArgument("--token-file").dest("tokenFile").setDefault(environment.get("SHELTER_TOKEN_FILE"))
-                    .help("a file holding the bearer token (default: $SHELTER_TOKEN_FILE, else $SHELTER_TOKEN)");
+            action.addArgument("--url").help("Shelter's base URL (default: $SHELTER_URL, else " + DEFAULT_URL + ")");
+            action.addArgument("--token-file").dest("tokenFile")
+                    .help("a file holding the bearer token (default: $SHELTER_TOKEN_FILE, else the token in $SHELTER_TOKEN)");
         }
+    }
+
+    /** An action whose --help prints to this command's output, like the commands' own. */
+    private Subparser action(Subparsers actions, String name, String help) {
+        Subparser action = actions.addParser(name, false).help(help).description(help);
+        action.addArgument("-h", "--help").action(new PrintHelp(out)).help("show this action's arguments and exit")
+                .setDefault(Arguments.SUPPRESS);
+        return action;
     }
 
     @Override
     public void run(Bootstrap<?> bootstrap, Namespace namespace) {
-        ShelterApi api = new ShelterApi(URI.create(namespace.getString("url")), token(namespace.getString("tokenFile")));
+        ShelterApi api = api(namespace);
         switch (namespace.getString(ACTION)) {
             case "create" -> create(api, namespace);
             case "list" -> list(api, namespace);
-            case "show" -> out.println(pretty(api.expectOk(api.get("/api/v1/backups/" + encode(namespace.getString("id"))),
+            case "show" -> out.println(pretty(api.expectOk(api.get(backupPath(namespace.getString("id"))),
                     "show backup " + namespace.getString("id"))));
-            case "delete" -> {
-                JsonNode deleted = api.expectOk(api.delete("/api/v1/backups/" + encode(namespace.getString("id"))),
-                        "delete backup " + namespace.getString("id"));
-                out.println("backup " + deleted.path("id").asText() + " " + deleted.path("state").asText());
-            }
+            case "delete" -> delete(api, namespace.getString("id"));
             default -> throw new CliFailure("unknown action " + namespace.getString(ACTION));
         }
     }
 
-    /** Shows only the message: a refused request is not a crash, and needs no stack trace. */
+    /** One line on stderr, whatever the error: a refused request is not a crash, and needs no stack trace. */
     @Override
     public void onError(Cli cli, Namespace namespace, Throwable error) {
+        cli.getStdErr().println("shelter backup: " + describe(error));
+    }
+
+    static String describe(Throwable error) {
         if (error instanceof CliFailure) {
-            cli.getStdErr().println("shelter backup: " + error.getMessage());
-        } else {
-            super.onError(cli, namespace, error);
+            return error.getMessage();
         }
+        return "unexpected " + error.getClass().getSimpleName() + (error.getMessage() == null ? "" : ": " + error.getMessage())
+                + " (please report it)";
+    }
+
+    private ShelterApi api(Namespace namespace) {
+        String url = namespace.getString("url");
+        String urlSource = "--url";
+        if (url == null && present("SHELTER_URL")) {
+            url = environment.get("SHELTER_URL");
+            urlSource = "$SHELTER_URL";
+        } else if (url == null) {
+            url = DEFAULT_URL;
+            urlSource = "the default URL";
+        }
+        return new ShelterApi(url, urlSource, token(namespace.getString("tokenFile")));
     }
 
     private void create(ShelterApi api, Namespace namespace) {
@@ -120,14 +146,15 @@ public final class BackupCommand extends Command {
         while ("running".equals(backup.path("state").asText())) {
             if (!phase.equals(backup.path("phase").asText())) {
                 phase = backup.path("phase").asText();
-                out.println("  " + Instant.now() + "  " + phase);
+                out.println("  " + Instant.now().truncatedTo(ChronoUnit.MILLIS) + "  " + phase);
             }
             pause();
-            backup = api.expectOk(api.get("/api/v1/backups/" + id), "follow backup " + id);
+            backup = api.expectOk(api.get(backupPath(id)), "follow backup " + id);
         }
         out.println(summary(backup));
         if (!"completed".equals(backup.path("state").asText())) {
-            throw new CliFailure("backup " + id + " " + backup.path("state").asText() + ": " + backup.path("failure").asText());
+            throw new CliFailure("backup " + id + " " + backup.path("state").asText()
+                    + text(backup, "failure", f -> ": " + f, ""));
         }
     }
 
@@ -139,14 +166,45 @@ public final class BackupCommand extends Command {
             query.append("&state=").append(namespace.getString("state"));
         }
         JsonNode page = api.expectOk(api.get("/api/v1/clusters/" + encode(cluster) + "/backups" + query), "list backups of " + cluster);
-        String format = "%-24s %-10s %-21s %-8s %12s  %-24s %s%n";
-        out.printf(format, "ID", "STATE", "PHASE", "MODE", "BACKUP-MODE", "FINISHED", "LABEL");
-        for (JsonNode b : page.path("backups")) {
-            out.printf(format, b.path("id").asText(), b.path("state").asText(), b.path("phase").asText(), b.path("mode").asText(),
-                    text(b, "backupModeSeconds", s -> "%.2fs".formatted(Double.parseDouble(s))), text(b, "finishedAt", s -> s),
-                    text(b, "label", s -> s));
-        }
+        out.print(backupTable(page.path("backups")));
         out.printf("%d of %d backups (offset %d)%n", page.path("backups").size(), page.path("total").asInt(), page.path("offset").asInt());
+    }
+
+    /**
+     * One row per backup. The manifest's window is the time in backup mode for an online backup,
+     * and the time PostgreSQL was down for an offline one: two columns, so neither is mislabelled.
+     */
+    static String backupTable(JsonNode backups) {
+        Table table = new Table("ID", "STATE", "PHASE", "MODE", "BACKUP-MODE", "DOWNTIME", "FINISHED", "LABEL", "FAILURE");
+        for (JsonNode b : backups) {
+            boolean offline = "offline".equals(b.path("mode").asText());
+            String window = text(b, "backupModeSeconds", s -> "%.2fs".formatted(Double.parseDouble(s)), null);
+            table.row(b.path("id").asText(), b.path("state").asText(), b.path("phase").asText(), b.path("mode").asText(),
+                    offline ? null : window, offline ? window : null,
+                    text(b, "finishedAt", s -> Instant.parse(s).truncatedTo(ChronoUnit.SECONDS).toString(), null),
+                    text(b, "label", s -> s, null), text(b, "failure", s -> s, null));
+        }
+        return table.render();
+    }
+
+    /**
+     * Deletes a backup and says what happened. The exit code follows the service's answer: 404 is
+     * "no such backup" (exit 1); a backup that was already deleted is reported as such (exit 0),
+     * whether the service says so with a 200 for a deleted backup or with 410.
+     */
+    private void delete(ShelterApi api, String id) {
+        ShelterApi.Reply before = api.get(backupPath(id));
+        boolean deletedBefore = before.ok() && "deleted".equals(before.body().path("state").asText());
+        ShelterApi.Reply reply = api.delete(backupPath(id));
+        if (reply.status() == 404) {
+            throw new CliFailure("no backup " + id + " (" + reply.message() + "); 'backup list CLUSTER' shows the ids");
+        }
+        if (reply.status() == 410 || reply.ok() && deletedBefore) {
+            out.println("backup " + id + " already deleted");
+            return;
+        }
+        JsonNode deleted = api.expectOk(reply, "delete backup " + id);
+        out.println("backup " + text(deleted, "id", s -> s, id) + " " + deleted.path("state").asText());
     }
 
     private static String pretty(JsonNode node) {
@@ -157,38 +215,59 @@ public final class BackupCommand extends Command {
         }
     }
 
-    private static String summary(JsonNode b) {
+    static String summary(JsonNode b) {
         String line = "backup " + b.path("id").asText() + " " + b.path("state").asText();
         if ("completed".equals(b.path("state").asText())) {
+            String window = "offline".equals(b.path("mode").asText()) ? " s of downtime, " : " s in backup mode, ";
             line += ": start " + b.path("startLsn").asText() + ", stop " + b.path("stopLsn").asText() + ", timeline "
-                    + b.path("timeline").asText() + ", " + text(b, "backupModeSeconds", s -> "%.2f".formatted(Double.parseDouble(s)))
-                    + " s in backup mode, " + b.path("snapshots").size() + " snapshot(s)";
+                    + b.path("timeline").asText() + ", " + text(b, "backupModeSeconds", s -> "%.2f".formatted(Double.parseDouble(s)), "-")
+                    + window + b.path("snapshots").size() + " snapshot(s)";
         }
         return line;
     }
 
-    private static String text(JsonNode node, String field, Function<String, String> format) {
+    private static String text(JsonNode node, String field, Function<String, String> format, String absent) {
         JsonNode value = node.path(field);
-        return value.isMissingNode() || value.isNull() ? "-" : format.apply(value.asText());
+        return value.isMissingNode() || value.isNull() ? absent : format.apply(value.asText());
     }
 
-    private String token(String tokenFile) {
-        if (tokenFile != null) {
-            try {
-                String token = Files.readString(Path.of(tokenFile), StandardCharsets.UTF_8).strip();
-                if (token.isEmpty()) {
-                    throw new CliFailure("the token file " + tokenFile + " is empty");
-                }
-                return token;
-            } catch (IOException e) {
-                throw new CliFailure("cannot read the token file " + tokenFile + ": " + e.getMessage());
-            }
+    /** The token from --token-file, $SHELTER_TOKEN_FILE or $SHELTER_TOKEN, in that order, with where it came from. */
+    private ShelterApi.Token token(String tokenFile) {
+        String source = "--token-file " + tokenFile;
+        if (tokenFile == null && present("SHELTER_TOKEN_FILE")) {
+            tokenFile = environment.get("SHELTER_TOKEN_FILE");
+            source = "$SHELTER_TOKEN_FILE (" + tokenFile + ")";
         }
-        String token = environment.get("SHELTER_TOKEN");
-        if (token == null || token.isBlank()) {
+        if (tokenFile != null) {
+            String token;
+            try {
+                token = Files.readString(Path.of(tokenFile), StandardCharsets.UTF_8).strip();
+            } catch (NoSuchFileException e) {
+                throw new CliFailure("the token file named by " + source + " does not exist");
+            } catch (AccessDeniedException e) {
+                throw new CliFailure("the token file named by " + source + " is not readable by this user");
+            } catch (IOException | RuntimeException e) {
+                throw new CliFailure("cannot read the token file named by " + source + ": " + (e.getMessage() == null
+                        ? e.getClass().getSimpleName() : e.getMessage()));
+            }
+            if (token.isEmpty()) {
+                throw new CliFailure("the token file named by " + source + " is empty");
+            }
+            return new ShelterApi.Token(token, source);
+        }
+        if (!present("SHELTER_TOKEN")) {
             throw new CliFailure("no token: give --token-file FILE, or set SHELTER_TOKEN_FILE or SHELTER_TOKEN");
         }
-        return token.strip();
+        return new ShelterApi.Token(environment.get("SHELTER_TOKEN").strip(), "$SHELTER_TOKEN");
+    }
+
+    private boolean present(String variable) {
+        String value = environment.get(variable);
+        return value != null && !value.isBlank();
+    }
+
+    private static String backupPath(String id) {
+        return "/api/v1/backups/" + encode(id);
     }
 
     private static String encode(String segment) {

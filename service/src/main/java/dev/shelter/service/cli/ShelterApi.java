@@ -3,12 +3,19 @@ package dev.shelter.service.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import javax.net.ssl.SSLException;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.util.Locale;
 
 /** The REST API of a running Shelter, as the command line uses it: JSON in, JSON out, a bearer token. */
 final class ShelterApi {
@@ -26,14 +33,23 @@ final class ShelterApi {
         }
     }
 
+    /** A bearer token and where it came from, so that a refusal can say what to check. */
+    record Token(String value, String source) {
+    }
+
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
 
     private final URI base;
-    private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final String urlSource;
+    private final Token token;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
-    ShelterApi(URI base, String token) {
-        this.base = base;
+    /** {@code url} is Shelter's base URL as given; {@code urlSource} says where it came from ("--url", "$SHELTER_URL"). */
+    ShelterApi(String url, String urlSource, Token token) {
+        this.base = baseUrl(url, urlSource);
+        this.urlSource = urlSource;
         this.token = token;
     }
 
@@ -50,16 +66,41 @@ final class ShelterApi {
         return send(HttpRequest.newBuilder(resolve(path)).DELETE());
     }
 
-    /** A successful reply's body, or a {@link CliFailure} with the service's message. */
+    /** A successful reply's body, or a {@link CliFailure} that says what to check. */
     JsonNode expectOk(Reply reply, String doing) {
-        if (!reply.ok()) {
-            throw new CliFailure("cannot " + doing + ": " + reply.message());
+        if (reply.ok()) {
+            return reply.body();
         }
-        return reply.body();
+        throw new CliFailure(switch (reply.status()) {
+            case 401 -> "cannot " + doing + ": Shelter refused the token from " + token.source() + " (" + reply.message()
+                    + "); check that it is one of the tokens in Shelter's configuration";
+            case 403 -> "cannot " + doing + ": the token from " + token.source() + " was accepted, but its role may not do this ("
+                    + reply.message() + ")";
+            default -> "cannot " + doing + ": " + reply.message();
+        });
     }
 
     static ObjectMapper json() {
         return JSON;
+    }
+
+    /** An absolute http(s) URL with a host, or a {@link CliFailure} saying what a base URL looks like. */
+    private static URI baseUrl(String url, String source) {
+        String expected = "give Shelter's base URL, such as http://127.0.0.1:8080";
+        URI uri;
+        try {
+            uri = new URI(url.strip());
+        } catch (URISyntaxException e) {
+            throw new CliFailure("the URL '" + url + "' from " + source + " is not a URL (" + e.getReason() + "): " + expected);
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+            throw new CliFailure("the URL '" + url + "' from " + source + " is not an http or https URL with a host: " + expected);
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw new CliFailure("the URL '" + url + "' from " + source + " has a query or fragment: " + expected);
+        }
+        return uri;
     }
 
     private URI resolve(String path) {
@@ -67,8 +108,8 @@ final class ShelterApi {
     }
 
     private Reply send(HttpRequest.Builder request) {
-        HttpRequest built = request.header("Authorization", "Bearer " + token).header("Accept", "application/json")
-                .timeout(Duration.ofSeconds(60)).build();
+        HttpRequest built = request.header("Authorization", "Bearer " + token.value()).header("Accept", "application/json")
+                .timeout(ANSWER_TIMEOUT).build();
         try {
             HttpResponse<String> response = http.send(built, HttpResponse.BodyHandlers.ofString());
             JsonNode body;
@@ -79,11 +120,35 @@ final class ShelterApi {
             }
             return new Reply(response.statusCode(), body);
         } catch (IOException e) {
-            throw new CliFailure("cannot reach Shelter at " + base + ": " + (e.getMessage() == null ? e.getClass().getSimpleName()
-                    : e.getMessage()));
+            throw new CliFailure("cannot reach Shelter at " + base + " (from " + urlSource + "): " + unreachable(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliFailure("interrupted");
         }
+    }
+
+    /** Why no answer came, in words that say what to check; the JDK's exceptions often carry no message. */
+    private String unreachable(IOException e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+            if (cause instanceof UnresolvedAddressException) {
+                return "unknown host " + base.getHost() + "; check the host name in " + urlSource;
+            }
+        }
+        if (e instanceof HttpConnectTimeoutException) {
+            return "no connection within " + CONNECT_TIMEOUT.toSeconds() + " s; check the host and port in " + urlSource
+                    + " and that no firewall drops the connection";
+        }
+        if (e instanceof ConnectException) {
+            return (e.getMessage() == null ? "connection refused" : e.getMessage()) + "; check that Shelter is running and that " + urlSource
+                    + " names its application port (not the admin port)";
+        }
+        if (e instanceof HttpTimeoutException) {
+            return "no answer within " + ANSWER_TIMEOUT.toSeconds() + " s; Shelter may be overloaded or stuck";
+        }
+        if (e instanceof SSLException) {
+            return "the TLS handshake failed (" + e.getMessage() + "); check http versus https in " + urlSource;
+        }
+        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return detail + "; check that " + urlSource + " names Shelter's application port";
     }
 }
