@@ -54,6 +54,8 @@ public final class BackupCommand extends Command {
         create.addArgument("cluster").help("the cluster's name in Shelter's configuration");
         create.addArgument("--mode").choices("online", "offline").setDefault("online")
                 .help("online: backup mode around the snapshots; offline: clean stop, snapshots, start (downtime)");
+        create.addArgument("--confirm").metavar("CLUSTER")
+                .help("with --mode offline, which stops PostgreSQL: the cluster's name again, to say you mean it");
         create.addArgument("--label").help("a label kept with the backup (letters, digits, space and ._:+@-)");
         create.addArgument("--spread-checkpoint").dest("spreadCheckpoint").action(Arguments.storeTrue())
                 .help("let PostgreSQL spread the starting checkpoint instead of forcing it at once");
@@ -133,6 +135,9 @@ public final class BackupCommand extends Command {
                 .put("fastCheckpoint", !namespace.getBoolean("spreadCheckpoint"));
         if (namespace.getString("label") != null) {
             request.put("label", namespace.getString("label"));
+        }
+        if (namespace.getString("confirm") != null) {
+            request.put("confirm", namespace.getString("confirm"));
         }
         JsonNode started = api.expectOk(api.post("/api/v1/clusters/" + encode(cluster) + "/backups", request),
                 "start a backup of " + cluster);

@@ -298,15 +298,17 @@ class BackupCommandTest {
     }
 
     @Test
-    void createWaitOfAnOfflineBackupReportsDowntimeNotBackupMode() {
+    void createWaitOfAnOfflineBackupReportsDowntimeNotBackupMode() throws IOException {
         shelter.answer("POST", "/api/v1/clusters/demo/backups", 202, backupJson("b1", "running", "offline", null))
                 .answer("GET", "/api/v1/backups/b1", 200, backupJson("b1", "completed", "offline", null));
 
-        CommandLine.Run run = backup("create", "demo", "--mode", "offline", "--wait", "--url", shelter.url(), "--token-file",
-                tokenFile.toString());
+        CommandLine.Run run = backup("create", "demo", "--mode", "offline", "--confirm", "demo", "--wait", "--url", shelter.url(),
+                "--token-file", tokenFile.toString());
 
         assertEquals(0, run.exitCode(), run.toString());
         assertTrue(run.out().contains("timeline 1, 0.46 s of downtime, 1 snapshot(s)"), run.toString());
+        assertEquals("demo", ShelterApi.json().readTree(shelter.requests().get(0).body()).path("confirm").asText(),
+                "the confirmation goes with the request");
     }
 
     @Test
