@@ -478,6 +478,30 @@ class HostileInputIT {
         assertJsonError(early, 403);
     }
 
+    /**
+     * As a real archive_command sends: curl with a 16 MiB segment and a token too weak to archive,
+     * once as curl sends by default (Expect: 100-continue for a large body) and once without it.
+     * Either way curl reads the 403 and exits 22, rather than failing on a reset connection.
+     */
+    @Test
+    void archiveCommandsCurlReadsTheRefusalOfItsUpload() throws Exception {
+        Path segment = root.resolve("segment-for-curl");
+        Files.write(segment, new byte[16 * 1024 * 1024]);
+        Path tokenFile = root.resolve("viewer.token");
+        Files.writeString(tokenFile, VIEWER);
+        for (List<String> expect : List.of(List.<String>of(), List.of("-H", "Expect:"))) {
+            List<String> command = new ArrayList<>(List.of("curl", "-sSf", "-X", "PUT", "-H", "Authorization: Bearer " + VIEWER,
+                    "-H", "Content-Type: application/octet-stream", "--data-binary", "@" + segment));
+            command.addAll(expect);
+            command.add("http://127.0.0.1:" + shelter.port() + "/api/v1/clusters/main/wal/000000010000000000000043");
+            Process curl = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            String stderr = new String(curl.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(curl.waitFor(120, TimeUnit.SECONDS), "curl did not finish");
+            assertEquals(22, curl.exitValue(), "curl " + expect + " must see the HTTP error, not a broken connection: " + stderr);
+            assertTrue(stderr.contains("403"), stderr);
+        }
+    }
+
     private String problemWith(Case c, RawHttp.Reply reply) {
         if (reply.status() >= 500) {
             return "answered " + reply.status() + ": " + reply;
