@@ -472,6 +472,10 @@ class HostileInputIT {
                     Map.of("Authorization", "Bearer wrong-token-for-the-archive", "Content-Type", "application/octet-stream"), segment);
             assertJsonError(unknown, 401);
         }
+        // Over a slow link the refusal is ready long before the body has arrived: it must still be read.
+        RawHttp.Reply slow = http.sendThrottled("PUT /api/v1/clusters/main/wal/000000010000000000000042 HTTP/1.1",
+                Map.of("Authorization", "Bearer " + VIEWER, "Content-Type", "application/octet-stream"), segment, 512 * 1024, 25);
+        assertJsonError(slow, 403);
         // With Expect: 100-continue, the refusal comes before the body is sent, and no body is waited for.
         RawHttp.Reply early = http.sendAndStall("PUT /api/v1/clusters/main/wal/000000010000000000000042 HTTP/1.1",
                 Map.of("Authorization", "Bearer " + VIEWER, "Expect", "100-continue"), segment.length, new byte[0]);

@@ -75,6 +75,32 @@ final class RawHttp {
         }
     }
 
+    /**
+     * Sends the head, then the body a piece at a time with a pause between pieces, as a slow link
+     * delivers it: the server has answered long before the body is all there.
+     */
+    Reply sendThrottled(String requestLine, Map<String, String> headers, byte[] body, int piece, long pauseMillis) {
+        StringBuilder head = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n");
+        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(TIMEOUT_MILLIS);
+            OutputStream out = socket.getOutputStream();
+            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            for (int at = 0; at < body.length; at += piece) {
+                out.write(body, at, Math.min(piece, body.length - at));
+                out.flush();
+                Thread.sleep(pauseMillis);
+            }
+            return read(socket.getInputStream());
+        } catch (IOException e) {
+            throw new UncheckedIOException(requestLine + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Sends the head and the first {@code sent} bytes of a body declared as {@code declared} bytes, then waits for the answer. */
     Reply sendAndStall(String requestLine, Map<String, String> headers, long declared, byte[] sent) {
         Map<String, String> withLength = new LinkedHashMap<>(headers);
