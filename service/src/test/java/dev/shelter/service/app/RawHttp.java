@@ -41,26 +41,12 @@ final class RawHttp {
         this.port = port;
     }
 
-    /** Sends {@code head} (request line and headers, without the blank line) and the body, and reads the answer. */
+    /** Sends the request line, the headers and the body at once, and reads the answer. */
     Reply send(String requestLine, Map<String, String> headers, byte[] body) {
-        StringBuilder head = new StringBuilder(requestLine).append("\r\n");
-        Map<String, String> all = new LinkedHashMap<>();
-        all.put("Host", "127.0.0.1:" + port);
-        all.putAll(headers);
-        all.putIfAbsent("Connection", "close");
-        if (body != null && !all.containsKey("Transfer-Encoding")) {
-            all.putIfAbsent("Content-Length", Integer.toString(body.length));
-        }
-        all.forEach((name, value) -> {
-            if (value != null) {
-                head.append(name).append(": ").append(value).append("\r\n");
-            }
-        });
-        head.append("\r\n");
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(TIMEOUT_MILLIS);
+        try (Socket socket = open()) {
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            boolean chunked = headers.containsKey("Transfer-Encoding");
+            out.write(head(requestLine, headers, body == null || chunked ? null : (long) body.length));
             if (body != null) {
                 try {
                     out.write(body);
@@ -76,17 +62,13 @@ final class RawHttp {
     }
 
     /**
-     * Sends the head, then the body a piece at a time with a pause between pieces, as a slow link
-     * delivers it: the server has answered long before the body is all there.
+     * Sends the body a piece at a time with a pause between pieces, as a slow link delivers it:
+     * the server has its answer ready long before the body is all there.
      */
     Reply sendThrottled(String requestLine, Map<String, String> headers, byte[] body, int piece, long pauseMillis) {
-        StringBuilder head = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
-        head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(TIMEOUT_MILLIS);
+        try (Socket socket = open()) {
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(head(requestLine, headers, (long) body.length));
             for (int at = 0; at < body.length; at += piece) {
                 out.write(body, at, Math.min(piece, body.length - at));
                 out.flush();
@@ -101,17 +83,11 @@ final class RawHttp {
         }
     }
 
-    /** Sends the head and the first {@code sent} bytes of a body declared as {@code declared} bytes, then waits for the answer. */
+    /** Declares a body of {@code declared} bytes, sends only {@code sent}, and waits for the answer. */
     Reply sendAndStall(String requestLine, Map<String, String> headers, long declared, byte[] sent) {
-        Map<String, String> withLength = new LinkedHashMap<>(headers);
-        withLength.put("Content-Length", Long.toString(declared));
-        StringBuilder head = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n");
-        withLength.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
-        head.append("\r\n");
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            socket.setSoTimeout(TIMEOUT_MILLIS);
+        try (Socket socket = open()) {
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(head(requestLine, headers, declared));
             out.write(sent);
             out.flush();
             return read(socket.getInputStream());
@@ -120,20 +96,37 @@ final class RawHttp {
         }
     }
 
-    /** Sends the head and part of the body, then hangs up without reading an answer. */
+    /** Declares a body of {@code declared} bytes, sends only {@code sent}, then hangs up with a reset, as a killed client does. */
     void sendAndHangUp(String requestLine, Map<String, String> headers, long declared, byte[] sent) {
-        StringBuilder head = new StringBuilder(requestLine).append("\r\nHost: 127.0.0.1:" + port + "\r\n");
-        headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
-        head.append("Content-Length: ").append(declared).append("\r\n\r\n");
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        try (Socket socket = open()) {
             OutputStream out = socket.getOutputStream();
-            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(head(requestLine, headers, declared));
             out.write(sent);
             out.flush();
-            socket.setSoLinger(true, 0); // a reset, as a killed client leaves
+            socket.setSoLinger(true, 0);
         } catch (IOException e) {
             throw new UncheckedIOException(requestLine + ": " + e.getMessage(), e);
         }
+    }
+
+    private Socket open() throws IOException {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        socket.setSoTimeout(TIMEOUT_MILLIS);
+        return socket;
+    }
+
+    /** The request line and headers; Host and {@code Connection: close} unless given, Content-Length when known. */
+    private byte[] head(String requestLine, Map<String, String> headers, Long contentLength) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("Host", "127.0.0.1:" + port);
+        all.putAll(headers);
+        all.putIfAbsent("Connection", "close");
+        if (contentLength != null) {
+            all.putIfAbsent("Content-Length", Long.toString(contentLength));
+        }
+        StringBuilder head = new StringBuilder(requestLine).append("\r\n");
+        all.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
+        return head.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     private static Reply read(InputStream in) throws IOException {
