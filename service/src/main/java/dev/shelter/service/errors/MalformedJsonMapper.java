@@ -11,6 +11,8 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
 import java.util.Collection;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -18,6 +20,9 @@ import java.util.stream.Collectors;
  * Jackson's own words are not passed on: they name classes, features and source references.
  */
 public final class MalformedJsonMapper implements ExceptionMapper<JsonProcessingException> {
+
+    /** Jackson's "Cannot coerce String value ("true") to ..." keeps the value only in its message. */
+    private static final Pattern COERCED_VALUE = Pattern.compile("^Cannot coerce \\w+ value \\((.{1,60}?)\\) to ");
 
     @Override
     public Response toResponse(JsonProcessingException exception) {
@@ -31,11 +36,13 @@ public final class MalformedJsonMapper implements ExceptionMapper<JsonProcessing
             return "unknown field '" + unknown.getPropertyName() + "'" + known(unknown.getKnownPropertyIds()) + where;
         }
         if (exception instanceof MismatchedInputException mismatched) {
+            if (String.valueOf(mismatched.getOriginalMessage()).startsWith("Trailing token")) {
+                return "malformed JSON" + where + ": content after the JSON object";
+            }
             if (mismatched.getPath().isEmpty()) {
                 return "the body must be a JSON object" + where;
             }
-            String value = mismatched instanceof InvalidFormatException invalid ? ", not " + quoted(invalid.getValue()) : "";
-            return fieldPath(mismatched) + " must be " + expected(mismatched.getTargetType()) + value + where;
+            return fieldPath(mismatched) + " must be " + expected(mismatched.getTargetType()) + given(mismatched) + where;
         }
         if (exception instanceof StreamConstraintsException) {
             return "the body has a value too long or nested too deep" + where;
@@ -89,8 +96,13 @@ public final class MalformedJsonMapper implements ExceptionMapper<JsonProcessing
         return "an object";
     }
 
-    private static String quoted(Object value) {
-        return value instanceof String text ? "\"" + text + "\"" : String.valueOf(value);
+    /** The value the client sent, where Jackson kept it: ", not 5" or ", not \"true\"". */
+    private static String given(MismatchedInputException exception) {
+        if (exception instanceof InvalidFormatException invalid) {
+            return ", not " + (invalid.getValue() instanceof String text ? "\"" + text + "\"" : String.valueOf(invalid.getValue()));
+        }
+        Matcher coerced = COERCED_VALUE.matcher(String.valueOf(exception.getOriginalMessage()));
+        return coerced.find() ? ", not " + coerced.group(1) : "";
     }
 
     private static String known(Collection<Object> ids) {
