@@ -13,7 +13,6 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
 import java.io.IOException;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 
@@ -44,8 +43,8 @@ public final class AdminAccessFilter implements Filter {
             chain.doFilter(request, response);
             return;
         }
-        if (request.getParameterMap().keySet().stream().anyMatch(name -> name.toLowerCase(Locale.ROOT).equals("access_token"))) {
-            refuse(response, 400, "a token in the URL is refused: send it as the header 'Authorization: Bearer <token>'");
+        if (QueryTokenRefusal.namesAToken(request.getParameterMap().keySet())) {
+            refuse(response, 400, QueryTokenRefusal.REFUSAL);
             return;
         }
         Optional<Caller> caller = callerOf(request.getHeader("Authorization"));

@@ -8,6 +8,7 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.PreMatching;
 import jakarta.ws.rs.core.Response;
 
+import java.util.Collection;
 import java.util.Locale;
 
 /**
@@ -19,13 +20,17 @@ import java.util.Locale;
 @Priority(Priorities.AUTHENTICATION - 100)
 public final class QueryTokenRefusal implements ContainerRequestFilter {
 
+    static final String REFUSAL = "a token in the URL is refused: send it as the header 'Authorization: Bearer <token>'";
+
     @Override
     public void filter(ContainerRequestContext request) {
-        boolean tokenInUrl = request.getUriInfo().getQueryParameters().keySet().stream()
-                .anyMatch(name -> name.toLowerCase(Locale.ROOT).equals("access_token"));
-        if (tokenInUrl) {
-            throw new WebApplicationException("a token in the URL is refused: send it as the header 'Authorization: Bearer <token>'",
-                    Response.Status.BAD_REQUEST);
+        if (namesAToken(request.getUriInfo().getQueryParameters().keySet())) {
+            throw new WebApplicationException(REFUSAL, Response.Status.BAD_REQUEST);
         }
+    }
+
+    /** Whether any of the query parameters is a token, as OAuth spells it, in any case. */
+    static boolean namesAToken(Collection<String> queryParameters) {
+        return queryParameters.stream().anyMatch(name -> name.toLowerCase(Locale.ROOT).equals("access_token"));
     }
 }
