@@ -201,7 +201,8 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
                 Optional.ofNullable(pod.getSpec().getNodeName()), Pods.isReady(pod), volumes);
     }
 
-    private static MemberRole roleOf(V1Pod pod, int podCount) {
+    /** The member's role from its pod's labels (package-private for its unit test). */
+    static MemberRole roleOf(V1Pod pod, int podCount) {
         Map<String, String> labels = pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
         for (String label : ROLE_LABELS) {
             String role = labels.get(label);

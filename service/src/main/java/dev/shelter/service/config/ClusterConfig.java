@@ -30,6 +30,7 @@ public class ClusterConfig {
 
     @Valid
     @NotEmpty
+    @BackupSet
     @JsonProperty
     public List<VolumeConfig> volumes;
 

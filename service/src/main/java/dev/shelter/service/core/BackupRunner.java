@@ -133,6 +133,7 @@ public final class BackupRunner {
         if (state.inRecovery() && !cluster.policy().allowStandby()) {
             throw new IllegalStateException("the server is a standby (in recovery); backups from standbys are not allowed");
         }
+        progress.fromStandby = state.inRecovery();
         progress.record(progress.current.withServer(state.identity(), state.databaseBytes()));
     }
 
@@ -165,9 +166,11 @@ public final class BackupRunner {
             if (now.isAfter(deadline)) {
                 throw new IllegalStateException("WAL segment " + segment + " (through stop LSN " + manifest.window().stopLsn()
                         + ") did not reach " + cluster.walArchive().describe() + " within " + cluster.policy().walTimeout().toSeconds()
-                        + " s; the backup is not restorable without it");
+                        + " s; the backup is not restorable without it" + (progress.fromStandby
+                        ? " (a standby cannot switch WAL: the primary's traffic or archive_timeout must complete the segment)" : ""));
             }
-            if (!switched && Duration.between(start, now).compareTo(SWITCH_WAL_AFTER) > 0) {
+            // A standby cannot switch WAL (PostgreSQL refuses during recovery): the primary completes the segment.
+            if (!switched && !progress.fromStandby && Duration.between(start, now).compareTo(SWITCH_WAL_AFTER) > 0) {
                 postgres.switchWal(cluster.spec().postgres()); // close a segment that idles on the stop record
                 switched = true;
             }
@@ -231,6 +234,8 @@ public final class BackupRunner {
     /** The manifest as the backup moves on; every change is recorded so progress is visible. */
     private final class Progress {
         private BackupManifest current;
+        /** The backup session reached a server in recovery (allowed by backups.allowStandby). */
+        private boolean fromStandby;
 
         Progress(BackupManifest start) {
             this.current = start;
