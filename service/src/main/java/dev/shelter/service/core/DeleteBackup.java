@@ -4,6 +4,7 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.storage.blob.KeyLocks;
+import dev.shelter.storage.snapshot.SnapshotException;
 import dev.shelter.storage.snapshot.SnapshotRef;
 
 import java.time.Clock;
@@ -53,14 +54,26 @@ public final class DeleteBackup {
         for (VolumeSnapshot snapshot : manifest.snapshots()) {
             SnapshotRef ref = new SnapshotRef(snapshot.volume(), snapshot.snapshot());
             if (cluster.snapshotter().exists(ref) && cluster.snapshotter().isProtected(ref)) {
-                throw new ConflictException("snapshot " + ref + " of backup " + id + " is protected: a restore or clone uses it");
+                throw protectedSnapshot(ref, id);
             }
         }
         for (VolumeSnapshot snapshot : manifest.snapshots()) {
-            cluster.snapshotter().deleteSnapshot(new SnapshotRef(snapshot.volume(), snapshot.snapshot()));
+            SnapshotRef ref = new SnapshotRef(snapshot.volume(), snapshot.snapshot());
+            try {
+                cluster.snapshotter().deleteSnapshot(ref);
+            } catch (SnapshotException e) {
+                if (e.reason() == SnapshotException.Reason.PROTECTED) { // protected since the check above: a clone began
+                    throw protectedSnapshot(ref, id);
+                }
+                throw e;
+            }
         }
         BackupManifest deleted = manifest.deleted(clock.instant());
         catalog.record(deleted); // the tombstone replaces the manifest, in the store as in the index
         return deleted;
+    }
+
+    private static ConflictException protectedSnapshot(SnapshotRef ref, String id) {
+        return new ConflictException("snapshot " + ref + " of backup " + id + " is protected: a restore or clone uses it");
     }
 }
