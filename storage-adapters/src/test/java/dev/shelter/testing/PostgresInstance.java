@@ -231,25 +231,9 @@ public final class PostgresInstance implements AutoCloseable {
         }
     }
 
-    /** Polls {@code sql} every 100 ms until it answers true; fails, with the server's log, after {@code timeout}. */
+    /** Polls {@code sql} until it answers true; fails, with the server's log, after {@code timeout}. */
     public void awaitTrue(String sql, java.time.Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if ("t".equals(queryValue(sql))) {
-                    return;
-                }
-            } catch (SQLException | IllegalStateException notYet) {
-                // starting, or no row yet
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new AssertionError("not within " + timeout.toSeconds() + " s: " + sql + "\n" + logTail());
+        Poll.until(sql + " answers true", timeout, () -> queryValue(sql), "t"::equals, this::logTail);
     }
 
     public String jdbcUrl() {
