@@ -93,4 +93,40 @@ final class ArchiveRestore {
                     "no gap between " + segments.get(i - 1) + " and " + segments.get(i));
         }
     }
+
+    /** How long PostgreSQL's own archiver may take to copy a segment it completed, on two busy cores. */
+    static final java.time.Duration ARCHIVER_TIMEOUT = java.time.Duration.ofSeconds(120);
+
+    /** Reads one archived file as Shelter serves or stores it. */
+    @FunctionalInterface
+    interface StreamedFile {
+        byte[] read(String name) throws Exception;
+    }
+
+    /**
+     * Every one of {@code files} as Shelter has it is byte for byte the copy PostgreSQL's own
+     * archiver made in {@code archiveDirectory}. Waits for the archiver to copy each (it runs on
+     * its own time); one it never copies fails, and so does an empty list: nothing is skipped.
+     */
+    static void assertEachArchivedByPostgresAlike(List<String> files, Path archiveDirectory, StreamedFile streamed) throws Exception {
+        assertEachArchivedByPostgresAlike(files, archiveDirectory, streamed, Integer.MAX_VALUE);
+    }
+
+    /** As above, comparing the first {@code bytes} of each (a .partial segment: up to the switch point). */
+    static void assertEachArchivedByPostgresAlike(List<String> files, Path archiveDirectory, StreamedFile streamed, int bytes)
+            throws Exception {
+        assertTrue(!files.isEmpty(), "no file to compare with " + archiveDirectory);
+        dev.shelter.testing.Poll.until("PostgreSQL's archiver copies " + files + " into " + archiveDirectory, ARCHIVER_TIMEOUT,
+                () -> files.stream().filter(f -> !Files.exists(archiveDirectory.resolve(f))).toList(), List::isEmpty);
+        for (String file : files) {
+            byte[] own = Files.readAllBytes(archiveDirectory.resolve(file));
+            byte[] shelters = streamed.read(file);
+            if (bytes < own.length) {
+                own = java.util.Arrays.copyOf(own, bytes);
+                shelters = java.util.Arrays.copyOf(shelters, Math.min(bytes, shelters.length));
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(own, shelters, file + " as Shelter archived it = as PostgreSQL archived it"
+                    + (bytes < Integer.MAX_VALUE ? ", up to byte " + bytes : ""));
+        }
+    }
 }
