@@ -55,7 +55,6 @@ class WalReceiverFaultsIT {
     private ScratchDirectory scratch;
     private PostgresInstance primary;
     private Path config;
-    private int port;
     private ShelterProcess shelter;
 
     WalReceiverFaultsIT(PostgresBinaries binaries) {
@@ -68,15 +67,15 @@ class WalReceiverFaultsIT {
         primary = PostgresInstance.create(binaries, scratch.resolve("primary"));
         primary.start();
         Ledger.create(primary);
-        port = ShelterProcess.freePort();
         config = scratch.resolve("shelter.yml");
-        Files.writeString(config, shelterConfig(port, "{kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}"));
+        Files.writeString(config, shelterConfig("{kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}"));
     }
 
-    private String shelterConfig(int applicationPort, String objectStore) {
+    /** The application connector binds port 0: the test reads the port Shelter got, and no port is left open to others. */
+    private String shelterConfig(String objectStore) {
         return """
                 server:
-                  applicationConnectors: [{type: http, port: %d, bindHost: 127.0.0.1}]
+                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
                   adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
                   requestLog: {appenders: []}
                 logging: {level: INFO}
@@ -90,7 +89,7 @@ class WalReceiverFaultsIT {
                     snapshots: {kind: local-directory, directory: "%s"}
                     walArchive: {receiver: {enabled: true, flushIntervalMillis: 200}}
                 objectStore: %s
-                """.formatted(applicationPort, TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
+                """.formatted(TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
                 primary.dataDirectory(), scratch.resolve("snapshots"), objectStore);
     }
 
@@ -112,7 +111,7 @@ class WalReceiverFaultsIT {
 
     @Test
     void aReceiverKilledMidStreamLeavesNoGapAndNoSegmentWithOtherBytes() throws Exception {
-        shelter = ShelterProcess.start(config, port, TOKEN, scratch.resolve("shelter-first.log"));
+        shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-first.log"));
         primary.awaitTrue("SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicReference<Exception> writerFailure = new AtomicReference<>();
@@ -123,7 +122,7 @@ class WalReceiverFaultsIT {
             primary.awaitTrue("SELECT NOT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
             awaitSlotRetainsMoreThanASegment("the slot keeps the WAL written while Shelter is down");
 
-            shelter = ShelterProcess.start(config, port, TOKEN, scratch.resolve("shelter-second.log"));
+            shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-second.log"));
             awaitStreamedASegmentFromNow(); // the restarted receiver streams while the writer still writes
         } finally {
             writing.set(false);
@@ -149,8 +148,7 @@ class WalReceiverFaultsIT {
             Path secret = scratch.resolve("private-s3-secret");
             Files.writeString(secret, s3.secretAccessKey());
             Path outageConfig = scratch.resolve("shelter-outage.yml");
-            int outagePort = ShelterProcess.freePort();
-            Files.writeString(outageConfig, shelterConfig(outagePort, "{kind: s3, endpoint: \"%s\", region: %s, bucket: outage, accessKeyId: %s, secretAccessKey: \"file:%s\"}"
+            Files.writeString(outageConfig, shelterConfig("{kind: s3, endpoint: \"%s\", region: %s, bucket: outage, accessKeyId: %s, secretAccessKey: \"file:%s\"}"
                     .formatted(s3.endpoint(), s3.region(), s3.accessKeyId(), secret)));
             DropwizardTestSupport<ShelterConfiguration> app = new DropwizardTestSupport<>(ShelterApplication.class, outageConfig.toString());
             app.before();
