@@ -39,7 +39,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -150,18 +150,8 @@ public final class KubeTestBed implements AutoCloseable {
     public PostgresStatefulSet startPostgres(String name) {
         PostgresStatefulSet statefulSet = new PostgresStatefulSet(name, freePort(), "pw-" + UUID.randomUUID());
         createPostgresStatefulSet(name, 1, statefulSet.port(), statefulSet.password());
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (!podReady(name + "-0")) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("pod " + name + "-0 not ready after 120 s; kubelet: " + kubelet.lastError());
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        Poll.until("pod " + name + "-0 ready", Duration.ofSeconds(120), () -> podReady(name + "-0"), Boolean.TRUE::equals,
+                () -> "kubelet: " + kubelet.lastError());
         return statefulSet;
     }
 
