@@ -38,10 +38,8 @@ import io.kubernetes.client.util.Yaml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -60,6 +58,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class KubeTestBed implements AutoCloseable {
 
     private static final String RBAC_MANIFEST = "deploy/kubernetes/rbac.yaml";
+    /** Ports held per StatefulSet: pod n listens on the first + n, and no test scales past a few pods. */
+    private static final int PORTS_PER_STATEFUL_SET = 4;
 
     private final KubeApiServer server;
     private final ApiClient admin;
@@ -150,18 +150,8 @@ public final class KubeTestBed implements AutoCloseable {
     public PostgresStatefulSet startPostgres(String name) {
         PostgresStatefulSet statefulSet = new PostgresStatefulSet(name, freePort(), "pw-" + UUID.randomUUID());
         createPostgresStatefulSet(name, 1, statefulSet.port(), statefulSet.password());
-        Instant deadline = Instant.now().plusSeconds(120);
-        while (!podReady(name + "-0")) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("pod " + name + "-0 not ready after 120 s; kubelet: " + kubelet.lastError());
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        Poll.until("pod " + name + "-0 ready", Duration.ofSeconds(120), () -> podReady(name + "-0"), Boolean.TRUE::equals,
+                () -> "kubelet: " + kubelet.lastError());
         return statefulSet;
     }
 
@@ -237,12 +227,9 @@ public final class KubeTestBed implements AutoCloseable {
         }
     }
 
+    /** Pod n of a StatefulSet listens on base + n; PostgreSQL cannot bind port 0, so the block is held for the JVM. */
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Ports.reserveBlock(PORTS_PER_STATEFUL_SET);
     }
 
     private ApiClient clientFor(String serviceAccountNamespace, String serviceAccount) {

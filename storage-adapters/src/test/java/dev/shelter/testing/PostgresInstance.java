@@ -2,7 +2,6 @@ package dev.shelter.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -231,25 +230,9 @@ public final class PostgresInstance implements AutoCloseable {
         }
     }
 
-    /** Polls {@code sql} every 100 ms until it answers true; fails, with the server's log, after {@code timeout}. */
+    /** Polls {@code sql} until it answers true; fails, with the server's log, after {@code timeout}. */
     public void awaitTrue(String sql, java.time.Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            try {
-                if ("t".equals(queryValue(sql))) {
-                    return;
-                }
-            } catch (SQLException | IllegalStateException notYet) {
-                // starting, or no row yet
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
-        throw new AssertionError("not within " + timeout.toSeconds() + " s: " + sql + "\n" + logTail());
+        Poll.until(sql + " answers true", timeout, () -> queryValue(sql), "t"::equals, this::logTail);
     }
 
     public String jdbcUrl() {
@@ -377,10 +360,6 @@ public final class PostgresInstance implements AutoCloseable {
     }
 
     private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Ports.reserve(); // PostgreSQL cannot bind port 0, and binds its port again at each restart
     }
 }

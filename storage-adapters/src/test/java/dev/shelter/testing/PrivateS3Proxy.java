@@ -3,16 +3,16 @@ package dev.shelter.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An s3proxy of a test's own (the stack's jar, SHELTER_STACK_S3_JAR), on a free port with its own
+ * An s3proxy of a test's own (the stack's jar, SHELTER_STACK_S3_JAR), on a port held for the JVM ({@link Ports}), with its own
  * filesystem backend under {@code home}, that the test may stop and start again, to play an object
  * store outage without touching the shared one. {@link #close} stops it; the caller removes {@code home}.
  */
@@ -30,12 +30,7 @@ public final class PrivateS3Proxy implements AutoCloseable {
 
     /** Starts it with one bucket, {@code bucket}. */
     public static PrivateS3Proxy start(Path home, String bucket) {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        int port = Ports.reserve(); // held for the JVM: the proxy binds it again at each resume
         PrivateS3Proxy proxy = new PrivateS3Proxy(home, port);
         try {
             Files.createDirectories(home.resolve("data").resolve(bucket)); // a filesystem-backend bucket is a directory
@@ -84,23 +79,22 @@ public final class PrivateS3Proxy implements AutoCloseable {
                     "--properties", home.resolve("s3proxy.properties").toString())
                     .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("s3proxy.log").toFile()))
                     .start();
-            for (int i = 0; i < 300; i++) {
+            Poll.until("s3proxy listens on " + port, Duration.ofSeconds(60), () -> {
                 if (!process.isAlive()) {
-                    throw new IllegalStateException("s3proxy exited with " + process.exitValue() + ": " + Files.readString(home.resolve("s3proxy.log")));
+                    throw new AssertionError("s3proxy exited with " + process.exitValue() + ": "
+                            + Files.readString(home.resolve("s3proxy.log")));
                 }
                 try (Socket probe = new Socket()) {
                     probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                    return;
-                } catch (IOException notYet) {
-                    Thread.sleep(100);
+                    return true;
                 }
-            }
-            throw new IllegalStateException("s3proxy did not listen on " + port + " within 30 s");
+            }, Boolean.TRUE::equals);
         } catch (IOException e) {
+            suspend();
             throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        } catch (RuntimeException | AssertionError e) {
+            suspend(); // stop what was started, whatever went wrong
+            throw e;
         }
     }
 

@@ -9,6 +9,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,15 +42,20 @@ public final class RecoverInterruptedBackups {
         int recovered = 0;
         for (BackupManifest manifest : catalog.inState(BackupState.RUNNING)) {
             ProtectedCluster cluster = clusters.get(manifest.cluster());
+            List<String> leftBehind = List.of();
             if (cluster != null) {
                 endOrphanSession(cluster, manifest);
-                deleteOrphanSnapshots(cluster, manifest);
+                leftBehind = deleteOrphanSnapshots(cluster, manifest);
                 if (manifest.request().mode() == BackupMode.OFFLINE) {
                     cluster.serverController().ifPresent(server -> server.start());
                 }
             }
+            // Say "deleted" only of what was: a snapshot that could not be deleted is named, with why.
+            String cleanup = leftBehind.isEmpty() ? "its session was ended and its snapshots deleted"
+                    : "its session was ended, but its snapshots could not all be deleted; delete them by hand: "
+                    + String.join("; ", leftBehind);
             catalog.record(manifest.failed("Shelter stopped while this backup was " + manifest.phase().name().toLowerCase()
-                    + "; its session was ended and its snapshots deleted", clock.instant()));
+                    + "; " + cleanup, clock.instant()));
             LOG.warn("backup {} of {} was interrupted by a stop of Shelter; recorded as failed", manifest.id(), manifest.cluster());
             recovered++;
         }
@@ -66,14 +73,18 @@ public final class RecoverInterruptedBackups {
         }
     }
 
-    private static void deleteOrphanSnapshots(ProtectedCluster cluster, BackupManifest manifest) {
+    /** Returns what it could not delete, each with the reason (a missing volume is one: NOT_FOUND). */
+    private static List<String> deleteOrphanSnapshots(ProtectedCluster cluster, BackupManifest manifest) {
+        List<String> failures = new ArrayList<>();
         for (VolumeSpec volume : cluster.spec().volumes()) {
             SnapshotRef ref = new SnapshotRef(volume.source(), manifest.id().snapshotName());
             try {
                 cluster.snapshotter().deleteSnapshot(ref);
             } catch (RuntimeException e) {
                 LOG.error("cannot delete orphan snapshot {}; delete it by hand: {}", ref, e.getMessage());
+                failures.add(ref + ": " + e.getMessage());
             }
         }
+        return failures;
     }
 }

@@ -6,6 +6,7 @@ import dev.shelter.storage.snapshot.SnapshotRef;
 import dev.shelter.testing.CephServer;
 import dev.shelter.testing.KubeApiServer;
 import dev.shelter.testing.KubeTestBed;
+import dev.shelter.testing.Poll;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresStatefulSet;
 import dev.shelter.testing.RealCeph;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -61,6 +63,8 @@ class KubernetesBackupIT {
         scratch = ScratchDirectory.create("shelter-kubernetes-backup-it");
         Path token = scratch.resolve("sa-token");
         Files.writeString(token, bed.shelterToken());
+        // An archive PostgreSQL never writes to: a backup there fails after its snapshot was taken.
+        Path noWalArchive = Files.createDirectories(scratch.resolve("archive-postgres-never-writes"));
         Path config = scratch.resolve("shelter.yml");
         Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(TOKEN)) + """
                 clusters:
@@ -77,11 +81,19 @@ class KubernetesBackupIT {
                     volumes: [{role: pgdata, source: pgdata}, {role: pgwal, source: pgwal}]
                     snapshots: {kind: rbd}
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
+                  - name: orders-wal-never-arrives
+                    target: {kind: kubernetes, namespace: %s, statefulSet: orders}
+                    postgres: {jdbcUrl: "%s", user: %s, password: %s}
+                    volumes: [{role: pgdata, source: pgdata}]
+                    snapshots: {kind: rbd}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
+                    backups: {walTimeoutSeconds: 30}
                 objectStore: {kind: filesystem, directory: "%s"}
                 ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
                 kubernetes: {server: "%s", token: "file:%s", certificateAuthorityFile: "%s"}
                 """.formatted(bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), bed.kubelet().archiveDirectoryOf("orders-0"),
                 bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), bed.kubelet().archiveDirectoryOf("orders-0"),
+                bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), noWalArchive,
                 scratch.resolve("store"), ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(),
                 ceph.config().pool(), server.url(), token, server.certificateAuthority()));
         shelter = InProcessShelter.startOn(config, TOKEN);
@@ -124,15 +136,35 @@ class KubernetesBackupIT {
         assertEquals("failed", backup.path("state").asText(), backup.toString());
         assertEquals("the primary orders-0 mounts no claim pgwal-orders-0 for the PGWAL volume (it mounts [pgdata-orders-0])",
                 backup.path("failure").asText(), backup.toString());
-        List<CoreV1Event> warnings = awaitEvents("BackupFailed");
+        List<CoreV1Event> warnings = awaitEvents("BackupFailed", backup.path("id").asText());
         assertEquals(1, warnings.size(), warnings.toString());
         assertEquals("Warning", warnings.get(0).getType());
         assertTrue(warnings.get(0).getMessage().endsWith("mounts no claim pgwal-orders-0 for the PGWAL volume (it mounts"
                 + " [pgdata-orders-0])"), warnings.get(0).getMessage());
+    }
+
+    /**
+     * A failure after the snapshot exists (the WAL through the stop LSN never reaches the archive)
+     * must delete the snapshot of the image the primary's claim resolved to: the test sees the
+     * snapshot in Ceph while the backup waits for WAL, and sees it gone once the backup failed.
+     */
+    @Test
+    void aBackupThatFailsAfterItsSnapshotLeavesNoSnapshotOnTheImage() throws Exception {
+        ShelterClient.Answer started = client.post("/api/v1/clusters/orders-wal-never-arrives/backups", "{\"mode\":\"online\"}");
+        assertEquals(202, started.status(), started.text());
+        String id = started.body().path("id").asText();
+        String image = bed.kubelet().images().iterator().next(); // the bed's only StatefulSet has one claim
         try (RbdSnapshotter rbd = RbdSnapshotter.open(ceph.config())) {
-            String image = bed.kubelet().images().iterator().next(); // the bed's only StatefulSet has one claim
-            assertTrue(rbd.listSnapshots(image).stream().noneMatch(ref -> ref.snapshot().contains(backup.path("id").asText())),
-                    "the failed backup left a snapshot behind");
+            JsonNode waiting = client.awaitBackup(id, b -> "waiting_for_wal".equals(b.path("phase").asText()), Duration.ofSeconds(120));
+            assertEquals("running", waiting.path("state").asText(), waiting.toString());
+            assertTrue(rbd.listSnapshots(image).stream().anyMatch(ref -> ref.snapshot().contains(id)),
+                    "while the backup waits for WAL its snapshot exists on " + image + ": " + rbd.listSnapshots(image));
+
+            JsonNode backup = client.awaitEnd(id);
+            assertEquals("failed", backup.path("state").asText(), backup.toString());
+            assertTrue(backup.path("failure").asText().contains("did not reach"), backup.toString());
+            assertTrue(rbd.listSnapshots(image).stream().noneMatch(ref -> ref.snapshot().contains(id)),
+                    "the failed backup left a snapshot behind on " + image + ": " + rbd.listSnapshots(image));
         }
     }
 
@@ -157,23 +189,18 @@ class KubernetesBackupIT {
         assertTrue(backup.path("labelFile").asText().startsWith("START WAL LOCATION: "), backup.toString());
 
         // What Shelter did shows where an SRE looks: kubectl describe statefulset orders.
-        List<CoreV1Event> events = awaitEvents("BackupCompleted");
+        List<CoreV1Event> events = awaitEvents("BackupCompleted", backup.path("id").asText());
         assertEquals(1, events.size(), events.toString());
         assertEquals("orders", events.get(0).getInvolvedObject().getName());
         assertEquals("Shelter backup " + backup.path("id").asText() + " (online) completed: 1 snapshot(s), consistent at "
                 + backup.path("stopLsn").asText(), events.get(0).getMessage());
     }
 
-    /** Events are recorded once a backup has ended, just after its final state is visible: wait a little. */
-    private List<CoreV1Event> awaitEvents(String reason) throws Exception {
-        java.time.Instant deadline = java.time.Instant.now().plusSeconds(10);
-        while (true) {
-            List<CoreV1Event> events = new CoreV1Api(bed.adminClient()).listNamespacedEvent(bed.namespace()).execute()
-                    .getItems().stream().filter(e -> reason.equals(e.getReason())).toList();
-            if (!events.isEmpty() || java.time.Instant.now().isAfter(deadline)) {
-                return events;
-            }
-            Thread.sleep(100);
-        }
+    /** Events are recorded once a backup has ended, just after its final state is visible: wait for the backup's own. */
+    private List<CoreV1Event> awaitEvents(String reason, String backupId) {
+        return Poll.until("a " + reason + " event for backup " + backupId, Duration.ofSeconds(60),
+                () -> new CoreV1Api(bed.adminClient()).listNamespacedEvent(bed.namespace()).execute().getItems().stream()
+                        .filter(e -> reason.equals(e.getReason()) && e.getMessage() != null && e.getMessage().contains(backupId))
+                        .toList(), events -> !events.isEmpty());
     }
 }

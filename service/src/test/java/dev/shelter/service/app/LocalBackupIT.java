@@ -2,12 +2,14 @@ package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.service.config.ShelterConfiguration;
+import dev.shelter.testing.FreezableFilesystem;
+import dev.shelter.testing.Poll;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.ScratchDirectory;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -44,6 +46,8 @@ class LocalBackupIT {
     private final PostgresBinaries binaries;
     private ScratchDirectory scratch;
     private Path root;
+    /** Where the snapshots go: a filesystem the test can freeze, to hold a backup mid-snapshot for certain. */
+    private FreezableFilesystem snapshotFilesystem;
     private com.sun.net.httpserver.HttpServer hookServer;
     private final java.util.Queue<String> hookCalls = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private PostgresInstance primary;
@@ -55,10 +59,12 @@ class LocalBackupIT {
         this.binaries = binaries;
     }
 
-    @BeforeAll
+    /** Each test has clusters, a store and a Shelter of its own: no test sees another's backups, files or calls. */
+    @BeforeEach
     void startClustersAndShelter() throws Exception {
         scratch = ScratchDirectory.create("shelter-local-backup-it");
         root = scratch.path();
+        snapshotFilesystem = FreezableFilesystem.mount(root.resolve("snapshot-fs"), 1024);
         primary = PostgresInstance.create(binaries, root.resolve("primary"));
         primary.start();
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
@@ -128,22 +134,25 @@ class LocalBackupIT {
                 objectStore: {kind: filesystem, directory: "%s"}
                 """.formatted(catalogKind,
                 primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
-                root.resolve("snapshots"), primary.archiveDirectory(),
+                snapshots(), primary.archiveDirectory(),
                 standby.dataDirectory(), binaries.directory(), standby.jdbcUrl(), standby.password(), standby.dataDirectory(),
-                root.resolve("snapshots"),
+                snapshots(),
                 primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
-                tablespaceDirectory(), root.resolve("snapshots"), primary.archiveDirectory(),
+                tablespaceDirectory(), snapshots(), primary.archiveDirectory(),
                 primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
-                root.resolve("no-such-volume"), root.resolve("snapshots"), primary.archiveDirectory(),
+                root.resolve("no-such-volume"), snapshots(), primary.archiveDirectory(),
                 primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
-                root.resolve("snapshots"), primary.archiveDirectory(), hookUrl(), hookUrl(),
+                snapshots(), primary.archiveDirectory(), hookUrl(), hookUrl(),
                 primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(), primary.dataDirectory(),
-                root.resolve("snapshots"), primary.archiveDirectory(), hookUrl(),
+                snapshots(), primary.archiveDirectory(), hookUrl(),
                 store);
     }
 
-    @AfterAll
+    @AfterEach
     void stopEverything() throws IOException {
+        if (snapshotFilesystem != null) {
+            snapshotFilesystem.thaw(); // a failed test may leave it frozen, and Shelter's backup waiting on it
+        }
         if (shelter != null) {
             shelter.close();
         }
@@ -156,9 +165,16 @@ class LocalBackupIT {
         if (standby != null) {
             standby.close();
         }
+        if (snapshotFilesystem != null) {
+            snapshotFilesystem.close();
+        }
         if (scratch != null) {
             scratch.close();
         }
+    }
+
+    private Path snapshots() {
+        return snapshotFilesystem.path().resolve("snapshots");
     }
 
     @Test
@@ -167,7 +183,7 @@ class LocalBackupIT {
         AtomicLong committed = new AtomicLong();
         Thread writer = startWriter(writing, committed);
         try {
-            ShelterClient.pause(300);
+            Poll.until("the writer commits", Duration.ofSeconds(30), committed::get, n -> n > 0);
             ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups",
                     "{\"mode\":\"online\",\"label\":\"it concurrent\",\"fastCheckpoint\":true}");
             assertEquals(202, started.status(), started.text());
@@ -221,11 +237,13 @@ class LocalBackupIT {
 
     @Test
     void killingTheBackupSessionMidBackupFailsTheBackupDeletesItsSnapshotAndTheNextOneSucceeds() throws Exception {
-        Path ballast = primary.writeBallast(256);
+        // Frozen, the snapshot filesystem holds the backup in the middle of its snapshot, in backup mode, until thawed.
+        snapshotFilesystem.freeze();
+        String id;
         try {
             ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it terminated\"}");
             assertEquals(202, started.status(), started.text());
-            String id = started.body().path("id").asText();
+            id = started.body().path("id").asText();
             client.awaitBackup(id, b -> "snapshotting".equals(b.path("phase").asText()), Duration.ofSeconds(60));
 
             try (Connection c = primary.connect(); PreparedStatement s = c.prepareStatement(
@@ -236,15 +254,15 @@ class LocalBackupIT {
                     assertEquals(1, r.getInt(1), "the backup session was found and terminated");
                 }
             }
-            JsonNode failed = client.awaitEnd(id);
-
-            assertEquals("failed", failed.path("state").asText(), failed.toString());
-            assertTrue(failed.path("failure").asText().contains("stop backup mode"), failed.toString());
-            assertEquals(0, failed.path("snapshots").size());
-            assertFalse(Files.exists(snapshotDirectory("shelter-" + id)), "the snapshot of the failed backup is deleted");
         } finally {
-            Files.deleteIfExists(ballast);
+            snapshotFilesystem.thaw();
         }
+        JsonNode failed = client.awaitEnd(id);
+
+        assertEquals("failed", failed.path("state").asText(), failed.toString());
+        assertTrue(failed.path("failure").asText().contains("stop backup mode"), failed.toString());
+        assertEquals(0, failed.path("snapshots").size());
+        assertFalse(Files.exists(snapshotDirectory("shelter-" + id)), "the snapshot of the failed backup is deleted");
         ShelterClient.Answer next = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it after terminate\"}");
         assertEquals(202, next.status(), next.text());
         assertEquals("completed", client.awaitEnd(next.body().path("id").asText()).path("state").asText());
@@ -274,19 +292,22 @@ class LocalBackupIT {
         assertEquals(404, client.get("/api/v1/backups/20200101T000000Z-000000").status());
         assertEquals(404, client.get("/api/v1/backups/not-an-id").status());
 
-        Path ballast = primary.writeBallast(128);
+        snapshotFilesystem.freeze(); // the first backup stays running, mid-snapshot, until thawed
+        String firstId;
         try {
             ShelterClient.Answer first = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it first\"}");
-            ShelterClient.Answer second = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it second\"}");
             assertEquals(202, first.status(), first.text());
+            firstId = first.body().path("id").asText();
+            client.awaitBackup(firstId, b -> "snapshotting".equals(b.path("phase").asText()), Duration.ofSeconds(60));
+            ShelterClient.Answer second = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it second\"}");
             assertEquals(409, second.status(), second.text());
-            assertTrue(second.body().path("message").asText().contains(first.body().path("id").asText()), second.text());
-            ShelterClient.Answer deleteRunning = client.delete("/api/v1/backups/" + first.body().path("id").asText());
+            assertTrue(second.body().path("message").asText().contains(firstId), second.text());
+            ShelterClient.Answer deleteRunning = client.delete("/api/v1/backups/" + firstId);
             assertEquals(409, deleteRunning.status(), deleteRunning.text());
-            client.awaitEnd(first.body().path("id").asText());
         } finally {
-            Files.deleteIfExists(ballast);
+            snapshotFilesystem.thaw();
         }
+        assertEquals("completed", client.awaitEnd(firstId).path("state").asText());
     }
 
     @Test
@@ -446,9 +467,7 @@ class LocalBackupIT {
     }
 
     private void awaitHookCall(String call) {
-        for (int i = 0; i < 100 && !hookCalls.contains(call); i++) {
-            ShelterClient.pause(50);
-        }
+        Poll.until("the hook receiver gets " + call, Duration.ofSeconds(30), () -> List.copyOf(hookCalls), calls -> calls.contains(call));
     }
 
     @Test
@@ -589,7 +608,7 @@ class LocalBackupIT {
 
     /** Where the local snapshotter keeps {@code snapshot} of the volume whose path contains {@code volumePart}. */
     private Path snapshotDirectory(String volumePart, String snapshot) throws IOException {
-        try (Stream<Path> volumes = Files.list(root.resolve("snapshots"))) {
+        try (Stream<Path> volumes = Files.list(snapshots())) {
             return volumes.filter(v -> v.getFileName().toString().contains(volumePart)).findFirst()
                     .orElseThrow(() -> new AssertionError("no snapshot directory for " + volumePart)).resolve(snapshot);
         }

@@ -31,8 +31,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -227,20 +227,7 @@ class RbdBackupRestoreIT {
         }
     }
 
-    private void awaitPromotion() throws SQLException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (true) {
-            try (Connection c = postgres.connect(); Statement s = c.createStatement();
-                 ResultSet r = s.executeQuery("SELECT pg_is_in_recovery()")) {
-                r.next();
-                if (!r.getBoolean(1)) {
-                    return;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the restored cluster was not promoted within 60 s:\n" + postgres.logTail());
-            }
-            ShelterClient.pause(200);
-        }
+    private void awaitPromotion() {
+        postgres.awaitTrue("SELECT NOT pg_is_in_recovery()", Duration.ofSeconds(120));
     }
 }

@@ -1,5 +1,6 @@
 package dev.shelter.service.app;
 
+import dev.shelter.testing.Poll;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -10,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.function.Predicate;
 
 /** Talks to a running Shelter over HTTP the way a client would, with one fresh client per request. */
@@ -65,17 +65,8 @@ final class ShelterClient {
         if (id == null || id.isEmpty()) {
             throw new AssertionError("no backup id to wait for");
         }
-        Instant deadline = Instant.now().plus(timeout);
-        JsonNode last = null;
-        while (Instant.now().isBefore(deadline)) {
-            Answer answer = get("/api/v1/backups/" + id);
-            last = answer.body();
-            if (answer.status() == 200 && done.test(last)) {
-                return last;
-            }
-            pause(20);
-        }
-        throw new AssertionError("backup " + id + " did not reach the expected state in " + timeout + "; last seen: " + last);
+        return Poll.until("backup " + id + " reaches the expected state", timeout, Duration.ofMillis(20),
+                () -> get("/api/v1/backups/" + id), answer -> answer.status() == 200 && done.test(answer.body()), () -> "").body();
     }
 
     JsonNode awaitEnd(String id) {

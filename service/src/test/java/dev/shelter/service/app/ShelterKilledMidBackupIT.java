@@ -1,6 +1,7 @@
 package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.shelter.testing.Poll;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -20,7 +21,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -43,7 +43,6 @@ class ShelterKilledMidBackupIT {
     private ScratchDirectory scratch;
     private PostgresInstance primary;
     private Path config;
-    private int port;
     private ShelterProcess shelter;
 
     ShelterKilledMidBackupIT(PostgresBinaries binaries) {
@@ -58,11 +57,10 @@ class ShelterKilledMidBackupIT {
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
             s.execute("CREATE TABLE ledger AS SELECT g AS id FROM generate_series(1, 1000) g");
         }
-        port = ShelterProcess.freePort();
         config = scratch.resolve("shelter.yml");
         Files.writeString(config, """
                 server:
-                  applicationConnectors: [{type: http, port: %d, bindHost: 127.0.0.1}]
+                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
                   adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
                   requestLog: {appenders: []}
                 logging: {level: INFO}
@@ -77,7 +75,7 @@ class ShelterKilledMidBackupIT {
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                     backups: {walTimeoutSeconds: 60}
                 objectStore: {kind: filesystem, directory: "%s"}
-                """.formatted(port, TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
+                """.formatted(TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
                 primary.dataDirectory(), scratch.resolve("snapshots"), primary.archiveDirectory(), scratch.resolve("store")));
     }
 
@@ -107,6 +105,22 @@ class ShelterKilledMidBackupIT {
             assertEquals(202, started.status(), started.text());
             id = started.body().path("id").asText();
             client.awaitBackup(id, b -> "snapshotting".equals(b.path("phase").asText()), Duration.ofSeconds(60));
+            // Catch the copy in the act, for certain: freeze Shelter and look; while the copy has not
+            // begun, let it run a moment and look again. Once frozen with the .partial there and no
+            // finished snapshot, the kill below lands mid-copy, whatever the machine's speed.
+            Poll.until("Shelter frozen while the snapshot of " + id + " is being copied", Duration.ofSeconds(60),
+                    Duration.ofMillis(20), () -> {
+                        shelter.freeze();
+                        List<Path> snapshots = snapshotsOf(id);
+                        if (snapshots.stream().anyMatch(p -> p.endsWith("shelter-" + id))) {
+                            throw new AssertionError("the copy finished before the test could freeze Shelter mid-copy: " + snapshots);
+                        }
+                        if (snapshots.stream().anyMatch(p -> p.endsWith("shelter-" + id + ".partial"))) {
+                            return true;
+                        }
+                        shelter.thaw();
+                        return false;
+                    }, Boolean.TRUE::equals, () -> "");
             assertEquals(1, backupSessions(id), "PostgreSQL is in backup mode for this backup while the snapshot is taken");
 
             assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
@@ -139,8 +153,8 @@ class ShelterKilledMidBackupIT {
     }
 
     private ShelterClient startShelter(String run) throws IOException {
-        shelter = ShelterProcess.start(config, port, TOKEN, scratch.resolve("shelter-" + run + ".log"));
-        return new ShelterClient(port, TOKEN);
+        shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + ".log"));
+        return shelter.client(TOKEN);
     }
 
     private int backupSessions(String id) throws SQLException {
@@ -154,14 +168,9 @@ class ShelterKilledMidBackupIT {
         }
     }
 
-    private void awaitNoBackupSession(String id) throws SQLException {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
-        while (backupSessions(id) > 0) {
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError("the backup session of " + id + " outlived Shelter by 30 s");
-            }
-            ShelterClient.pause(100);
-        }
+    private void awaitNoBackupSession(String id) {
+        Poll.until("PostgreSQL ends the backup session of " + id + " after Shelter died", Duration.ofSeconds(60),
+                () -> backupSessions(id), sessions -> sessions == 0);
     }
 
     /** Every snapshot directory (finished or .partial) named after the backup, on any volume. */

@@ -1,13 +1,14 @@
 package dev.shelter.service.app;
 
+import dev.shelter.testing.Poll;
+
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Shelter as operators run it: {@code java -jar service/target/shelter.jar server shelter.yml}, in a
@@ -17,26 +18,25 @@ import java.util.concurrent.TimeUnit;
 final class ShelterProcess implements AutoCloseable {
 
     static final Path JAR = Path.of("target", "shelter.jar");
+    /** Jetty's line for the bound application connector: its port, when the configuration asked for port 0. */
+    private static final Pattern APPLICATION_CONNECTOR = Pattern.compile("Started application@\\p{XDigit}+\\{[^}]*}\\{127\\.0\\.0\\.1:(\\d+)}");
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
 
     private final Process process;
     private final Path log;
+    private int port;
 
     private ShelterProcess(Process process, Path log) {
         this.process = process;
         this.log = log;
     }
 
-    /** A free port on 127.0.0.1 for the configuration's application connector. */
-    static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Starts Shelter on {@code config}, whose application port is {@code port}, and waits until its API answers. */
-    static ShelterProcess start(Path config, int port, String token, Path log) throws IOException {
+    /**
+     * Starts Shelter on {@code config}, whose application connector binds port 0 on 127.0.0.1 (no
+     * port is chosen early and left for anyone to take), reads the port it bound from its log, and
+     * waits until its API answers there.
+     */
+    static ShelterProcess start(Path config, String token, Path log) throws IOException {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: it is built in the package phase, before this test");
         }
@@ -44,23 +44,62 @@ final class ShelterProcess implements AutoCloseable {
         Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", JAR.toAbsolutePath().toString(), "server",
                 config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ShelterProcess shelter = new ShelterProcess(process, log);
-        ShelterClient client = new ShelterClient(port, token);
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(60));
-        while (Instant.now().isBefore(deadline)) {
-            if (!process.isAlive()) {
-                throw new AssertionError("Shelter exited with " + process.exitValue() + ":\n" + Files.readString(log));
-            }
-            try {
-                if (client.get("/api/v1/clusters").status() == 200) {
-                    return shelter;
-                }
-            } catch (UncheckedIOException notListeningYet) {
-                // starting
-            }
-            ShelterClient.pause(100);
+        try {
+            shelter.port = Poll.until("Shelter logs the port of its application connector", START_TIMEOUT, () -> {
+                shelter.requireAlive();
+                Matcher bound = APPLICATION_CONNECTOR.matcher(Files.readString(log));
+                return bound.find() ? Integer.parseInt(bound.group(1)) : -1;
+            }, p -> p > 0, shelter::logOrWhy);
+            ShelterClient client = shelter.client(token);
+            Poll.until("Shelter answers on port " + shelter.port, START_TIMEOUT, () -> {
+                shelter.requireAlive();
+                return client.get("/api/v1/clusters").status();
+            }, status -> status == 200, shelter::logOrWhy);
+            return shelter;
+        } catch (RuntimeException | AssertionError e) {
+            shelter.close();
+            throw e;
         }
-        shelter.close();
-        throw new AssertionError("Shelter did not answer within 60 s:\n" + Files.readString(log));
+    }
+
+    /** The port its application connector bound. */
+    int port() {
+        return port;
+    }
+
+    ShelterClient client(String token) {
+        return new ShelterClient(port, token);
+    }
+
+    private void requireAlive() throws IOException {
+        if (!process.isAlive()) {
+            throw new AssertionError("Shelter exited with " + process.exitValue() + ":\n" + Files.readString(log));
+        }
+    }
+
+    private String logOrWhy() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    /** SIGSTOP: every thread of Shelter stands still where it is, until {@link #thaw()} or a kill. */
+    void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT, after {@link #freeze()}. */
+    void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (kill.waitFor() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + ": " + new String(kill.getInputStream().readAllBytes()));
+        }
     }
 
     /** SIGKILL, as a crash or the OOM killer would; returns the exit status (137). */

@@ -9,6 +9,7 @@ import dev.shelter.storage.blob.s3.S3BlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
 import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.Poll;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.PrivateS3Proxy;
 import dev.shelter.testing.RealS3;
@@ -33,7 +34,6 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -49,12 +49,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class WalReceiverFaultsIT {
 
     private static final String TOKEN = "wal-receiver-killed-it-token";
+    private static final long SEGMENT_BYTES = 16L * 1024 * 1024;
 
     private final PostgresBinaries binaries;
     private ScratchDirectory scratch;
     private PostgresInstance primary;
     private Path config;
-    private int port;
     private ShelterProcess shelter;
 
     WalReceiverFaultsIT(PostgresBinaries binaries) {
@@ -67,15 +67,15 @@ class WalReceiverFaultsIT {
         primary = PostgresInstance.create(binaries, scratch.resolve("primary"));
         primary.start();
         Ledger.create(primary);
-        port = ShelterProcess.freePort();
         config = scratch.resolve("shelter.yml");
-        Files.writeString(config, shelterConfig(port, "{kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}"));
+        Files.writeString(config, shelterConfig("{kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}"));
     }
 
-    private String shelterConfig(int applicationPort, String objectStore) {
+    /** The application connector binds port 0: the test reads the port Shelter got, and no port is left open to others. */
+    private String shelterConfig(String objectStore) {
         return """
                 server:
-                  applicationConnectors: [{type: http, port: %d, bindHost: 127.0.0.1}]
+                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
                   adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
                   requestLog: {appenders: []}
                 logging: {level: INFO}
@@ -89,7 +89,7 @@ class WalReceiverFaultsIT {
                     snapshots: {kind: local-directory, directory: "%s"}
                     walArchive: {receiver: {enabled: true, flushIntervalMillis: 200}}
                 objectStore: %s
-                """.formatted(applicationPort, TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
+                """.formatted(TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
                 primary.dataDirectory(), scratch.resolve("snapshots"), objectStore);
     }
 
@@ -111,21 +111,19 @@ class WalReceiverFaultsIT {
 
     @Test
     void aReceiverKilledMidStreamLeavesNoGapAndNoSegmentWithOtherBytes() throws Exception {
-        shelter = ShelterProcess.start(config, port, TOKEN, scratch.resolve("shelter-first.log"));
+        shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-first.log"));
         primary.awaitTrue("SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicReference<Exception> writerFailure = new AtomicReference<>();
         Thread writer = startWriter(writing, writerFailure);
         try {
-            ShelterClient.pause(3000);
+            awaitStreamedASegmentFromNow(); // mid-stream: the writer keeps going
             assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
             primary.awaitTrue("SELECT NOT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
-            ShelterClient.pause(3000);
-            assertTrue(Long.parseLong(primary.queryValue("SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots "
-                    + "WHERE slot_name = 'shelter_main'")) > 16L * 1024 * 1024, "the slot kept the WAL written while Shelter was down");
+            awaitSlotRetainsMoreThanASegment("the slot keeps the WAL written while Shelter is down");
 
-            shelter = ShelterProcess.start(config, port, TOKEN, scratch.resolve("shelter-second.log"));
-            ShelterClient.pause(3000);
+            shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-second.log"));
+            awaitStreamedASegmentFromNow(); // the restarted receiver streams while the writer still writes
         } finally {
             writing.set(false);
             writer.join();
@@ -150,8 +148,7 @@ class WalReceiverFaultsIT {
             Path secret = scratch.resolve("private-s3-secret");
             Files.writeString(secret, s3.secretAccessKey());
             Path outageConfig = scratch.resolve("shelter-outage.yml");
-            int outagePort = ShelterProcess.freePort();
-            Files.writeString(outageConfig, shelterConfig(outagePort, "{kind: s3, endpoint: \"%s\", region: %s, bucket: outage, accessKeyId: %s, secretAccessKey: \"file:%s\"}"
+            Files.writeString(outageConfig, shelterConfig("{kind: s3, endpoint: \"%s\", region: %s, bucket: outage, accessKeyId: %s, secretAccessKey: \"file:%s\"}"
                     .formatted(s3.endpoint(), s3.region(), s3.accessKeyId(), secret)));
             DropwizardTestSupport<ShelterConfiguration> app = new DropwizardTestSupport<>(ShelterApplication.class, outageConfig.toString());
             app.before();
@@ -163,7 +160,7 @@ class WalReceiverFaultsIT {
                 ShelterClient client = new ShelterClient(app.getLocalPort(), TOKEN);
                 primary.awaitTrue("SELECT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
                 writer = startWriter(writing, writerFailure);
-                ShelterClient.pause(2000);
+                awaitStreamedASegmentFromNow();
 
                 proxy.suspend();
                 JsonNode during = awaitReceiver(client, "retrying", 60);
@@ -171,14 +168,16 @@ class WalReceiverFaultsIT {
                 ShelterClient.Answer status = client.get("/api/v1/clusters/main/wal");
                 assertEquals(200, status.status(), "the status still answers while the store is down: " + status.text());
                 assertTrue(status.body().path("archiveProblem").asText().contains("cannot read the archive"), status.text());
-                ShelterClient.pause(30_000);
+                // The outage lasts 30 s (several of the receiver's retries), and the slot holds what was written meanwhile.
+                long outageStart = System.nanoTime();
+                awaitSlotRetainsMoreThanASegment("the slot keeps the WAL written during the outage");
+                Poll.until("the outage has lasted 30 s", Duration.ofSeconds(60),
+                        () -> Duration.ofNanos(System.nanoTime() - outageStart).toSeconds() >= 30);
                 assertEquals("retrying", client.get("/api/v1/clusters/main/wal").body().path("receiver").path("state").asText());
-                assertTrue(Long.parseLong(primary.queryValue("SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots "
-                        + "WHERE slot_name = 'shelter_main'")) > 16L * 1024 * 1024, "the slot kept the WAL written during the outage");
                 proxy.resume();
 
-                awaitReceiver(client, "streaming", 60);
-                ShelterClient.pause(2000);
+                awaitReceiver(client, "streaming", 120);
+                awaitStreamedASegmentFromNow(); // streaming again while the writer still writes
                 writing.set(false);
                 writer.join();
                 assertEquals(null, writerFailure.get());
@@ -200,15 +199,22 @@ class WalReceiverFaultsIT {
     }
 
     private JsonNode awaitReceiver(ShelterClient client, String state, int seconds) {
-        JsonNode receiver = null;
-        for (int i = 0; i < seconds * 10; i++) {
-            receiver = client.get("/api/v1/clusters/main/wal").body().path("receiver");
-            if (state.equals(receiver.path("state").asText())) {
-                return receiver;
-            }
-            ShelterClient.pause(100);
-        }
-        throw new AssertionError("the receiver did not reach " + state + " within " + seconds + " s: " + receiver);
+        return Poll.until("the receiver is " + state, Duration.ofSeconds(seconds),
+                () -> client.get("/api/v1/clusters/main/wal").body().path("receiver"), r -> state.equals(r.path("state").asText()));
+    }
+
+    /** Waits until the receiver has made durable a whole segment's worth of WAL written from now on. */
+    private void awaitStreamedASegmentFromNow() throws SQLException {
+        String now = primary.queryValue("SELECT pg_current_wal_lsn()::text");
+        primary.awaitTrue("SELECT flush_lsn >= '" + now + "'::pg_lsn + " + SEGMENT_BYTES + " FROM pg_stat_replication "
+                + "WHERE application_name = 'shelter-wal-receiver'", Duration.ofSeconds(120));
+    }
+
+    /** Waits until the slot holds more than a segment the receiver has not taken: WAL written while it could not. */
+    private void awaitSlotRetainsMoreThanASegment(String what) {
+        Poll.until(what, Duration.ofSeconds(120), () -> Long.parseLong(primary.queryValue(
+                "SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots WHERE slot_name = 'shelter_main'")),
+                retained -> retained > SEGMENT_BYTES);
     }
 
     /** The archive's segments run without a gap through {@code lastSegment}, each as PostgreSQL's archiver copied it. */
@@ -219,18 +225,9 @@ class WalReceiverFaultsIT {
                 .filter(f -> f.matches("[0-9A-F]{24}\\.zst")).map(f -> f.substring(0, 24)).sorted().toList();
         assertTrue(segments.contains(lastSegment), lastSegment + " in " + segments);
         ArchiveRestore.assertConsecutive(segments);
-        awaitArchivedByPostgres(lastSegment);
         ShelterWalArchive archive = new ShelterWalArchive(store, "wal/main/", Clock.systemUTC());
-        int compared = 0;
-        for (String segment : segments) {
-            Path copied = primary.archiveDirectory().resolve(segment);
-            if (Files.exists(copied)) {
-                assertArrayEquals(Files.readAllBytes(copied), archive.fetch(WalFileName.parse(segment)).orElseThrow(),
-                        segment + " as streamed = as PostgreSQL archived it");
-                compared++;
-            }
-        }
-        assertTrue(compared >= segments.size() - 1, "compared " + compared + " of " + segments.size() + " segments");
+        ArchiveRestore.assertEachArchivedByPostgresAlike(segments, primary.archiveDirectory(),
+                segment -> archive.fetch(WalFileName.parse(segment)).orElseThrow());
     }
 
     private Thread startWriter(AtomicBoolean writing, AtomicReference<Exception> failure) {
@@ -253,12 +250,6 @@ class WalReceiverFaultsIT {
         }, "ledger-writer");
         writer.start();
         return writer;
-    }
-
-    private void awaitArchivedByPostgres(String segment) throws SQLException {
-        for (int i = 0; i < 300 && !Files.exists(primary.archiveDirectory().resolve(segment)); i++) {
-            ShelterClient.pause(100);
-        }
     }
 
 }

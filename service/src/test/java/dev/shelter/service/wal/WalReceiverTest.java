@@ -5,6 +5,7 @@ import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
+import dev.shelter.testing.Poll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -109,14 +110,10 @@ class WalReceiverTest {
         Thread thread = new Thread(receiver);
         thread.start();
         try {
-            for (int i = 0; i < 200 && receiver.status().state() != WalReceiver.State.RETRYING; i++) {
-                Thread.sleep(10);
-            }
-            assertEquals(WalReceiver.State.RETRYING, receiver.status().state());
+            awaitRetrying(receiver);
             assertTrue(receiver.status().lastError().contains("hole"), receiver.status().lastError());
         } finally {
-            receiver.stop();
-            thread.join(5000);
+            stop(receiver, thread);
         }
     }
 
@@ -164,14 +161,10 @@ class WalReceiverTest {
         Thread thread = new Thread(receiver);
         thread.start();
         try {
-            for (int i = 0; i < 200 && receiver.status().state() != WalReceiver.State.RETRYING; i++) {
-                Thread.sleep(10);
-            }
-            assertEquals(WalReceiver.State.RETRYING, receiver.status().state());
+            awaitRetrying(receiver);
             assertTrue(receiver.status().lastError().contains("new archive incarnation"), receiver.status().lastError());
         } finally {
-            receiver.stop();
-            thread.join(5000);
+            stop(receiver, thread);
         }
 
         archive.beginIncarnation();
@@ -181,22 +174,30 @@ class WalReceiverTest {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
+    /** Bounds sized for two busy cores: each wait ends as soon as its condition holds. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private static void awaitRetrying(WalReceiver receiver) {
+        Poll.until("the receiver retries", WAIT, Duration.ofMillis(10), receiver::status,
+                status -> status.state() == WalReceiver.State.RETRYING, () -> "");
+    }
+
+    /** Stops the receiver and fails if its thread does not end: a test leaves no thread behind. */
+    private static void stop(WalReceiver receiver, Thread thread) throws InterruptedException {
+        receiver.stop();
+        thread.join(WAIT.toMillis());
+        assertTrue(!thread.isAlive(), "the receiver's thread ended within " + WAIT.toSeconds() + " s of stop()");
+    }
+
     private void runUntilDurable(ScriptedSource server, long end) throws InterruptedException {
         WalReceiver receiver = receiver(server);
         Thread thread = new Thread(receiver);
         thread.start();
         try {
-            for (int i = 0; i < 500; i++) {
-                Lsn durable = receiver.status().durable();
-                if (durable != null && durable.value() == end) {
-                    return;
-                }
-                Thread.sleep(10);
-            }
-            throw new AssertionError("durable " + receiver.status() + ", expected " + new Lsn(end));
+            Poll.until("the receiver holds " + new Lsn(end) + " durable", WAIT, Duration.ofMillis(10), receiver::status,
+                    status -> status.durable() != null && status.durable().value() == end, () -> "");
         } finally {
-            receiver.stop();
-            thread.join(5000);
+            stop(receiver, thread);
         }
     }
 

@@ -63,22 +63,23 @@ public final class RbdSnapshotter implements VolumeSnapshotter {
 
     @Override
     public void deleteSnapshot(SnapshotRef ref) {
-        try {
-            onImage(ref.volume(), "delete " + ref, image -> {
-                if (!image.listSnapshots().contains(ref.snapshot())) {
-                    return null;
-                }
-                if (image.isSnapshotProtected(ref.snapshot())) {
-                    throw new SnapshotException(Reason.PROTECTED, "snapshot " + ref + " is protected");
-                }
-                image.removeSnapshot(ref.snapshot());
+        // A missing image fails in onImage (NOT_FOUND, naming it); only a missing snapshot is done.
+        onImage(ref.volume(), "delete " + ref, image -> {
+            if (!image.listSnapshots().contains(ref.snapshot())) {
                 return null;
-            });
-        } catch (SnapshotException e) {
-            if (e.reason() != Reason.NOT_FOUND) {
-                throw e;
             }
-        }
+            if (image.isSnapshotProtected(ref.snapshot())) {
+                throw new SnapshotException(Reason.PROTECTED, "snapshot " + ref + " is protected");
+            }
+            try {
+                image.removeSnapshot(ref.snapshot());
+            } catch (CephException e) {
+                if (e.returnCode() != ENOENT) { // ENOENT: another delete removed it since the listing
+                    throw e;
+                }
+            }
+            return null;
+        });
     }
 
     @Override

@@ -24,7 +24,11 @@ public interface VolumeSnapshotter extends AutoCloseable {
         return listSnapshots(ref.volume()).contains(ref);
     }
 
-    /** Removes the snapshot; a missing one is fine. PROTECTED if it is protected. */
+    /**
+     * Removes the snapshot; a missing snapshot is fine, but a missing volume is NOT_FOUND (naming
+     * it): the caller has the wrong volume, and the snapshot it means may well exist. PROTECTED if
+     * it is protected.
+     */
     void deleteSnapshot(SnapshotRef ref);
 
     /** Protects the snapshot from deletion (and, on RBD, makes it clonable). Idempotent. */

@@ -113,6 +113,25 @@ public abstract class VolumeSnapshotterContract {
         assertEquals(List.of(), snapshotter().listSnapshots(volume));
     }
 
+    /**
+     * A snapshot of a volume that does not exist cannot be "already deleted": the caller named the
+     * wrong volume (a claim template instead of the image it resolves to, say) and must hear so,
+     * or it reports snapshots deleted that are still there.
+     */
+    @Test
+    void deletingASnapshotOfAMissingVolumeIsNotFoundNamingTheVolumeButAMissingSnapshotIsFine() {
+        String volume = newVolume(someBytes());
+        String missing = missingVolume();
+
+        SnapshotException e = assertThrows(SnapshotException.class, () -> snapshotter().deleteSnapshot(new SnapshotRef(missing, "s")));
+        assertEquals(Reason.NOT_FOUND, e.reason(), e.getMessage());
+        assertTrue(e.getMessage().contains(missing), "the error names the volume " + missing + ": " + e.getMessage());
+
+        snapshotter().deleteSnapshot(new SnapshotRef(volume, "never"));
+        snapshotter().deleteSnapshot(new SnapshotRef(volume, "never"));
+        assertEquals(List.of(), snapshotter().listSnapshots(volume));
+    }
+
     @Test
     void aProtectedSnapshotCannotBeDeleted() {
         String volume = newVolume(someBytes());

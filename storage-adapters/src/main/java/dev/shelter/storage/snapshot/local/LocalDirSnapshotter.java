@@ -94,6 +94,7 @@ public final class LocalDirSnapshotter implements VolumeSnapshotter {
 
     @Override
     public void deleteSnapshot(SnapshotRef ref) {
+        requireVolume(ref.volume()); // a missing volume is NOT_FOUND; only a missing snapshot is done
         if (isProtected(ref)) {
             throw new SnapshotException(Reason.PROTECTED, "snapshot " + ref + " is protected");
         }

@@ -82,9 +82,10 @@ class S3BlobStoreIT extends BlobStoreContract {
     }
 
     /**
-     * s3proxy cannot encrypt (it answers 501), so what is proven here is the request: every write
-     * asks for AES256, and a server that cannot honour it fails the write at once, saying why,
-     * rather than storing the bytes unencrypted.
+     * Every write asks for AES256, and each has one of two outcomes, both checked: a server that
+     * cannot encrypt (s3proxy answers 501) fails the write at once, saying why, and holds nothing
+     * under the key, not even an unfinished upload; a server that accepts the write reports the
+     * stored object encrypted with AES256.
      */
     @Test
     void serverSideEncryptionIsAskedForOnEveryWriteAndNeverSilentlyDropped() throws Exception {
@@ -97,23 +98,35 @@ class S3BlobStoreIT extends BlobStoreContract {
         };
         Path large = scratch.resolve("twelve-mib.bin");
         Files.write(large, new byte[12 << 20]);
+        java.util.Map<String, Runnable> writes = new java.util.LinkedHashMap<>();
         try (BlobStore encrypted = S3BlobStore.open(server.storeConfig(bucket, "sse").withServerSideEncryption("AES256", null),
-                java.util.List.of(watch))) {
-            for (Runnable write : java.util.List.<Runnable>of(() -> encrypted.put(BlobKey.of("small"), new byte[] {1, 2, 3}),
-                    () -> encrypted.put(BlobKey.of("large"), large))) {
+                java.util.List.of(watch));
+             S3Client client = server.newClient()) {
+            writes.put("small", () -> encrypted.put(BlobKey.of("small"), new byte[] {1, 2, 3}));
+            writes.put("large", () -> encrypted.put(BlobKey.of("large"), large));
+            for (var write : writes.entrySet()) {
+                String key = "sse/" + write.getKey();
+                int before = asked.size();
+                BlobStoreException refused = null;
                 try {
-                    write.run();
-                } catch (BlobStoreException refused) {
+                    write.getValue().run();
+                } catch (BlobStoreException e) {
+                    refused = e;
+                }
+                assertTrue(asked.size() > before && asked.get(before).equals("AES256"), write.getKey() + " asks for AES256: " + asked);
+                if (refused != null) {
                     assertTrue(refused.getCause().getMessage().contains("encryption"), refused.getCause().getMessage());
+                    assertThrows(software.amazon.awssdk.services.s3.model.NoSuchKeyException.class,
+                            () -> client.headObject(b -> b.bucket(bucket).key(key)), key + " was refused, yet stored in the clear");
+                    assertEquals(0, client.listMultipartUploads(b -> b.bucket(bucket)).uploads().size(),
+                            "a refused " + write.getKey() + " write leaves no upload open");
+                } else {
+                    assertEquals(software.amazon.awssdk.services.s3.model.ServerSideEncryption.AES256,
+                            client.headObject(b -> b.bucket(bucket).key(key)).serverSideEncryption(),
+                            key + " was accepted, so the server must report it encrypted");
                 }
             }
-            if (asked.size() == 2) { // the server refused both: nothing may have been stored in the clear
-                assertTrue(encrypted.stat(BlobKey.of("small")).isEmpty());
-                assertTrue(encrypted.stat(BlobKey.of("large")).isEmpty());
-            }
         }
-        assertEquals("AES256", asked.get(0), "the put asks for AES256: " + asked);
-        assertTrue(asked.size() >= 2 && asked.get(1).equals("AES256"), "so does the multipart upload's start: " + asked);
     }
 
     @Test
