@@ -51,9 +51,20 @@ public final class DeleteBackup {
             throw new ConflictException("backup " + id + " belongs to cluster '" + manifest.cluster()
                     + "', which is no longer configured; Shelter cannot reach its snapshots");
         }
+        // Everything that can refuse is checked before the first snapshot goes.
         for (VolumeSnapshot snapshot : manifest.snapshots()) {
             SnapshotRef ref = new SnapshotRef(snapshot.volume(), snapshot.snapshot());
-            if (cluster.snapshotter().exists(ref) && cluster.snapshotter().isProtected(ref)) {
+            boolean exists;
+            try {
+                exists = cluster.snapshotter().exists(ref);
+            } catch (SnapshotException e) {
+                if (e.reason() != SnapshotException.Reason.NOT_FOUND) {
+                    throw e;
+                }
+                throw new ConflictException("volume " + snapshot.volume() + " of backup " + id + " is not there, so Shelter cannot "
+                        + "reach its snapshot " + snapshot.snapshot() + "; nothing was deleted (" + e.getMessage() + ")");
+            }
+            if (exists && cluster.snapshotter().isProtected(ref)) {
                 throw protectedSnapshot(ref, id);
             }
         }
