@@ -7,8 +7,6 @@ import dev.shelter.runbooks.local.OsUserCommand;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,7 +21,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -59,14 +56,12 @@ public final class LocalPatroniCluster implements AutoCloseable {
     }
 
     /** The shared stack's ports (deploy/local/stack); a test cluster must never take one while that stack is down. */
-    private static final Set<Integer> SHARED_STACK_PORTS = Set.of(55432, 58080, 46789, 56443, 52379, 52380);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
     private static final String REST_USER = "shelter";
 
     private final ScratchDirectory scratch;
     private final List<Member> members = new ArrayList<>();
-    private final Set<Integer> takenPorts = new HashSet<>();
     private final String superuserPassword = randomSecret();
     private final String restPassword = randomSecret();
     private final ObjectMapper json = new ObjectMapper();
@@ -353,18 +348,12 @@ public final class LocalPatroniCluster implements AutoCloseable {
         if (!runningAsRoot()) {
             return process.toHandle();
         }
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<ProcessHandle> child = process.toHandle().children().findFirst();
-            if (child.isPresent()) {
-                return child.get();
-            }
+        return Poll.until("runuser starting Patroni", Duration.ofSeconds(10), Duration.ofMillis(20), () -> {
             if (!process.isAlive()) {
                 throw new IllegalStateException("runuser exited with " + process.exitValue() + " before starting Patroni");
             }
-            sleep(Duration.ofMillis(20));
-        }
-        throw new IllegalStateException("runuser started no Patroni within 10 s");
+            return process.toHandle().children().findFirst();
+        }, Optional::isPresent, () -> "").orElseThrow();
     }
 
     /** The member's postmaster, from its postmaster.pid, if that process is still a running postgres. */
@@ -413,26 +402,13 @@ public final class LocalPatroniCluster implements AutoCloseable {
     }
 
     private void await(Duration timeout, BooleanSupplier done, Supplier<String> failure) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                throw new AssertionError("not within " + timeout.toSeconds() + " s: " + failure.get() + "\n" + logTails());
-            }
-            sleep(Duration.ofMillis(200));
-        }
+        Poll.until("the Patroni cluster's condition", timeout, Duration.ofMillis(200), done::getAsBoolean, Boolean.TRUE::equals,
+                () -> failure.get() + "\n" + logTails());
     }
 
-    private int freePort() {
-        while (true) {
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                int port = socket.getLocalPort();
-                if (!SHARED_STACK_PORTS.contains(port) && takenPorts.add(port)) {
-                    return port;
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
+    /** Held for the JVM: etcd, Patroni and PostgreSQL are told their ports and cannot bind port 0. */
+    private static int freePort() {
+        return Ports.reserve();
     }
 
     private static String tail(Path log, int lines) {
@@ -457,14 +433,5 @@ public final class LocalPatroniCluster implements AutoCloseable {
 
     private static boolean runningAsRoot() {
         return "root".equals(System.getProperty("user.name"));
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -32,7 +32,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -456,23 +455,11 @@ public final class TestKubelet implements AutoCloseable {
 
     /** The kubelet's readiness probe: PostgreSQL answers SQL. */
     private static void awaitSql(PostgresInstance postgres) {
-        Instant deadline = Instant.now().plusSeconds(60);
-        while (true) {
+        Poll.until("PostgreSQL on port " + postgres.port() + " answers SQL", Duration.ofSeconds(60), () -> {
             try (Connection connection = postgres.connect()) {
-                connection.createStatement().execute("SELECT 1");
-                return;
-            } catch (SQLException e) {
-                if (Instant.now().isAfter(deadline)) {
-                    throw new IllegalStateException("PostgreSQL on port " + postgres.port() + " does not answer: " + e);
-                }
+                return connection.createStatement().execute("SELECT 1");
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            }
-        }
+        });
     }
 
     private static boolean isReady(V1Pod pod) {
