@@ -3,6 +3,7 @@ package dev.shelter.service.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shelter.service.config.ShelterConfiguration;
+import dev.shelter.testing.ScratchDirectory;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.ResourceHelpers;
 import io.dropwizard.testing.junit5.DropwizardAppExtension;
@@ -46,15 +47,20 @@ class ShelterApplicationTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * The application writes its log here until the extension stops it, which is after every
+     * {@code @AfterAll} of this class: the directory goes when the JVM exits. (deleteOnExit cannot
+     * remove a directory that is not empty, and every run used to leave one behind.)
+     */
     private static Path createWorkDirectory() {
+        ScratchDirectory scratch = ScratchDirectory.create("shelter-app-test");
+        Runtime.getRuntime().addShutdownHook(new Thread(scratch::close, "remove " + scratch.path()));
         try {
-            Path dir = Files.createTempDirectory("shelter-app-test");
-            Files.writeString(dir.resolve("operator.token"), OPERATOR + "\n");
-            dir.toFile().deleteOnExit();
-            return dir;
+            Files.writeString(scratch.resolve("operator.token"), OPERATOR + "\n");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return scratch.path();
     }
 
     @ParameterizedTest(name = "{0} {1} as {2} -> {3}")
