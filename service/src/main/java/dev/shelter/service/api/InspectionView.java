@@ -1,6 +1,6 @@
 package dev.shelter.service.api;
 
-import dev.shelter.service.core.ServerFacts;
+import dev.shelter.runbooks.postgres.ServerFacts;
 
 /** What a cluster's PostgreSQL said about itself. */
 public record InspectionView(String cluster, String serverVersion, int majorVersion, String role, String systemIdentifier,

@@ -1,7 +1,7 @@
 package dev.shelter.service.app;
 
+import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.service.config.ShelterConfiguration;
-import dev.shelter.service.core.BackupCatalog;
 import dev.shelter.storage.blob.BlobStore;
 import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ConfiguredCommand;

@@ -1,5 +1,8 @@
 package dev.shelter.service.core;
 
+import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.postgres.ServerInspector;
+import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.runbooks.wal.WalPageHeader;
 

@@ -3,6 +3,7 @@ package dev.shelter.service.core;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.cluster.ClusterEvent;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
 
 import java.util.Locale;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.shelter.service.core;
 
+import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.wal.WalFileName;
 
 import java.util.Map;

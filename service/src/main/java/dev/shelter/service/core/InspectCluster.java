@@ -1,6 +1,8 @@
 package dev.shelter.service.core;
 
 import dev.shelter.runbooks.cluster.ClusterSpec;
+import dev.shelter.runbooks.postgres.ServerFacts;
+import dev.shelter.runbooks.postgres.ServerInspector;
 
 import java.time.Duration;
 

@@ -3,6 +3,9 @@ package dev.shelter.service.core;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.catalog.BackupCatalog;
+import dev.shelter.runbooks.catalog.BackupIndex;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
 
 import java.util.Locale;
 import java.util.Map;

@@ -5,6 +5,11 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupRequest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.catalog.BackupCatalog;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.failure.ConflictException;
+import dev.shelter.runbooks.postgres.ServerFacts;
+import dev.shelter.runbooks.postgres.ServerInspector;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.shelter.service.core;
 
+import dev.shelter.runbooks.failure.UseCaseException;
+
 /** A request named a cluster that is not configured. */
 public class UnknownClusterException extends UseCaseException {
 

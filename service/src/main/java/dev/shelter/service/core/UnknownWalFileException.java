@@ -1,5 +1,7 @@
 package dev.shelter.service.core;
 
+import dev.shelter.runbooks.failure.UseCaseException;
+
 /** restore_command asked for a WAL file the archive does not hold: the normal end of recovery. */
 public class UnknownWalFileException extends UseCaseException {
 

@@ -1,12 +1,12 @@
 package dev.shelter.service.errors;
 
-import dev.shelter.service.core.ClusterUnreachableException;
-import dev.shelter.service.core.ConflictException;
+import dev.shelter.runbooks.failure.ClusterUnreachableException;
+import dev.shelter.runbooks.failure.ConflictException;
+import dev.shelter.runbooks.failure.UseCaseException;
 import dev.shelter.service.core.InvalidRequestException;
 import dev.shelter.service.core.UnknownBackupException;
 import dev.shelter.service.core.UnknownClusterException;
 import dev.shelter.service.core.UnknownWalFileException;
-import dev.shelter.service.core.UseCaseException;
 import io.dropwizard.jersey.errors.ErrorMessage;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;

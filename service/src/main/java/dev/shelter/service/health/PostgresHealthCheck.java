@@ -2,8 +2,8 @@ package dev.shelter.service.health;
 
 import com.codahale.metrics.health.HealthCheck;
 import dev.shelter.runbooks.cluster.ClusterSpec;
-import dev.shelter.service.core.ServerFacts;
-import dev.shelter.service.core.ServerInspector;
+import dev.shelter.runbooks.postgres.ServerFacts;
+import dev.shelter.runbooks.postgres.ServerInspector;
 
 import java.time.Duration;
 

@@ -1,6 +1,6 @@
 package dev.shelter.service.hooks;
 
-import dev.shelter.service.core.BackupHook;
+import dev.shelter.runbooks.cluster.BackupHook;
 
 import java.io.IOException;
 import java.net.URI;

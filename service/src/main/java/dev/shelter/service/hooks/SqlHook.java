@@ -1,8 +1,8 @@
 package dev.shelter.service.hooks;
 
+import dev.shelter.runbooks.cluster.BackupHook;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
-import dev.shelter.service.core.BackupHook;
-import dev.shelter.service.core.PostgresControl;
+import dev.shelter.runbooks.postgres.PostgresControl;
 
 import java.time.Duration;
 

@@ -5,7 +5,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
-import dev.shelter.service.core.BackupCatalog;
+import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.service.core.BackupListener;
 
 import java.time.Clock;

@@ -3,10 +3,10 @@ package dev.shelter.service.postgres;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.catalog.BackupIndex;
+import dev.shelter.runbooks.catalog.ManifestCodec;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
-import dev.shelter.service.catalog.ManifestCodec;
-import dev.shelter.service.core.BackupIndex;
-import dev.shelter.service.core.ClusterUnreachableException;
+import dev.shelter.runbooks.failure.ClusterUnreachableException;
 
 import java.sql.Connection;
 import java.sql.DriverManager;

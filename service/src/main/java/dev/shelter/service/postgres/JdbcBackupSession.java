@@ -2,7 +2,7 @@ package dev.shelter.service.postgres;
 
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.ServerIdentity;
-import dev.shelter.service.core.BackupSession;
+import dev.shelter.runbooks.postgres.BackupSession;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;

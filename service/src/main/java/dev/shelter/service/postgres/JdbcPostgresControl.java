@@ -1,9 +1,9 @@
 package dev.shelter.service.postgres;
 
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
-import dev.shelter.service.core.BackupSession;
-import dev.shelter.service.core.ClusterUnreachableException;
-import dev.shelter.service.core.PostgresControl;
+import dev.shelter.runbooks.failure.ClusterUnreachableException;
+import dev.shelter.runbooks.postgres.BackupSession;
+import dev.shelter.runbooks.postgres.PostgresControl;
 import org.postgresql.PGProperty;
 
 import java.sql.Connection;

@@ -1,9 +1,9 @@
 package dev.shelter.service.postgres;
 
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
-import dev.shelter.service.core.ClusterUnreachableException;
-import dev.shelter.service.core.ServerFacts;
-import dev.shelter.service.core.ServerInspector;
+import dev.shelter.runbooks.failure.ClusterUnreachableException;
+import dev.shelter.runbooks.postgres.ServerFacts;
+import dev.shelter.runbooks.postgres.ServerInspector;
 import org.postgresql.Driver;
 import org.postgresql.PGProperty;
 

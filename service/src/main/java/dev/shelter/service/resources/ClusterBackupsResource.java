@@ -1,11 +1,11 @@
 package dev.shelter.service.resources;
 
 import com.codahale.metrics.annotation.Timed;
+import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.service.api.BackupListView;
 import dev.shelter.service.api.BackupOrder;
 import dev.shelter.service.api.BackupView;
 import dev.shelter.service.auth.Role;
-import dev.shelter.service.core.BackupIndex;
 import dev.shelter.service.core.InvalidRequestException;
 import dev.shelter.service.core.ShowBackups;
 import dev.shelter.service.core.TakeBackup;

@@ -1,11 +1,11 @@
 package dev.shelter.service.resources;
 
 import com.codahale.metrics.annotation.Timed;
+import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.service.api.WalStatusView;
 import dev.shelter.service.auth.Role;
 import dev.shelter.service.core.ArchiveWalFile;
 import dev.shelter.service.core.FetchWalFile;
-import dev.shelter.service.core.WalArchive;
 import dev.shelter.service.edge.RequestBodies;
 import dev.shelter.service.wal.ShowWalStatus;
 import jakarta.annotation.security.RolesAllowed;

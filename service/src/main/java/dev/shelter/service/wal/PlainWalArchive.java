@@ -1,8 +1,8 @@
 package dev.shelter.service.wal;
 
+import dev.shelter.runbooks.failure.ConflictException;
+import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalFileName;
-import dev.shelter.service.core.ConflictException;
-import dev.shelter.service.core.WalArchive;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
 

@@ -2,12 +2,12 @@ package dev.shelter.service.wal;
 
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.catalog.BackupCatalog;
+import dev.shelter.runbooks.catalog.BackupIndex;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.service.api.WalStatusView;
-import dev.shelter.service.core.BackupCatalog;
-import dev.shelter.service.core.BackupIndex;
-import dev.shelter.service.core.ProtectedCluster;
 import dev.shelter.service.core.UnknownClusterException;
-import dev.shelter.service.core.WalArchive;
 
 import java.util.List;
 import java.util.Map;

@@ -1,9 +1,9 @@
 package dev.shelter.service.postgres;
 
+import dev.shelter.runbooks.catalog.BackupIndex;
+import dev.shelter.runbooks.catalog.BackupIndexContract;
+import dev.shelter.runbooks.catalog.ManifestCodec;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
-import dev.shelter.service.catalog.ManifestCodec;
-import dev.shelter.service.core.BackupIndex;
-import dev.shelter.service.core.BackupIndexContract;
 import dev.shelter.testing.PostgresServer;
 import dev.shelter.testing.RealPostgres;
 import org.junit.jupiter.api.AfterAll;

@@ -1,8 +1,8 @@
 package dev.shelter.service.postgres;
 
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
-import dev.shelter.service.core.ClusterUnreachableException;
-import dev.shelter.service.core.ServerFacts;
+import dev.shelter.runbooks.failure.ClusterUnreachableException;
+import dev.shelter.runbooks.postgres.ServerFacts;
 import dev.shelter.testing.PostgresServer;
 import dev.shelter.testing.RealPostgres;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.shelter.service.wal;
 
-import dev.shelter.service.core.WalArchive;
+import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
 import org.junit.jupiter.api.AfterEach;

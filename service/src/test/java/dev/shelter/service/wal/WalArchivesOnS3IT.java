@@ -1,6 +1,6 @@
 package dev.shelter.service.wal;
 
-import dev.shelter.service.core.WalArchive;
+import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.storage.blob.BlobStore;
 import dev.shelter.storage.blob.s3.S3BlobStore;
 import dev.shelter.testing.RealS3;

@@ -1,9 +1,8 @@
-package dev.shelter.service.catalog;
+package dev.shelter.runbooks.catalog;
 
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
-import dev.shelter.service.core.BackupIndex;
 
 import java.util.Comparator;
 import java.util.List;

@@ -1,7 +1,4 @@
-package dev.shelter.service.catalog;
-
-import dev.shelter.service.core.BackupIndex;
-import dev.shelter.service.core.BackupIndexContract;
+package dev.shelter.runbooks.catalog;
 
 /** The index contract against the in-memory index of local mode. */
 class InMemoryBackupIndexTest extends BackupIndexContract {

@@ -1,4 +1,4 @@
-package dev.shelter.service.core;
+package dev.shelter.runbooks.postgres;
 
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
 

@@ -1,6 +1,7 @@
-package dev.shelter.service.core;
+package dev.shelter.runbooks.postgres;
 
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
+import dev.shelter.runbooks.failure.ClusterUnreachableException;
 
 import java.time.Duration;
 

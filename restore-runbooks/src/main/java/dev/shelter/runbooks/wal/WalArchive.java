@@ -1,6 +1,6 @@
-package dev.shelter.service.core;
+package dev.shelter.runbooks.wal;
 
-import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.runbooks.failure.ConflictException;
 
 import java.util.Optional;
 import java.util.function.Supplier;

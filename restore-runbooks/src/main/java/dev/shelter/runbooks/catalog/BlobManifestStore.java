@@ -1,8 +1,7 @@
-package dev.shelter.service.catalog;
+package dev.shelter.runbooks.catalog;
 
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
-import dev.shelter.service.core.ManifestStore;
 import dev.shelter.storage.blob.BlobInfo;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;

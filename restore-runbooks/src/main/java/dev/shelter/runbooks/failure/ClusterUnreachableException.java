@@ -1,4 +1,4 @@
-package dev.shelter.service.core;
+package dev.shelter.runbooks.failure;
 
 /** A cluster's PostgreSQL did not answer; the message says what the driver reported. */
 public class ClusterUnreachableException extends UseCaseException {

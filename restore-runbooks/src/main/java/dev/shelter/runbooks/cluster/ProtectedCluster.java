@@ -1,10 +1,6 @@
-package dev.shelter.service.core;
+package dev.shelter.runbooks.cluster;
 
-import dev.shelter.runbooks.cluster.BackupSetLocator;
-import dev.shelter.runbooks.cluster.ClusterControl;
-import dev.shelter.runbooks.cluster.ClusterSpec;
-import dev.shelter.runbooks.cluster.PrimaryMemberVolumes;
-import dev.shelter.runbooks.cluster.ServerController;
+import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.storage.snapshot.VolumeSnapshotter;
 
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.shelter.service.core;
+package dev.shelter.runbooks.catalog;
 
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;

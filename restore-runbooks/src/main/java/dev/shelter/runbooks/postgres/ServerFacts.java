@@ -1,4 +1,4 @@
-package dev.shelter.service.core;
+package dev.shelter.runbooks.postgres;
 
 /**
  * What a PostgreSQL server says about itself. {@code walLsn} is the current insert position on a

@@ -1,4 +1,4 @@
-package dev.shelter.service.catalog;
+package dev.shelter.runbooks.catalog;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.shelter.service.core;
+package dev.shelter.runbooks.cluster;
 
 /** A user's action before or after a backup (SQL statement or HTTP call), bounded by its own timeout. */
 public interface BackupHook {
