@@ -17,7 +17,6 @@ import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.Timeline;
 
 import java.io.IOException;
-import java.util.function.Function;
 
 /**
  * Backup manifests as versioned, checksummed JSON ({@link ChecksummedJson}):
@@ -33,9 +32,9 @@ public final class ManifestCodec {
     private final ChecksummedJson envelope;
 
     public ManifestCodec() {
-        SimpleModule values = new SimpleModule("shelter-values");
-        addText(values, Lsn.class, Lsn::toString, Lsn::parse);
-        addText(values, BackupId.class, BackupId::value, BackupId::new);
+        SimpleModule values = new TextValueModule("shelter-values")
+                .add(Lsn.class, Lsn::toString, Lsn::parse)
+                .add(BackupId.class, BackupId::value, BackupId::new);
         values.addSerializer(Timeline.class, new JsonSerializer<>() {
             @Override
             public void serialize(Timeline value, JsonGenerator out, SerializerProvider provider) throws IOException {
@@ -67,20 +66,5 @@ public final class ManifestCodec {
     /** Decodes and checks a manifest; {@link ChecksummedJson.CorruptDocumentException} if it is not one or its checksum fails. */
     public BackupManifest decode(byte[] bytes) {
         return envelope.decode(bytes, BackupManifest.class);
-    }
-
-    private static <T> void addText(SimpleModule module, Class<T> type, Function<T, String> write, Function<String, T> read) {
-        module.addSerializer(type, new JsonSerializer<T>() {
-            @Override
-            public void serialize(T value, JsonGenerator out, SerializerProvider provider) throws IOException {
-                out.writeString(write.apply(value));
-            }
-        });
-        module.addDeserializer(type, new JsonDeserializer<T>() {
-            @Override
-            public T deserialize(JsonParser in, DeserializationContext context) throws IOException {
-                return read.apply(in.getValueAsString());
-            }
-        });
     }
 }
