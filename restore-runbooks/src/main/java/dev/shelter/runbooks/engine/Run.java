@@ -1,0 +1,98 @@
+package dev.shelter.runbooks.engine;
+
+import dev.shelter.runbooks.cluster.ClusterName;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
+
+/**
+ * A run begun by a {@link RunbookEngine}: the handle a caller passes to {@link RunbookEngine#execute},
+ * and the one place its journal changes. Each change is persisted before it becomes the run's
+ * journal, so the store never lags behind what the engine acts on.
+ */
+public final class Run<C> {
+
+    private final Plan<C> plan;
+    private final C context;
+    private final JournalStore journals;
+    private final Clock clock;
+    private final CountDownLatch cancelled = new CountDownLatch(1);
+    private final AtomicBoolean claimed = new AtomicBoolean();
+    private volatile RunJournal journal;
+
+    Run(RunJournal journal, Plan<C> plan, C context, JournalStore journals, Clock clock) {
+        this.journal = journal;
+        this.plan = plan;
+        this.context = context;
+        this.journals = journals;
+        this.clock = clock;
+        if (journal.cancelRequested()) {
+            cancelled.countDown();
+        }
+    }
+
+    public RunId id() {
+        return journal.id();
+    }
+
+    public ClusterName cluster() {
+        return journal.cluster();
+    }
+
+    public String subject() {
+        return journal.subject();
+    }
+
+    public Plan<C> plan() {
+        return plan;
+    }
+
+    public C context() {
+        return context;
+    }
+
+    /** The journal as last persisted. */
+    public RunJournal journal() {
+        return journal;
+    }
+
+    Facts facts() {
+        return journal.factsView();
+    }
+
+    /** Applies the change, persists it, and only then makes it the run's journal. */
+    synchronized RunJournal update(UnaryOperator<RunJournal> change) {
+        RunJournal next = change.apply(journal).withUpdatedAt(clock.instant());
+        journals.put(next);
+        journal = next;
+        return next;
+    }
+
+    /** Only one thread drives a run. */
+    boolean claim() {
+        return claimed.compareAndSet(false, true);
+    }
+
+    boolean cancelRequested() {
+        return cancelled.getCount() == 0;
+    }
+
+    /** Marks a running run cancelled and journals it; false if it is no longer running. */
+    synchronized boolean requestCancel() {
+        if (journal.state() != RunState.RUNNING) {
+            return false;
+        }
+        cancelled.countDown();
+        update(RunJournal::withCancelRequested);
+        return true;
+    }
+
+    /** Waits out a retry's backoff; true (at once) if the run is cancelled meanwhile. */
+    boolean awaitCancel(Duration wait) throws InterruptedException {
+        return cancelled.await(wait.toNanos(), TimeUnit.NANOSECONDS);
+    }
+}
