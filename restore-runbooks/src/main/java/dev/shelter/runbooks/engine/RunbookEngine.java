@@ -42,6 +42,7 @@ public final class RunbookEngine {
     private final Map<RunId, Run<?>> active = new ConcurrentHashMap<>();
     /** Guards the check-then-write of a cluster's lock against concurrent callers in this JVM. */
     private final Object clusterLocks = new Object();
+    private volatile StepObserver observer = StepObserver.NONE;
 
     /** {@code holder} names this engine in journals and messages (e.g. the service replica's host name). */
     public RunbookEngine(JournalStore journals, Clock clock, String holder) {
@@ -56,6 +57,11 @@ public final class RunbookEngine {
         if (holder.isBlank()) {
             throw new IllegalArgumentException("an engine needs a holder name for the locks it takes");
         }
+    }
+
+    /** Tells {@code stepObserver} of each step's moments (crash tests' failpoints). */
+    public void observeSteps(StepObserver stepObserver) {
+        this.observer = Objects.requireNonNull(stepObserver, "stepObserver");
     }
 
     /** The dry run: each step, its target and whether it is already done. Calls only target and isDone; writes nothing. */
@@ -148,8 +154,8 @@ public final class RunbookEngine {
                 ended = rollBack(run, Objects.requireNonNullElse(latest.failure(), "interrupted while rolling back"),
                         RunState.ROLLED_BACK);
             } else if (plan.onInterrupt() == OnInterrupt.ROLL_BACK) {
-                ended = rollBack(run, "interrupted at " + latest.currentStep() + " (engine " + previousHolder
-                        + " stopped); plan " + plan.name() + " rolls back after an interruption", RunState.ROLLED_BACK);
+                ended = rollBack(run, "Shelter stopped (" + previousHolder + ") during " + latest.currentStep()
+                        + "; plan " + plan.name() + " rolls back after an interruption", RunState.ROLLED_BACK);
             } else {
                 ended = runSteps(run);
             }
@@ -287,8 +293,10 @@ public final class RunbookEngine {
         int attempt = before.attempts() + 1;
         run.update(journal -> journal.withStep(index, before.started(target, clock.instant(), attempt)));
         LOG.info("run {}: {} started (attempt {}) on {}", run.id(), label(run, index), attempt, target);
+        observer.reached(run.journal(), step.name(), StepObserver.Moment.STARTED);
         Exception failure = executeWithTimeout(run, index, step);
         if (failure == null) {
+            observer.reached(run.journal(), step.name(), StepObserver.Moment.EXECUTED);
             run.update(journal -> journal.withStep(index, journal.step(index).done(clock.instant())));
             LOG.info("run {}: {} done", run.id(), label(run, index));
         } else {

@@ -88,7 +88,7 @@ class RunbookEngineResumeTest extends EngineTestBed {
         assertEquals(List.of("WriteRecoveryFiles", "RollbackSnapshots", "ScaleToZero"), world.callsOf("undo"));
         assertEquals(List.of("ScaleToZero", "RollbackSnapshots", "WriteRecoveryFiles"), world.callsOf("execute"),
                 "nothing runs forward after the crash");
-        assertEquals("interrupted at step 3 of 4: WriteRecoveryFiles (engine engine-a stopped); plan Restore rolls back after an"
+        assertEquals("Shelter stopped (engine-a) during step 3 of 4: WriteRecoveryFiles; plan Restore rolls back after an"
                 + " interruption", ended.failure());
     }
 

@@ -5,6 +5,8 @@ import ch.qos.logback.classic.LoggerContext;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
+import dev.shelter.runbooks.catalog.BlobJournalStore;
+import dev.shelter.runbooks.catalog.JournalCodec;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.InMemoryBackupIndex;
 import dev.shelter.runbooks.catalog.ManifestCodec;
@@ -15,6 +17,7 @@ import dev.shelter.runbooks.cluster.KubernetesTarget;
 import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.cluster.ServerController;
+import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.runbooks.local.LocalServerController;
 import dev.shelter.runbooks.postgres.PostgresControl;
@@ -34,12 +37,12 @@ import dev.shelter.service.config.WalReceiverConfig;
 import dev.shelter.service.core.ArchiveWalFile;
 import dev.shelter.service.core.BackupEvents;
 import dev.shelter.service.core.BackupListener;
-import dev.shelter.service.core.BackupRunner;
 import dev.shelter.service.core.ClusterRegistry;
 import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InspectCluster;
 import dev.shelter.service.core.RecoverInterruptedBackups;
+import dev.shelter.service.core.ResumeInterruptedRuns;
 import dev.shelter.service.core.ShowBackups;
 import dev.shelter.service.core.TakeBackup;
 import dev.shelter.service.edge.AdminAccessFilter;
@@ -145,7 +148,6 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         StrictJson.configure(environment.getObjectMapper());
         // Times are ISO-8601 strings, as the OpenAPI document says, not epoch numbers.
         environment.getObjectMapper().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-        ClusterRegistry clusters = new ClusterRegistry(config.clusters.stream().map(ClusterConfig::toSpec).toList());
         BlobStore objectStore = config.objectStore.open();
         environment.lifecycle().manage(closing(objectStore));
         ServerInspector inspector = new JdbcServerInspector();
@@ -154,17 +156,21 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
 
         BackupCatalog catalog = openCatalog(config, objectStore);
         Map<String, ProtectedCluster> protectedClusters = protectClusters(config, environment, objectStore, postgres);
+        ClusterRegistry clusters = new ClusterRegistry(List.copyOf(protectedClusters.values()));
         BackupMetrics metrics = new BackupMetrics(environment.metrics(), catalog, clock);
-        BackupRunner runner = new BackupRunner(postgres, catalog,
-                BackupListener.all(metrics, new BackupEvents(protectedClusters)), clock);
+        BackupListener backupEnded = BackupListener.all(metrics, new BackupEvents(protectedClusters));
+        RunbookEngine engine = new RunbookEngine(new BlobJournalStore(objectStore, new JournalCodec()), clock, runHolder());
+        Failpoint.fromSystemProperty().ifPresent(engine::observeSteps);
         ExecutorService backupThreads = environment.lifecycle().executorService("backup-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
+        ResumeInterruptedRuns resumption = new ResumeInterruptedRuns(clusters, engine, postgres, catalog, backupEnded, clock);
         RecoverInterruptedBackups recovery = new RecoverInterruptedBackups(protectedClusters, postgres, catalog, clock);
         environment.lifecycle().manage(new Managed() {
             @Override
             public void start() {
-                // Before the first request: the index reflects the store, and no backup is left half-done.
+                // Before the first request: the index reflects the store, and no run is left half-done.
                 catalog.rebuildIndexIfEmpty();
+                resumption.resume();
                 recovery.recover();
             }
         });
@@ -175,15 +181,15 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         registerEdgeGuards(tokens, environment);
         logRequestsWithoutQueries(config);
         environment.jersey().register(new ClustersResource(clusters, new InspectCluster(clusters, inspector)));
-        ShowBackups showBackups = new ShowBackups(protectedClusters, catalog);
+        ShowBackups showBackups = new ShowBackups(clusters, catalog);
         environment.jersey().register(new ClusterBackupsResource(
-                new TakeBackup(protectedClusters, inspector, catalog, runner, backupThreads, clock), showBackups));
-        environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(protectedClusters, catalog, clock)));
+                new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), showBackups));
+        environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(clusters, catalog, engine, clock)));
         Map<String, WalMonitor> walMonitors = startWalReceivers(config, environment, protectedClusters);
-        environment.jersey().register(new WalResource(new ArchiveWalFile(protectedClusters, inspector),
-                new FetchWalFile(protectedClusters), new ShowWalStatus(protectedClusters, walMonitors, catalog)));
+        environment.jersey().register(new WalResource(new ArchiveWalFile(clusters, inspector),
+                new FetchWalFile(clusters), new ShowWalStatus(clusters, walMonitors, catalog)));
         environment.jersey().register(new OpenApiResource());
-        registerHealthChecks(config, environment, clusters.all(), inspector, objectStore);
+        registerHealthChecks(config, environment, clusters.all().stream().map(ProtectedCluster::spec).toList(), inspector, objectStore);
         for (ClusterConfig cluster : config.clusters) {
             metrics.registerCluster(cluster.name);
             if (cluster.backups.maxAgeMinutes != null) {
@@ -192,6 +198,17 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             }
         }
         registerPrometheus(environment);
+    }
+
+    /** Who holds a run's lock, for the journal: this process on this host. */
+    private static String runHolder() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "unknown-host";
+        }
+        return "shelter@" + host + ":" + ProcessHandle.current().pid();
     }
 
     static BackupCatalog openCatalog(ShelterConfiguration config, BlobStore objectStore) {

@@ -7,8 +7,6 @@ import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.runbooks.wal.WalPageHeader;
 
 import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * archive_command's side of the archive endpoint: checks the name, and for a segment that its
@@ -18,17 +16,16 @@ public final class ArchiveWalFile {
 
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
-    private final Map<String, ProtectedCluster> clusters;
+    private final ClusterRegistry clusters;
     private final ServerInspector inspector;
 
-    public ArchiveWalFile(Map<String, ProtectedCluster> clusters, ServerInspector inspector) {
-        this.clusters = Map.copyOf(clusters);
+    public ArchiveWalFile(ClusterRegistry clusters, ServerInspector inspector) {
+        this.clusters = clusters;
         this.inspector = inspector;
     }
 
     public WalArchive.Stored archive(String clusterName, String fileName, byte[] content) {
-        ProtectedCluster cluster = Optional.ofNullable(clusters.get(clusterName))
-                .orElseThrow(() -> new UnknownClusterException(clusterName));
+        ProtectedCluster cluster = clusters.require(clusterName);
         WalFileName name = parse(fileName);
         if (name.namesSegmentContent()) {
             try {

@@ -5,7 +5,13 @@ import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.engine.Run;
+import dev.shelter.runbooks.engine.RunJournal;
+import dev.shelter.runbooks.engine.RunState;
+import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.failure.ConflictException;
+import dev.shelter.runbooks.plan.delete.DeleteBackupPlan;
+import dev.shelter.runbooks.plan.delete.DeleteRun;
 import dev.shelter.storage.blob.KeyLocks;
 import dev.shelter.storage.snapshot.SnapshotException;
 import dev.shelter.storage.snapshot.SnapshotRef;
@@ -23,13 +29,15 @@ import java.util.Map;
  */
 public final class DeleteBackup {
 
-    private final Map<String, ProtectedCluster> clusters;
+    private final ClusterRegistry clusters;
     private final BackupCatalog catalog;
+    private final RunbookEngine engine;
     private final Clock clock;
     private final KeyLocks deleting = new KeyLocks();
 
-    public DeleteBackup(Map<String, ProtectedCluster> clusters, BackupCatalog catalog, Clock clock) {
-        this.clusters = Map.copyOf(clusters);
+    public DeleteBackup(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, Clock clock) {
+        this.clusters = clusters;
+        this.engine = engine;
         this.catalog = catalog;
         this.clock = clock;
     }
@@ -49,7 +57,7 @@ public final class DeleteBackup {
         if (manifest.state() == BackupState.DELETED) {
             return manifest;
         }
-        ProtectedCluster cluster = clusters.get(manifest.cluster());
+        ProtectedCluster cluster = clusters.find(manifest.cluster()).orElse(null);
         if (cluster == null && !manifest.snapshots().isEmpty()) {
             throw new ConflictException("backup " + id + " belongs to cluster '" + manifest.cluster()
                     + "', which is no longer configured; Shelter cannot reach its snapshots");
@@ -71,20 +79,19 @@ public final class DeleteBackup {
                 throw protectedSnapshot(ref, id);
             }
         }
-        for (VolumeSnapshot snapshot : manifest.snapshots()) {
-            SnapshotRef ref = new SnapshotRef(snapshot.volume(), snapshot.snapshot());
-            try {
-                cluster.snapshotter().deleteSnapshot(ref);
-            } catch (SnapshotException e) {
-                if (e.reason() == SnapshotException.Reason.PROTECTED) { // protected since the check above: a clone began
-                    throw protectedSnapshot(ref, id);
-                }
-                throw e;
-            }
+        if (cluster == null) { // a backup without snapshots (failed before any): only its tombstone is left to write
+            BackupManifest deleted = manifest.deleted(clock.instant());
+            catalog.record(deleted);
+            return deleted;
         }
-        BackupManifest deleted = manifest.deleted(clock.instant());
-        catalog.record(deleted); // the tombstone replaces the manifest, in the store as in the index
-        return deleted;
+        Run<DeleteRun> run = engine.begin(DeleteBackupPlan.create(), new DeleteRun(cluster, catalog, clock, manifest.id()),
+                cluster.spec().name(), id, Map.of());
+        RunJournal ended = engine.execute(run);
+        if (ended.state() != RunState.SUCCEEDED) {
+            throw new ConflictException("backup " + id + " was not deleted: " + ended.failure()
+                    + " (run " + ended.id() + "; a later delete finishes it)");
+        }
+        return ShowBackups.requireKnown(catalog, id);
     }
 
     private static ConflictException protectedSnapshot(SnapshotRef ref, String id) {

@@ -18,7 +18,7 @@ public final class InspectCluster {
     }
 
     public ServerFacts inspect(String clusterName, Duration timeout) {
-        ClusterSpec cluster = clusters.require(clusterName);
+        ClusterSpec cluster = clusters.require(clusterName).spec();
         return inspector.inspect(cluster.postgres(), timeout);
     }
 }

@@ -6,6 +6,7 @@ import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.cluster.VolumeSpec;
+import dev.shelter.runbooks.plan.backup.BackupRun;
 import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.storage.snapshot.SnapshotRef;
 import org.slf4j.Logger;
@@ -67,7 +68,7 @@ public final class RecoverInterruptedBackups {
 
     private void endOrphanSession(ProtectedCluster cluster, BackupManifest manifest) {
         try {
-            int ended = postgres.terminateSessions(cluster.spec().postgres(), BackupRunner.sessionName(manifest));
+            int ended = postgres.terminateSessions(cluster.spec().postgres(), BackupRun.sessionName(manifest.id()));
             if (ended > 0) {
                 LOG.warn("ended {} leftover backup session(s) of backup {}", ended, manifest.id());
             }

@@ -5,10 +5,8 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
-import dev.shelter.runbooks.cluster.ProtectedCluster;
 
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /** Reads the catalog: one backup, or a cluster's backups a page at a time. */
@@ -16,11 +14,11 @@ public final class ShowBackups {
 
     public static final int MAX_PAGE = 500;
 
-    private final Map<String, ProtectedCluster> clusters;
+    private final ClusterRegistry clusters;
     private final BackupCatalog catalog;
 
-    public ShowBackups(Map<String, ProtectedCluster> clusters, BackupCatalog catalog) {
-        this.clusters = Map.copyOf(clusters);
+    public ShowBackups(ClusterRegistry clusters, BackupCatalog catalog) {
+        this.clusters = clusters;
         this.catalog = catalog;
     }
 
@@ -29,9 +27,7 @@ public final class ShowBackups {
     }
 
     public BackupIndex.Page list(String cluster, String state, int offset, int limit) {
-        if (!clusters.containsKey(cluster)) {
-            throw new UnknownClusterException(cluster);
-        }
+        clusters.require(cluster);
         if (offset < 0 || limit < 1 || limit > MAX_PAGE) {
             throw new InvalidRequestException("offset must be >= 0 and limit from 1 to " + MAX_PAGE);
         }

@@ -7,61 +7,112 @@ import dev.shelter.runbooks.backup.BackupRequest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.engine.Facts;
+import dev.shelter.runbooks.engine.Plan;
+import dev.shelter.runbooks.engine.PlanPreview;
+import dev.shelter.runbooks.engine.Run;
+import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.failure.ConflictException;
+import dev.shelter.runbooks.plan.backup.BackupPlan;
+import dev.shelter.runbooks.plan.backup.BackupRun;
+import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.runbooks.postgres.ServerFacts;
 import dev.shelter.runbooks.postgres.ServerInspector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 
 /**
  * Starts a backup of a cluster: checks the request and the cluster now (so a bad one is refused
- * with a clear answer), records it as running, and runs it in the background.
- * One backup at a time per cluster.
+ * with a clear answer), begins the backup plan (its journal holds the cluster's lock: one run per
+ * cluster at a time), records the backup as running, and runs the plan in the background.
+ * A dry run answers the plan's steps and targets and changes nothing.
  */
 public final class TakeBackup {
 
+    private static final Logger LOG = LoggerFactory.getLogger(TakeBackup.class);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
 
-    private final Map<String, ProtectedCluster> clusters;
+    /** What was asked, as the API takes it. */
+    public record Order(String mode, String label, Boolean fastCheckpoint, String confirm) {
+    }
+
+    private final ClusterRegistry clusters;
     private final ServerInspector inspector;
+    private final PostgresControl postgres;
     private final BackupCatalog catalog;
-    private final BackupRunner runner;
+    private final RunbookEngine engine;
+    private final BackupListener listener;
     private final ExecutorService executor;
     private final Clock clock;
-    private final Map<String, BackupId> running = new ConcurrentHashMap<>();
 
-    public TakeBackup(Map<String, ProtectedCluster> clusters, ServerInspector inspector, BackupCatalog catalog,
-                      BackupRunner runner, ExecutorService executor, Clock clock) {
-        this.clusters = Map.copyOf(clusters);
+    public TakeBackup(ClusterRegistry clusters, ServerInspector inspector, PostgresControl postgres, BackupCatalog catalog,
+                      RunbookEngine engine, BackupListener listener, ExecutorService executor, Clock clock) {
+        this.clusters = clusters;
         this.inspector = inspector;
+        this.postgres = postgres;
         this.catalog = catalog;
-        this.runner = runner;
+        this.engine = engine;
+        this.listener = listener;
         this.executor = executor;
         this.clock = clock;
     }
 
     /** Returns the running backup's manifest; its progress is then read from the catalog. */
-    public BackupManifest start(String clusterName, String mode, String label, Boolean fastCheckpoint, String confirm) {
-        ProtectedCluster cluster = Optional.ofNullable(clusters.get(clusterName))
-                .orElseThrow(() -> new UnknownClusterException(clusterName));
-        BackupMode backupMode = parseMode(mode);
-        if (backupMode == BackupMode.OFFLINE && !clusterName.equals(confirm)) {
+    public BackupManifest start(String clusterName, Order order) {
+        ProtectedCluster cluster = clusters.require(clusterName);
+        BackupMode mode = parseMode(order.mode());
+        if (mode == BackupMode.OFFLINE && !clusterName.equals(order.confirm())) {
             throw new InvalidRequestException("an offline backup stops PostgreSQL of cluster '" + clusterName + "' until its "
-                    + "snapshots are taken: to go ahead, send \"confirm\": \"" + clusterName + "\"");
+                    + "snapshots are taken: to go ahead, send \"confirm\": \"" + clusterName + "\" (or \"dryRun\": true to see the plan)");
         }
+        BackupManifest manifest = checkedRequest(cluster, mode, order);
+        refuseRecordedRunning(clusterName);
+        BackupRun context = new BackupRun(cluster, postgres, catalog, clock, manifest.id());
+        Run<BackupRun> run = engine.begin(BackupPlan.of(mode), context, cluster.spec().name(), manifest.id().value(),
+                Map.of());
+        try {
+            catalog.record(manifest);
+        } catch (RuntimeException e) {
+            engine.execute(run); // fails at its first step without the manifest, and so ends the run and frees the cluster
+            throw e;
+        }
+        executor.submit(() -> {
+            try {
+                engine.execute(run);
+            } catch (RuntimeException e) {
+                LOG.error("backup {} of {} ended with an error the plan did not handle", manifest.id(), clusterName, e);
+            } finally {
+                catalog.find(manifest.id()).ifPresent(listener::backupEnded);
+            }
+        });
+        return manifest;
+    }
+
+    /** The backup's plan with its targets; checks the request as {@link #start} does, and changes nothing. */
+    public PlanPreview preview(String clusterName, Order order) {
+        ProtectedCluster cluster = clusters.require(clusterName);
+        BackupMode mode = parseMode(order.mode());
+        BackupManifest manifest = checkedRequest(cluster, mode, order);
+        Plan<BackupRun> plan = BackupPlan.of(mode);
+        return engine.preview(plan, BackupRun.preview(cluster, postgres, clock, manifest), Facts.empty());
+    }
+
+    private BackupManifest checkedRequest(ProtectedCluster cluster, BackupMode mode, Order order) {
+        String clusterName = cluster.name();
         BackupId id = BackupId.startingAt(clock.instant());
-        String effectiveLabel = label == null ? "shelter " + id : label;
-        if (!BackupRequest.isUsableLabel(effectiveLabel)) {
+        String label = order.label() == null ? "shelter " + id : order.label();
+        if (!BackupRequest.isUsableLabel(label)) {
             throw new InvalidRequestException("label must be 1-100 characters of letters, digits, space and ._:+@- "
                     + "(it is written into backup_label)");
         }
-        if (backupMode == BackupMode.OFFLINE && cluster.serverController().isEmpty()) {
+        if (mode == BackupMode.OFFLINE && cluster.serverController().isEmpty()) {
             throw new ConflictException("cluster '" + clusterName + "' runs on " + cluster.spec().target().kind()
                     + ", where Shelter cannot stop and start PostgreSQL yet: offline backups are not possible there");
         }
@@ -70,40 +121,15 @@ public final class TakeBackup {
             throw new ConflictException("cluster '" + clusterName + "' answers as a standby (in recovery); back up the "
                     + "primary, or set backups.allowStandby for this cluster");
         }
-        BackupRequest request = new BackupRequest(id, clusterName, backupMode, effectiveLabel,
-                fastCheckpoint == null || fastCheckpoint, clock.instant());
-        BackupManifest manifest = BackupManifest.running(request);
-        claim(clusterName, id);
-        try {
-            catalog.record(manifest);
-            executor.submit(() -> {
-                try {
-                    runner.run(cluster, manifest);
-                } finally {
-                    running.remove(clusterName, id);
-                }
-            });
-        } catch (RuntimeException e) {
-            running.remove(clusterName, id);
-            throw e;
-        }
-        return manifest;
+        return BackupManifest.running(new BackupRequest(id, clusterName, mode, label,
+                order.fastCheckpoint() == null || order.fastCheckpoint(), clock.instant()));
     }
 
-    public boolean isRunning(String clusterName) {
-        return running.containsKey(clusterName);
-    }
-
-    private void claim(String clusterName, BackupId id) {
-        BackupId other = running.putIfAbsent(clusterName, id);
-        if (other != null) {
-            throw new ConflictException("backup " + other + " of cluster '" + clusterName + "' is still running; "
-                    + "one backup at a time per cluster");
-        }
+    /** A backup recorded as running without a run (left by a Shelter before journals) holds the cluster too. */
+    private void refuseRecordedRunning(String clusterName) {
         Optional<BackupManifest> recorded = catalog.inState(BackupState.RUNNING).stream()
                 .filter(m -> m.cluster().equals(clusterName)).findFirst();
         if (recorded.isPresent()) {
-            running.remove(clusterName, id);
             throw new ConflictException("backup " + recorded.get().id() + " of cluster '" + clusterName + "' is recorded as "
                     + "running; one backup at a time per cluster");
         }

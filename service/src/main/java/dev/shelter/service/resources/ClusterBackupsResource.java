@@ -5,6 +5,7 @@ import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.service.api.BackupListView;
 import dev.shelter.service.api.BackupOrder;
 import dev.shelter.service.api.BackupView;
+import dev.shelter.service.api.PlanView;
 import dev.shelter.service.auth.Role;
 import dev.shelter.service.core.InvalidRequestException;
 import dev.shelter.service.core.ShowBackups;
@@ -36,15 +37,17 @@ public class ClusterBackupsResource {
         this.showBackups = showBackups;
     }
 
-    /** Starts a backup; 202 with the running backup, whose progress GET /backups/{id} shows. */
+    /** Starts a backup; 202 with the running backup, whose progress GET /backups/{id} shows. A dry run is 200 with the plan. */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @Timed
     @RolesAllowed(Role.OPERATOR_OR_ABOVE)
     public Response createBackup(@PathParam("name") String cluster, BackupOrder order) {
         BackupOrder effective = order == null ? BackupOrder.DEFAULTS : order;
-        BackupView started = BackupView.of(takeBackup.start(cluster, effective.mode(), effective.label(), effective.fastCheckpoint(),
-                effective.confirm()));
+        if (effective.isDryRun()) {
+            return Response.ok(PlanView.of(takeBackup.preview(cluster, effective.toOrder()))).build();
+        }
+        BackupView started = BackupView.of(takeBackup.start(cluster, effective.toOrder()));
         return Response.accepted(started).location(URI.create("/api/v1/backups/" + started.id())).build();
     }
 

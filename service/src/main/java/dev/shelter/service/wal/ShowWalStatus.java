@@ -7,7 +7,7 @@ import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.service.api.WalStatusView;
-import dev.shelter.service.core.UnknownClusterException;
+import dev.shelter.service.core.ClusterRegistry;
 
 import java.util.List;
 import java.util.Map;
@@ -16,19 +16,18 @@ import java.util.Optional;
 /** GET /clusters/{name}/wal: the archive's continuity, the receiver's state and lag, and the recoverable window. */
 public final class ShowWalStatus {
 
-    private final Map<String, ProtectedCluster> clusters;
+    private final ClusterRegistry clusters;
     private final Map<String, WalMonitor> monitors;
     private final BackupCatalog catalog;
 
-    public ShowWalStatus(Map<String, ProtectedCluster> clusters, Map<String, WalMonitor> monitors, BackupCatalog catalog) {
-        this.clusters = Map.copyOf(clusters);
+    public ShowWalStatus(ClusterRegistry clusters, Map<String, WalMonitor> monitors, BackupCatalog catalog) {
+        this.clusters = clusters;
         this.monitors = Map.copyOf(monitors);
         this.catalog = catalog;
     }
 
     public WalStatusView show(String clusterName) {
-        ProtectedCluster cluster = Optional.ofNullable(clusters.get(clusterName))
-                .orElseThrow(() -> new UnknownClusterException(clusterName));
+        ProtectedCluster cluster = clusters.require(clusterName);
         WalArchive archive = cluster.walArchive();
         Optional<WalMonitor> monitor = Optional.ofNullable(monitors.get(clusterName));
         WalStatusView.ReceiverView receiver = monitor.map(ShowWalStatus::receiverView).orElse(null);

@@ -4,7 +4,6 @@ import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.testing.S3Server;
 import io.dropwizard.testing.DropwizardTestSupport;
 
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

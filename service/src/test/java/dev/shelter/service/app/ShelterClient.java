@@ -1,8 +1,8 @@
 package dev.shelter.service.app;
 
-import dev.shelter.testing.Poll;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shelter.testing.Poll;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,12 +39,19 @@ final class ShelterProcess implements AutoCloseable {
      * waits until its API answers there.
      */
     static ShelterProcess start(Path config, String token, Path log) throws IOException {
+        return start(config, token, log, List.of());
+    }
+
+    /** As {@link #start(Path, String, Path)}, with extra JVM options (such as a failpoint). */
+    static ShelterProcess start(Path config, String token, Path log, List<String> jvmOptions) throws IOException {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR.toAbsolutePath() + " is missing: it is built in the package phase, before this test");
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process process = new ProcessBuilder(java.toString(), "-Xmx256m", "-jar", JAR.toAbsolutePath().toString(), "server",
-                config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "server", config.toString()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         ShelterProcess shelter = new ShelterProcess(process, log);
         try {
             shelter.port = Poll.until("Shelter logs the port of its application connector", START_TIMEOUT, () -> {

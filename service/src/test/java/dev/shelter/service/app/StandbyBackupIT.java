@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StandbyBackupIT {
 
     private static final String TOKEN = "standby-backup-it-operator-token";
-    /** BackupRunner switches WAL itself after 5 s of waiting; the backup must outlive that point. */
+    /** The backup plan switches WAL itself after 5 s of waiting; the backup must outlive that point. */
     private static final Duration PAST_THE_SWITCH_POINT = Duration.ofSeconds(8);
 
     private final PostgresBinaries binaries;

@@ -1,20 +1,20 @@
 package dev.shelter.service.app;
 
-import dev.shelter.runbooks.wal.WalFileName;
-import dev.shelter.service.wal.ShelterWalArchive;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.service.config.ShelterConfiguration;
+import dev.shelter.service.wal.ShelterWalArchive;
 import dev.shelter.storage.blob.BlobStore;
-import dev.shelter.storage.blob.s3.S3BlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
-import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.storage.blob.s3.S3BlobStore;
 import dev.shelter.testing.Poll;
+import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.PrivateS3Proxy;
+import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.RealS3;
 import dev.shelter.testing.S3Server;
-import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.ScratchDirectory;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;

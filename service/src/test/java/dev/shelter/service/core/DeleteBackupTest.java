@@ -11,6 +11,8 @@ import dev.shelter.runbooks.backup.ServerIdentity;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.catalog.BackupCatalog;
+import dev.shelter.runbooks.catalog.BlobJournalStore;
+import dev.shelter.runbooks.catalog.JournalCodec;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.InMemoryBackupIndex;
 import dev.shelter.runbooks.catalog.ManifestCodec;
@@ -21,6 +23,7 @@ import dev.shelter.runbooks.cluster.PostgresEndpoint;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.cluster.VolumeRole;
 import dev.shelter.runbooks.cluster.VolumeSpec;
+import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.storage.blob.fs.FsBlobStore;
@@ -39,7 +42,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -74,7 +76,8 @@ class DeleteBackupTest {
                         new VolumeSpec(VolumeRole.TABLESPACE, "fast", tablespace.toString())));
         ProtectedCluster cluster = new ProtectedCluster(spec, Optional.empty(), snapshotter, new PlainWalArchive(blobs, "wal/"),
                 Optional.empty(), List.of(), List.of(), new ProtectedCluster.BackupPolicy(false, Duration.ofSeconds(60), Optional.empty()));
-        deleteBackup = new DeleteBackup(Map.of("main", cluster), catalog, Clock.systemUTC());
+        deleteBackup = new DeleteBackup(new ClusterRegistry(List.of(cluster)), catalog,
+                new RunbookEngine(new BlobJournalStore(blobs, new JournalCodec()), Clock.systemUTC(), "delete-backup-test"), Clock.systemUTC());
     }
 
     @AfterEach

@@ -23,7 +23,7 @@ class MalformedJsonMapperTest {
             "{\"label\":true}                          | 'label' must be a string, not true (line 1, column 10)",
             "{\"fastCheckpoint\":1}                    | 'fastCheckpoint' must be true or false, not 1 (line 1, column 19)",
             "{\"fastCheckpoint\":\"true\"}             | 'fastCheckpoint' must be true or false, not \"true\" (line 1, column 19)",
-            "{\"modes\":\"online\"}                    | unknown field 'modes'; the fields are confirm, fastCheckpoint, label, mode (line 1, column 19)",
+            "{\"modes\":\"online\"}                    | unknown field 'modes'; the fields are confirm, dryRun, fastCheckpoint, label, mode (line 1, column 19)",
             "{\"mode\":\"online\"} {}                  | malformed JSON (line 1, column 19): content after the JSON object",
             "{\"label\":[\"x\"]}                       | 'label' must be a string (line 1, column 10)",
             "[]                                        | the body must be a JSON object (line 1, column 1)",

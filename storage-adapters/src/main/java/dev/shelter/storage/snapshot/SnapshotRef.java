@@ -22,6 +22,15 @@ public record SnapshotRef(String volume, String snapshot) {
         }
     }
 
+    /** The inverse of {@link #toString()}: the snapshot name is after the last {@code @} (a volume may hold one, a name never does). */
+    public static SnapshotRef parse(String text) {
+        int at = text.lastIndexOf('@');
+        if (at <= 0) {
+            throw new IllegalArgumentException("'" + text + "' is not volume@snapshot");
+        }
+        return new SnapshotRef(text.substring(0, at), text.substring(at + 1));
+    }
+
     @Override
     public String toString() {
         return volume + "@" + snapshot;

@@ -1,0 +1,20 @@
+package dev.shelter.runbooks.engine;
+
+/**
+ * Told when a run reaches a moment of a step, in the engine's thread, before it goes on. For
+ * fault injection in crash tests: an observer that never returns freezes the run exactly there.
+ */
+public interface StepObserver {
+
+    /** The moments between which a kill -9 leaves a different journal. */
+    enum Moment {
+        /** Journaled as started; nothing of the step executed yet. */
+        STARTED,
+        /** Executed, its effect made, but not yet journaled as done. */
+        EXECUTED
+    }
+
+    StepObserver NONE = (journal, step, moment) -> { };
+
+    void reached(RunJournal journal, String step, Moment moment);
+}

@@ -1,0 +1,121 @@
+package dev.shelter.runbooks.plan.backup;
+
+import dev.shelter.runbooks.backup.BackupId;
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupPhase;
+import dev.shelter.runbooks.catalog.BackupCatalog;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.postgres.BackupSession;
+import dev.shelter.runbooks.postgres.PostgresControl;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the steps of one backup share: the cluster and the ports they act through, the manifest
+ * as it moves on (every change recorded in the catalog, so progress is visible), and the backup
+ * session while it is open. The session lives only in this process: a backup cannot outlive the
+ * Shelter that holds it, which is why an interrupted backup rolls back instead of resuming.
+ */
+public final class BackupRun {
+
+    private final ProtectedCluster cluster;
+    private final PostgresControl postgres;
+    private final BackupCatalog catalog;
+    private final Clock clock;
+    private final BackupId id;
+    private BackupManifest manifest;
+    private BackupSession session;
+    private final List<String> leftBehind = new ArrayList<>();
+
+    public BackupRun(ProtectedCluster cluster, PostgresControl postgres, BackupCatalog catalog, Clock clock, BackupId id) {
+        this.cluster = cluster;
+        this.postgres = postgres;
+        this.catalog = catalog;
+        this.clock = clock;
+        this.id = id;
+    }
+
+    /** For a dry run: the manifest as it would be, never recorded, and no catalog to record into. */
+    public static BackupRun preview(ProtectedCluster cluster, PostgresControl postgres, Clock clock, BackupManifest unrecorded) {
+        BackupRun run = new BackupRun(cluster, postgres, null, clock, unrecorded.id());
+        run.manifest = unrecorded;
+        return run;
+    }
+
+    /** The application_name of a backup's session in pg_stat_activity. */
+    public static String sessionName(BackupId id) {
+        return "shelter-backup-" + id;
+    }
+
+    public ProtectedCluster cluster() {
+        return cluster;
+    }
+
+    public PostgresControl postgres() {
+        return postgres;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public BackupId id() {
+        return id;
+    }
+
+    public String sessionName() {
+        return sessionName(id);
+    }
+
+    /** The manifest as recorded; read from the catalog once, then kept as the steps change it. */
+    public synchronized Optional<BackupManifest> manifest() {
+        if (manifest == null) {
+            manifest = catalog.find(id).orElse(null);
+        }
+        return Optional.ofNullable(manifest);
+    }
+
+    public BackupManifest requireManifest() {
+        return manifest().orElseThrow(() -> new IllegalStateException("backup " + id + " has no manifest in the catalog"));
+    }
+
+    public synchronized void record(BackupManifest next) {
+        catalog.record(next);
+        manifest = next;
+    }
+
+    public void enter(BackupPhase phase) {
+        record(requireManifest().inPhase(phase));
+    }
+
+    public synchronized Optional<BackupSession> session() {
+        return Optional.ofNullable(session);
+    }
+
+    synchronized void holdSession(BackupSession opened) {
+        session = opened;
+    }
+
+    /** Closes the session if this process holds one; closing it mid-backup is how PostgreSQL is told to abort. */
+    synchronized void closeSession() {
+        if (session != null) {
+            try {
+                session.close();
+            } finally {
+                session = null;
+            }
+        }
+    }
+
+    /** Snapshots a rollback could not delete, each with why; the failed manifest names them. */
+    synchronized void leftBehind(String snapshotAndReason) {
+        leftBehind.add(snapshotAndReason);
+    }
+
+    synchronized List<String> leftBehind() {
+        return List.copyOf(leftBehind);
+    }
+}
