@@ -279,6 +279,7 @@ public final class RunbookEngine {
         Step<C> step = run.plan().steps().get(index);
         StepEntry before = run.journal().step(index);
         String target;
+        observer.reached(run.journal(), step.name(), StepObserver.Moment.BEFORE);
         try {
             if (step.isDone(run.context(), run.facts())) {
                 markDone(run, index, before);

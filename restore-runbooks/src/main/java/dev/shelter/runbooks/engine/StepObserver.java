@@ -8,6 +8,8 @@ public interface StepObserver {
 
     /** The moments between which a kill -9 leaves a different journal. */
     enum Moment {
+        /** About to be observed: reached even by a step that turns out to be done already and is skipped. */
+        BEFORE,
         /** Journaled as started; nothing of the step executed yet. */
         STARTED,
         /** Executed, its effect made, but not yet journaled as done. */

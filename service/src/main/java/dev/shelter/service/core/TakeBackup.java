@@ -74,13 +74,14 @@ public final class TakeBackup {
         }
         BackupManifest manifest = checkedRequest(cluster, mode, order);
         refuseRecordedRunning(clusterName);
-        BackupRun context = new BackupRun(cluster, postgres, catalog, clock, manifest.id());
+        BackupRun context = BackupRun.starting(cluster, postgres, catalog, clock, manifest);
         Run<BackupRun> run = engine.begin(BackupPlan.of(mode), context, cluster.spec().name(), manifest.id().value(),
                 Map.of());
         try {
             catalog.record(manifest);
         } catch (RuntimeException e) {
-            engine.execute(run); // fails at its first step without the manifest, and so ends the run and frees the cluster
+            engine.cancel(run.id()); // ends the run before its first step, and so frees the cluster
+            engine.execute(run);
             throw e;
         }
         executor.submit(() -> {

@@ -25,6 +25,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -111,7 +112,7 @@ class BackupKilledAtEachStepIT {
             "online, CreateSnapshots, started, failed",
             "online, CreateSnapshots, executed, failed",
             "online, EndBackupMode, executed, failed",
-            "online, AwaitWalArchived, executed, failed",
+            "online, AwaitWalArchived, before, failed",
             "online, RecordBackupComplete, executed, completed",
             "online, RunPostHooks, executed, completed",
             "offline, LocateVolumes, executed, failed",
@@ -157,16 +158,14 @@ class BackupKilledAtEachStepIT {
                 assertTrue(backup.path("failure").asText().contains("Shelter stopped"), backup.toString());
             } else {
                 assertEquals(1, left.size(), "the complete backup keeps its snapshot: " + left);
-                ShelterClient.Answer deleted = client.delete("/api/v1/backups/" + id);
-                assertEquals(200, deleted.status(), deleted.text());
+                deleteOnceFree(client, "/api/v1/backups/" + id);
                 assertEquals(List.of(), snapshotsOf(id));
             }
             ShelterClient.Answer next = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"after the kill\"}");
-            assertEquals(202, next.status(), next.text());
+            assertEquals(202, next.status(), next.text() + "\n" + shelter.log());
             JsonNode completed = client.awaitEnd(next.body().path("id").asText());
             assertEquals("completed", completed.path("state").asText(), completed.toString());
-            ShelterClient.Answer deleted = client.delete("/api/v1/backups/" + completed.path("id").asText());
-            assertEquals(200, deleted.status(), deleted.text());
+            deleteOnceFree(client, "/api/v1/backups/" + completed.path("id").asText());
         }
     }
 
@@ -183,11 +182,22 @@ class BackupKilledAtEachStepIT {
             id = started.body().path("id").asText();
             assertEquals("completed", client.awaitEnd(id).path("state").asText());
             assertEquals(1, snapshotsOf(id).size());
-            CompletableFuture<ShelterClient.Answer> deleting = CompletableFuture.supplyAsync(() -> client.delete("/api/v1/backups/" + id));
-            Poll.until("Shelter reaches DeleteSnapshots:" + moment, Duration.ofSeconds(90), shelter::log,
-                    log -> log.contains("FAILPOINT REACHED DeleteSnapshots:" + moment), () -> "");
+            // The backup's run ends just after it is complete (post-hooks): until then the cluster is busy (409).
+            AtomicReference<CompletableFuture<ShelterClient.Answer>> deleting = new AtomicReference<>();
+            Poll.until("Shelter reaches DeleteSnapshots:" + moment, Duration.ofSeconds(90), () -> {
+                if (shelter.log().contains("FAILPOINT REACHED DeleteSnapshots:" + moment)) {
+                    return true;
+                }
+                CompletableFuture<ShelterClient.Answer> last = deleting.get();
+                if (last == null || (last.isDone() && last.join().status() == 409)) {
+                    deleting.set(CompletableFuture.supplyAsync(() -> client.delete("/api/v1/backups/" + id)));
+                } else if (last.isDone()) {
+                    throw new AssertionError("the delete ended before its failpoint: " + last.join().text());
+                }
+                return false;
+            }, Boolean.TRUE::equals, () -> "");
             assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
-            deleting.handle((answer, failure) -> answer).join(); // the connection died with Shelter
+            deleting.get().handle((answer, failure) -> answer).join(); // the connection died with Shelter
         }
         String atKill = "at the kill: snapshots " + snapshotsOf(id);
 
@@ -198,6 +208,13 @@ class BackupKilledAtEachStepIT {
             assertEquals("deleted", backup.path("state").asText(), backup.toString());
             assertEquals(List.of(), snapshotsOf(id), "no snapshot of the deleted backup is left");
         }
+    }
+
+    /** DELETE, waiting while the cluster is busy (409) with the end of the backup's run (its post-hooks, after it is complete). */
+    private static void deleteOnceFree(ShelterClient client, String path) {
+        ShelterClient.Answer deleted = Poll.until("DELETE " + path + " once the cluster's run has ended", Duration.ofSeconds(60),
+                () -> client.delete(path), answer -> answer.status() != 409);
+        assertEquals(200, deleted.status(), deleted.text());
     }
 
     private int backupSessions(String id) throws SQLException {

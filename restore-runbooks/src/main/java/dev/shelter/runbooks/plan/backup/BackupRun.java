@@ -38,11 +38,17 @@ public final class BackupRun {
         this.id = id;
     }
 
-    /** For a dry run: the manifest as it would be, never recorded, and no catalog to record into. */
-    public static BackupRun preview(ProtectedCluster cluster, PostgresControl postgres, Clock clock, BackupManifest unrecorded) {
-        BackupRun run = new BackupRun(cluster, postgres, null, clock, unrecorded.id());
-        run.manifest = unrecorded;
+    /** A new backup, its manifest not yet recorded: its first step records it. */
+    public static BackupRun starting(ProtectedCluster cluster, PostgresControl postgres, BackupCatalog catalog, Clock clock,
+                                     BackupManifest running) {
+        BackupRun run = new BackupRun(cluster, postgres, catalog, clock, running.id());
+        run.manifest = running;
         return run;
+    }
+
+    /** For a dry run: the manifest as it would be, and no catalog, so nothing can be recorded. */
+    public static BackupRun preview(ProtectedCluster cluster, PostgresControl postgres, Clock clock, BackupManifest unrecorded) {
+        return starting(cluster, postgres, null, clock, unrecorded);
     }
 
     /** The application_name of a backup's session in pg_stat_activity. */
@@ -70,7 +76,7 @@ public final class BackupRun {
         return sessionName(id);
     }
 
-    /** The manifest as recorded; read from the catalog once, then kept as the steps change it. */
+    /** The manifest as recorded (or about to be); read from the catalog once, then kept as the steps change it. */
     public synchronized Optional<BackupManifest> manifest() {
         if (manifest == null) {
             manifest = catalog.find(id).orElse(null);
@@ -80,6 +86,11 @@ public final class BackupRun {
 
     public BackupManifest requireManifest() {
         return manifest().orElseThrow(() -> new IllegalStateException("backup " + id + " has no manifest in the catalog"));
+    }
+
+    /** Whether the catalog holds the manifest (a run interrupted before its first step may have none). */
+    synchronized boolean isRecorded() {
+        return catalog.find(id).isPresent();
     }
 
     public synchronized void record(BackupManifest next) {

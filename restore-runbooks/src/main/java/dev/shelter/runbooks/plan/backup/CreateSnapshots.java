@@ -45,8 +45,12 @@ final class CreateSnapshots implements Step<BackupRun> {
     @Override
     public String target(BackupRun run, Facts facts) {
         String snapshot = run.id().snapshotName();
-        List<String> volumes = LocateVolumes.located(facts)
-                .orElseGet(() -> run.cluster().volumes().locate(run.cluster().spec().volumes()));
+        List<String> volumes;
+        try {
+            volumes = LocateVolumes.located(facts).orElseGet(() -> run.cluster().volumes().locate(run.cluster().spec().volumes()));
+        } catch (RuntimeException e) { // LocateVolumes will fail the backup with this; a preview only says so
+            return snapshot + " of each volume of the set (cannot locate them now: " + e.getMessage() + ")";
+        }
         return String.join(", ", volumes.stream().map(v -> new SnapshotRef(v, snapshot).toString()).toList());
     }
 

@@ -9,9 +9,9 @@ import dev.shelter.runbooks.engine.StepRun;
 import java.util.List;
 
 /**
- * The manifest recorded as running (the use case records it before the run, so a caller sees it
- * at once). Undone last in a rollback: the backup is then recorded as failed, saying what the
- * rollback cleaned up and naming any snapshot it could not delete.
+ * The manifest recorded as running (the use case records it too, before the run, so that a caller
+ * sees it at once). Undone last in a rollback: the backup is then recorded as failed, saying what
+ * the rollback cleaned up and naming any snapshot it could not delete.
  */
 final class RecordBackupRunning implements Step<BackupRun> {
 
@@ -25,7 +25,7 @@ final class RecordBackupRunning implements Step<BackupRun> {
         return "the manifest of backup " + run.id();
     }
 
-    /** Always runs (a no-op when the manifest is there), so that a rollback always reaches its undo. */
+    /** Always runs (a no-op write when the manifest is there), so that a rollback always reaches its undo. */
     @Override
     public boolean isDone(BackupRun run, Facts facts) {
         return false;
@@ -37,6 +37,9 @@ final class RecordBackupRunning implements Step<BackupRun> {
         if (manifest.state() != BackupState.RUNNING) {
             throw new IllegalStateException("backup " + run.id() + " is " + manifest.state().name().toLowerCase()
                     + ", not running");
+        }
+        if (!run.isRecorded()) {
+            run.record(manifest);
         }
     }
 
