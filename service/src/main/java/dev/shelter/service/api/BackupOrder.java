@@ -1,7 +1,6 @@
 package dev.shelter.service.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.shelter.service.core.TakeBackup;
 
 /**
  * POST /clusters/{name}/backups. {@code mode}: "online" (default) or "offline", lowercase;
@@ -13,10 +12,6 @@ public record BackupOrder(@JsonProperty("mode") String mode, @JsonProperty("labe
                           @JsonProperty("dryRun") Boolean dryRun) {
 
     public static final BackupOrder DEFAULTS = new BackupOrder(null, null, null, null, null);
-
-    public TakeBackup.Order toOrder() {
-        return new TakeBackup.Order(mode, label, fastCheckpoint, confirm);
-    }
 
     public boolean isDryRun() {
         return Boolean.TRUE.equals(dryRun);

@@ -1,5 +1,6 @@
 package dev.shelter.service.core;
 
+import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 
 import java.util.LinkedHashMap;
@@ -22,6 +23,15 @@ public final class ClusterRegistry {
 
     public List<ProtectedCluster> all() {
         return List.copyOf(byName.values());
+    }
+
+    /** What each cluster is, as configured: for views. */
+    public List<ClusterSpec> specs() {
+        return byName.values().stream().map(ProtectedCluster::spec).toList();
+    }
+
+    public ClusterSpec requireSpec(String name) {
+        return require(name).spec();
     }
 
     public Optional<ProtectedCluster> find(String name) {

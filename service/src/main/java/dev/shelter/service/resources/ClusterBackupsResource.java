@@ -45,9 +45,9 @@ public class ClusterBackupsResource {
     public Response createBackup(@PathParam("name") String cluster, BackupOrder order) {
         BackupOrder effective = order == null ? BackupOrder.DEFAULTS : order;
         if (effective.isDryRun()) {
-            return Response.ok(PlanView.of(takeBackup.preview(cluster, effective.toOrder()))).build();
+            return Response.ok(PlanView.of(takeBackup.preview(cluster, order(effective)))).build();
         }
-        BackupView started = BackupView.of(takeBackup.start(cluster, effective.toOrder()));
+        BackupView started = BackupView.of(takeBackup.start(cluster, order(effective)));
         return Response.accepted(started).location(URI.create("/api/v1/backups/" + started.id())).build();
     }
 
@@ -61,6 +61,10 @@ public class ClusterBackupsResource {
         int limit = parseCount("limit", limitText);
         BackupIndex.Page page = showBackups.list(cluster, state, offset, limit);
         return new BackupListView(page.items().stream().map(BackupView::of).toList(), offset, limit, page.total());
+    }
+
+    private static TakeBackup.Order order(BackupOrder order) {
+        return new TakeBackup.Order(order.mode(), order.label(), order.fastCheckpoint(), order.confirm());
     }
 
     /** Query parameters are parsed here: JAX-RS would answer a non-number with 404. */

@@ -1,7 +1,6 @@
 package dev.shelter.service.resources;
 
 import com.codahale.metrics.annotation.Timed;
-import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.service.api.ClusterListView;
 import dev.shelter.service.api.ClusterView;
 import dev.shelter.service.api.InspectionRequest;
@@ -38,7 +37,7 @@ public class ClustersResource {
     @Timed
     @RolesAllowed(Role.VIEWER_OR_ABOVE)
     public ClusterListView listClusters() {
-        return new ClusterListView(clusters.all().stream().map(ProtectedCluster::spec).map(ClusterView::of).toList());
+        return new ClusterListView(clusters.specs().stream().map(ClusterView::of).toList());
     }
 
     @GET
@@ -46,7 +45,7 @@ public class ClustersResource {
     @Timed
     @RolesAllowed(Role.VIEWER_OR_ABOVE)
     public ClusterView showCluster(@PathParam("name") String name) {
-        return ClusterView.of(clusters.require(name).spec());
+        return ClusterView.of(clusters.requireSpec(name));
     }
 
     /** Connects to the cluster's PostgreSQL now and reports what it is. */

@@ -127,6 +127,7 @@ class BackupKilledAtEachStepIT {
             throws Exception {
         run++;
         String id;
+        int sessionsBeforeKill;
         try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"),
                 List.of("-Dshelter.failpoint=" + step + ":" + moment))) {
             ShelterClient client = shelter.client(TOKEN);
@@ -137,9 +138,10 @@ class BackupKilledAtEachStepIT {
             String reached = "FAILPOINT REACHED " + step + ":" + moment;
             Poll.until("Shelter reaches " + step + ":" + moment, Duration.ofSeconds(90), shelter::log,
                     log -> log.contains(reached), () -> "");
+            sessionsBeforeKill = backupSessions(id);
             assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
         }
-        String atKill = "at the kill: snapshots " + snapshotsOf(id) + ", backup sessions " + backupSessions(id)
+        String atKill = "backup sessions just before the kill " + sessionsBeforeKill + "; after it: snapshots " + snapshotsOf(id) + ", backup sessions " + backupSessions(id)
                 + ", PostgreSQL " + (primary.isRunning() ? "running" : "stopped");
 
         try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-restarted.log"))) {

@@ -122,6 +122,7 @@ class KubernetesBackupKilledAtEachStepIT {
     void aKillAtTheStepEndsTheBackupCleanlyAfterTheRestart(String step, String moment, String outcome) throws Exception {
         run++;
         String id;
+        int sessionsBeforeKill;
         try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"),
                 List.of("-Dshelter.failpoint=" + step + ":" + moment))) {
             ShelterClient client = shelter.client(TOKEN);
@@ -131,9 +132,10 @@ class KubernetesBackupKilledAtEachStepIT {
             String reached = "FAILPOINT REACHED " + step + ":" + moment;
             Poll.until("Shelter reaches " + step + ":" + moment, Duration.ofSeconds(120), shelter::log,
                     log -> log.contains(reached), () -> "");
+            sessionsBeforeKill = backupSessions(id);
             assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
         }
-        String atKill = "at the kill: snapshots on " + image + " " + snapshotsOf(id) + ", backup sessions " + backupSessions(id);
+        String atKill = "backup sessions just before the kill " + sessionsBeforeKill + "; after it: snapshots on " + image + " " + snapshotsOf(id) + ", backup sessions " + backupSessions(id);
 
         try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-restarted.log"))) {
             ShelterClient client = shelter.client(TOKEN);
