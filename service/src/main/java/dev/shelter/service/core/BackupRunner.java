@@ -38,7 +38,6 @@ public final class BackupRunner {
     private static final Logger LOG = LoggerFactory.getLogger(BackupRunner.class);
     private static final Pattern START_TIMELINE = Pattern.compile("^START TIMELINE: (\\d+)$", Pattern.MULTILINE);
     private static final Duration WAL_POLL = Duration.ofMillis(200);
-    private static final Duration SWITCH_WAL_AFTER = Duration.ofSeconds(5);
 
     private final PostgresControl postgres;
     private final BackupCatalog catalog;
@@ -157,7 +156,14 @@ public final class BackupRunner {
         progress.record(progress.current.withSnapshots(volumes));
     }
 
-    /** Done means restorable: the WAL through the stop LSN must be in the archive (rule 5). */
+    /**
+     * Done means restorable: the WAL through the stop LSN must be in the archive (rule 5). Backup
+     * mode has already ended (its stop does not wait for any archive, rule 1), so this wait costs
+     * the backup time but not PostgreSQL. Nothing needs to be switched: on a primary the stop call
+     * has already switched to a new segment, so the one holding the stop LSN is complete and only
+     * has to be archived; a standby cannot switch (PostgreSQL refuses during recovery), and the
+     * primary's traffic or archive_timeout completes the segment.
+     */
     private void awaitWal(ProtectedCluster cluster, Progress progress) {
         progress.enter(BackupPhase.WAITING_FOR_WAL);
         BackupManifest manifest = progress.current;
@@ -165,22 +171,18 @@ public final class BackupRunner {
                 manifest.window().stopLsn(), manifest.server().walSegmentBytes()));
         Instant start = clock.instant();
         Instant deadline = start.plus(cluster.policy().walTimeout());
-        boolean switched = false;
-        while (!cluster.walArchive().contains(segment)) {
-            Instant now = clock.instant();
-            if (now.isAfter(deadline)) {
+        while (!cluster.walArchive().containsSegment(segment, manifest.server().walSegmentBytes())) {
+            if (clock.instant().isAfter(deadline)) {
                 throw new IllegalStateException("WAL segment " + segment + " (through stop LSN " + manifest.window().stopLsn()
                         + ") did not reach " + cluster.walArchive().describe() + " within " + cluster.policy().walTimeout().toSeconds()
                         + " s; the backup is not restorable without it" + (progress.fromStandby
                         ? " (a standby cannot switch WAL: the primary's traffic or archive_timeout must complete the segment)" : ""));
             }
-            // A standby cannot switch WAL (PostgreSQL refuses during recovery): the primary completes the segment.
-            if (!switched && !progress.fromStandby && Duration.between(start, now).compareTo(SWITCH_WAL_AFTER) > 0) {
-                postgres.switchWal(cluster.spec().postgres()); // close a segment that idles on the stop record
-                switched = true;
-            }
             sleep(WAL_POLL);
         }
+        LOG.info("backup {} of {}: WAL segment {} (through stop LSN {}) is in the archive, {} s after backup mode ended",
+                manifest.id(), cluster.name(), segment, manifest.window().stopLsn(),
+                Duration.between(manifest.window().endedAt(), clock.instant()).toMillis() / 1000.0);
     }
 
     /** A failing pre-hook fails the backup before backup mode starts. */

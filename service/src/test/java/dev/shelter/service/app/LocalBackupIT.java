@@ -216,10 +216,14 @@ class LocalBackupIT {
     /**
      * PostgreSQL writes the label file into the archived backup history file with a STOP WAL LOCATION
      * line after the first line and STOP TIME and STOP TIMELINE at the end: taking those out must
-     * give back the manifest's label file exactly.
+     * give back the manifest's label file exactly. The stop call does not wait for the archive, and
+     * Shelter waits only for the WAL segment, so the history file may arrive a moment after the backup
+     * completed.
      */
     private String labelFileFromHistory(String labelFile) throws IOException {
         String startLine = labelFile.substring(0, labelFile.indexOf('\n'));
+        Poll.until("the backup history file starting with '" + startLine + "' is archived", Duration.ofSeconds(30),
+                () -> historyFileStartingWith(startLine));
         try (Stream<Path> files = Files.list(primary.archiveDirectory())) {
             for (Path history : files.filter(f -> f.getFileName().toString().endsWith(".backup")).toList()) {
                 String text = Files.readString(history, StandardCharsets.UTF_8);
@@ -233,6 +237,17 @@ class LocalBackupIT {
             }
         }
         throw new AssertionError("no backup history file in the archive starts with '" + startLine + "'");
+    }
+
+    private boolean historyFileStartingWith(String startLine) throws IOException {
+        try (Stream<Path> files = Files.list(primary.archiveDirectory())) {
+            for (Path history : files.filter(f -> f.getFileName().toString().endsWith(".backup")).toList()) {
+                if (Files.readString(history, StandardCharsets.UTF_8).startsWith(startLine + "\n")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Test
