@@ -24,6 +24,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -85,19 +89,30 @@ public final class BackupRunner {
         return progress.current;
     }
 
-    /** Backup mode in one session around the snapshots; the session ends whatever happens. */
+    /**
+     * Backup mode in one session around the snapshots; the session ends whatever happens. Backup
+     * mode holds only what must happen inside it, the snapshots and the stop: the volumes are found
+     * (and checked to be there) before it, and the manifest's progress inside it is written behind,
+     * so PostgreSQL does not wait on the catalog's writes.
+     */
     private void takeOnline(ProtectedCluster cluster, Progress progress, List<SnapshotRef> taken) {
         progress.enter(BackupPhase.STARTING_BACKUP_MODE);
         try (BackupSession session = postgres.openBackupSession(cluster.spec().postgres(), sessionName(progress.current))) {
             recordServer(session, cluster, progress);
+            List<String> located = locateVolumes(cluster);
             BackupSession.Started started = session.begin(progress.current.request().label(),
                     progress.current.request().fastCheckpoint());
 
-            progress.enter(BackupPhase.SNAPSHOTTING);
-            snapshotVolumes(cluster, progress, taken);
-
-            progress.enter(BackupPhase.STOPPING_BACKUP_MODE);
-            BackupSession.Stopped stopped = session.end();
+            BackupSession.Stopped stopped = null;
+            progress.writeBehind();
+            try {
+                progress.enter(BackupPhase.SNAPSHOTTING);
+                snapshotVolumes(cluster, located, progress, taken);
+                progress.enter(BackupPhase.STOPPING_BACKUP_MODE);
+                stopped = session.end();
+            } finally {
+                progress.catchUp(stopped != null); // a failed write fails the backup, unless it is failing anyway
+            }
             progress.record(progress.current.withWindow(new BackupModeWindow(started.startLsn(), stopped.stopLsn(),
                     timelineOf(stopped.labelFile()), stopped.labelFile(), stopped.tablespaceMap(), started.at(), stopped.at())));
         }
@@ -110,6 +125,7 @@ public final class BackupRunner {
         try (BackupSession session = postgres.openBackupSession(cluster.spec().postgres(), sessionName(progress.current))) {
             recordServer(session, cluster, progress);
         }
+        List<String> located = locateVolumes(cluster);
         Instant stoppedAt = clock.instant();
         server.stopCleanly();
         try {
@@ -119,7 +135,7 @@ public final class BackupRunner {
                         + ", but the configured connection reached system " + progress.current.server().systemIdentifier());
             }
             progress.enter(BackupPhase.SNAPSHOTTING);
-            snapshotVolumes(cluster, progress, taken);
+            snapshotVolumes(cluster, located, progress, taken);
             progress.enter(BackupPhase.STARTING_SERVER);
             server.start();
             progress.record(progress.current.withWindow(new BackupModeWindow(checkpoint.checkpoint(), checkpoint.checkpoint(),
@@ -141,12 +157,24 @@ public final class BackupRunner {
         progress.record(progress.current.withServer(state.identity(), state.databaseBytes()));
     }
 
+    /**
+     * Where each volume of the set is, as the snapshotter names it, each checked to be there: a
+     * missing volume fails the backup before PostgreSQL enters backup mode (or is stopped), and the
+     * snapshotter's first use of a volume (a Ceph image opened, say) is paid outside it.
+     */
+    private static List<String> locateVolumes(ProtectedCluster cluster) {
+        List<String> located = cluster.volumes().locate(cluster.spec().volumes());
+        for (String volume : located) {
+            cluster.snapshotter().listSnapshots(volume); // NOT_FOUND, naming it, if the volume is missing
+        }
+        return located;
+    }
+
     /** Every volume of the set, or none: a missing volume fails the backup. */
-    private void snapshotVolumes(ProtectedCluster cluster, Progress progress, List<SnapshotRef> taken) {
+    private void snapshotVolumes(ProtectedCluster cluster, List<String> located, Progress progress, List<SnapshotRef> taken) {
         List<VolumeSnapshot> volumes = new ArrayList<>();
         String name = progress.current.id().snapshotName();
         List<VolumeSpec> specs = cluster.spec().volumes();
-        List<String> located = cluster.volumes().locate(specs);
         for (int i = 0; i < specs.size(); i++) {
             VolumeSpec volume = specs.get(i);
             SnapshotRef ref = cluster.snapshotter().createSnapshot(located.get(i), name);
@@ -238,11 +266,17 @@ public final class BackupRunner {
         }
     }
 
-    /** The manifest as the backup moves on; every change is recorded so progress is visible. */
+    /**
+     * The manifest as the backup moves on; every change is recorded so progress is visible. Inside
+     * backup mode the changes are written behind, in order, by a thread of their own; whatever is
+     * recorded after that first waits for them.
+     */
     private final class Progress {
         private BackupManifest current;
         /** The backup session reached a server in recovery (allowed by backups.allowStandby). */
         private boolean fromStandby;
+        private ExecutorService writer;
+        private final List<Future<?>> written = new ArrayList<>();
 
         Progress(BackupManifest start) {
             this.current = start;
@@ -254,7 +288,55 @@ public final class BackupRunner {
 
         void record(BackupManifest next) {
             current = next;
-            catalog.record(next);
+            if (writer != null) {
+                written.add(writer.submit(() -> catalog.record(next)));
+            } else {
+                catalog.record(next);
+            }
+        }
+
+        /** From now on, until {@link #catchUp}, records are written behind. */
+        void writeBehind() {
+            String name = "backup-" + current.id() + "-progress";
+            writer = Executors.newSingleThreadExecutor(task -> {
+                Thread thread = new Thread(task, name);
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+
+        /**
+         * Waits until everything written behind is written and stops the writer. If a write failed
+         * and {@code failOnError}, the backup fails with it; otherwise it is only logged.
+         */
+        void catchUp(boolean failOnError) {
+            if (writer == null) {
+                return;
+            }
+            writer.shutdown();
+            RuntimeException failure = null;
+            for (Future<?> write : written) {
+                try {
+                    write.get();
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (failure == null) {
+                        failure = cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    writer.shutdownNow();
+                    throw new IllegalStateException("interrupted while recording the backup's progress", e);
+                }
+            }
+            writer = null;
+            written.clear();
+            if (failure != null) {
+                if (failOnError) {
+                    throw failure;
+                }
+                LOG.warn("cannot record the progress of backup {}: {}", current.id(), failure.getMessage());
+            }
         }
     }
 }
