@@ -12,8 +12,8 @@ say() { printf '[bench] %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }
 
 now() { printf '%s' "${EPOCHREALTIME/,/.}"; }
-# seconds since $1 (a now() value), two decimals
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+# seconds since $1 (a now() value), with $2 decimals (default two)
+since() { awk -v a="$1" -v b="$(now)" -v d="${2:-2}" 'BEGIN { printf "%.*f", d, b - a }'; }
 
 tail_to_stderr() { # <file> [lines]
   [[ -s $1 ]] || return 0

@@ -14,10 +14,13 @@
 #   Starts the service's shaded jar (service/target/shelter.jar; built with Maven if missing) with
 #   a config of one cluster (RBD snapshots in the stack's pool, WAL archive ARCHIVE_DIR), takes one
 #   online backup with a fast checkpoint over the REST API as an operator would, waits for it to
-#   end, stops Shelter, and prints the manifest's backupModeSeconds: how long PostgreSQL was in
-#   backup mode (pg_backup_start .. pg_backup_stop, which includes the RBD snapshot and the
-#   archiving of the last segment). The backup's whole duration (with Shelter's own wait for
-#   WAL through the stop LSN) goes to stderr. Returns non-zero when the backup did not complete.
+#   end, stops Shelter, and prints the manifest's backupModeSeconds on its last line: how long
+#   PostgreSQL was in backup mode, from the return of pg_backup_start to the return of
+#   pg_backup_stop(wait_for_archive => false); that is the RBD snapshot and the stop call, and no
+#   archiving. Before it, two lines the bench reads if present: "wal_wait_s S", Shelter's own wait
+#   for the WAL through the stop LSN after backup mode ended (from the AwaitWalArchived step's log), and
+#   "backup_s S", POST to completed as the client saw it. Returns non-zero when the backup did not
+#   complete.
 #
 #   Environment used: SHELTER_STACK_CEPH_{CONF,KEYRING,USER,POOL}, BENCH_REPO_ROOT,
 #   BENCH_WORK_DIR; SHELTER_BENCH_JAVA (default: java on PATH); SHELTER_BENCH_JAR (default:
@@ -75,7 +78,7 @@ server:
   applicationConnectors: [{type: http, port: $port, bindHost: 127.0.0.1}]
   adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
   requestLog: {appenders: []}
-logging: {level: WARN}
+logging: {level: WARN, loggers: {dev.shelter.runbooks.plan.backup: INFO}}
 auth:
   tokens: [{name: bench, role: operator, token: "$token"}]
 clusters:
@@ -115,9 +118,15 @@ YAML
       state=$(_shelter_json state <<<"$answer")
     done
     if [[ $state == completed ]]; then
+      local total wal_wait
+      total=$(awk -v a="${started/,/.}" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.3f", b - a }')
       seconds=$(_shelter_json backupModeSeconds <<<"$answer")
-      _shelter_say "backup $id completed: ${seconds}s in backup mode, $(awk -v a="${started/,/.}" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.2f", b - a }')s from POST to completed"
-      printf '%.2f\n' "$seconds"
+      # "... is in the archive, 0.213 s after backup mode ended" (AwaitWalArchived, INFO)
+      wal_wait=$(sed -n 's/.* is in the archive, \([0-9.]*\) s after backup mode ended.*/\1/p' "$log" | tail -n 1)
+      _shelter_say "backup $id completed: ${seconds}s in backup mode, then ${wal_wait:-?}s waiting for WAL; ${total}s from POST to completed"
+      [[ -n $wal_wait ]] && printf 'wal_wait_s %.3f\n' "$wal_wait"
+      printf 'backup_s %s\n' "$total"
+      printf '%.3f\n' "$seconds"
       rc=0
     else
       _shelter_say "backup $id ended $state: $(_shelter_json failure <<<"$answer")"

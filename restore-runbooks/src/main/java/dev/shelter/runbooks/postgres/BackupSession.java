@@ -28,7 +28,14 @@ public interface BackupSession extends AutoCloseable {
     /** pg_backup_start (15+) or pg_start_backup(label, fast, false) (13, 14). */
     Started begin(String label, boolean fastCheckpoint);
 
-    /** pg_backup_stop(wait_for_archive => true) (15+) or pg_stop_backup(false, true), in this same session. */
+    /**
+     * pg_backup_stop(wait_for_archive => false) (15+) or pg_stop_backup(false, false), in this same
+     * session. It returns as soon as backup mode has ended, without waiting for any archive: the
+     * WAL through the stop LSN may not be archived yet, so the backup is not restorable until the
+     * caller has seen that WAL in Shelter's own archive (DESIGN.md section 3, rules 1 and 5). On a
+     * primary PostgreSQL has switched to a new WAL segment by then, so the segment holding the stop
+     * LSN is complete; on a standby it completes only when the primary's WAL moves on.
+     */
     Stopped end();
 
     /** The backend's process id, to find (and in tests, kill) this session. */

@@ -11,9 +11,6 @@ public interface PostgresControl {
     /** Ends every session named {@code applicationName}: backup sessions left by a Shelter that died. Returns how many. */
     int terminateSessions(PostgresEndpoint endpoint, String applicationName);
 
-    /** pg_switch_wal(), so that the segment holding recent WAL is closed and archived. */
-    void switchWal(PostgresEndpoint endpoint);
-
     /** Runs one SQL statement (a hook) within the timeout. */
     void execute(PostgresEndpoint endpoint, String sql, java.time.Duration timeout);
 }

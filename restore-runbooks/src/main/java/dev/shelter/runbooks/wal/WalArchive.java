@@ -28,5 +28,15 @@ public interface WalArchive {
     /** Whether the file is durably archived. */
     boolean contains(WalFileName name);
 
+    /**
+     * Whether the WAL segment is archived whole, {@code segmentBytes} long as PostgreSQL wrote it.
+     * What a backup waits for. Where a file appears only once complete this is {@link #contains}; a
+     * layout that another program (a {@code cp} archive_command) fills in place must not count a
+     * file still being written.
+     */
+    default boolean containsSegment(WalFileName segment, long segmentBytes) {
+        return contains(segment);
+    }
+
     String describe();
 }

@@ -64,12 +64,17 @@ final class JdbcBackupSession implements BackupSession {
         }
     }
 
+    /**
+     * Without PostgreSQL's archive wait, which polls once a second and would hold backup mode open
+     * that much longer (DESIGN.md section 3, rule 1). BackupRunner waits for Shelter's own archive
+     * afterwards (rule 5).
+     */
     @Override
     public Stopped end() {
         requireInspected();
         String sql = versionNum >= FIRST_NON_EXCLUSIVE_ONLY
-                ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(wait_for_archive => true)"
-                : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, true)";
+                ? "SELECT lsn::text, labelfile, spcmapfile FROM pg_backup_stop(wait_for_archive => false)"
+                : "SELECT lsn::text, labelfile, spcmapfile FROM pg_stop_backup(false, false)";
         try (Statement statement = connection.createStatement(); ResultSet row = statement.executeQuery(sql)) {
             row.next();
             String spcmap = row.getString(3);

@@ -48,11 +48,6 @@ public final class JdbcPostgresControl implements PostgresControl {
     }
 
     @Override
-    public void switchWal(PostgresEndpoint endpoint) {
-        execute(endpoint, "SELECT pg_switch_wal()", CONNECT_TIMEOUT);
-    }
-
-    @Override
     public void execute(PostgresEndpoint endpoint, String sql, Duration timeout) {
         try (Connection connection = connect(endpoint, JdbcServerInspector.connectionProperties(endpoint, timeout));
              Statement statement = connection.createStatement()) {

@@ -56,6 +56,12 @@ public final class PlainWalArchive implements WalArchive {
         return store.stat(key(name)).isPresent();
     }
 
+    /** A {@code cp} archive_command writes the file in place: it counts once it has the segment's full size. */
+    @Override
+    public boolean containsSegment(WalFileName segment, long segmentBytes) {
+        return store.stat(key(segment)).filter(info -> info.sizeBytes() == segmentBytes).isPresent();
+    }
+
     @Override
     public String describe() {
         return store.describe() + (prefix.isEmpty() ? "" : " under " + prefix);

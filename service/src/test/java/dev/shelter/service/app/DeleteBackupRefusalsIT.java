@@ -181,7 +181,7 @@ class DeleteBackupRefusalsIT {
         String segment = WalSegmentName.lastNeededBefore(new Timeline(waiting.path("timeline").asLong()),
                 Lsn.parse(waiting.path("stopLsn").asText()), 16L << 20).fileName();
         Path archived = postgres.archiveDirectory().resolve(segment);
-        awaitSegment(archived, Duration.ofSeconds(90)); // Shelter switches WAL after 5 s of waiting; PostgreSQL then archives it
+        awaitSegment(archived, Duration.ofSeconds(90)); // complete since pg_backup_stop switched segments; PostgreSQL archives it
         assertEquals(201, putWal("stuck", segment, Files.readAllBytes(archived)));
         assertEquals("completed", client.awaitEnd(id).path("state").asText());
 

@@ -216,10 +216,14 @@ class LocalBackupIT {
     /**
      * PostgreSQL writes the label file into the archived backup history file with a STOP WAL LOCATION
      * line after the first line and STOP TIME and STOP TIMELINE at the end: taking those out must
-     * give back the manifest's label file exactly.
+     * give back the manifest's label file exactly. The stop call does not wait for the archive, and
+     * Shelter waits only for the WAL segment, so the history file may arrive a moment after the backup
+     * completed.
      */
     private String labelFileFromHistory(String labelFile) throws IOException {
         String startLine = labelFile.substring(0, labelFile.indexOf('\n'));
+        Poll.until("the backup history file starting with '" + startLine + "' is archived", Duration.ofSeconds(30),
+                () -> historyFileStartingWith(startLine));
         try (Stream<Path> files = Files.list(primary.archiveDirectory())) {
             for (Path history : files.filter(f -> f.getFileName().toString().endsWith(".backup")).toList()) {
                 String text = Files.readString(history, StandardCharsets.UTF_8);
@@ -233,6 +237,17 @@ class LocalBackupIT {
             }
         }
         throw new AssertionError("no backup history file in the archive starts with '" + startLine + "'");
+    }
+
+    private boolean historyFileStartingWith(String startLine) throws IOException {
+        try (Stream<Path> files = Files.list(primary.archiveDirectory())) {
+            for (Path history : files.filter(f -> f.getFileName().toString().endsWith(".backup")).toList()) {
+                if (Files.readString(history, StandardCharsets.UTF_8).startsWith(startLine + "\n")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Test
@@ -344,6 +359,44 @@ class LocalBackupIT {
             assertEquals(200, afterRestart.status(), afterRestart.text());
             assertEquals("deleted", afterRestart.body().path("state").asText());
             assertEquals(0, afterRestart.body().path("snapshots").size(), afterRestart.text());
+        }
+    }
+
+    @Test
+    void aDryRunAnswersEachStepWithItsTargetAndChangesNothing() throws Exception {
+        ShelterClient.Answer online = client.post("/api/v1/clusters/primary/backups", "{\"dryRun\":true,\"label\":\"a preview\"}");
+        assertEquals(200, online.status(), online.text());
+        assertEquals("backup-online", online.body().path("plan").asText(), online.text());
+        assertEquals(List.of("RecordBackupRunning", "RunPreHooks", "OpenBackupSession", "LocateVolumes", "BeginBackupMode",
+                "CreateSnapshots", "EndBackupMode", "AwaitWalArchived", "RecordBackupComplete", "RunPostHooks"), names(online.body()));
+        JsonNode create = online.body().path("steps").get(5);
+        assertTrue(create.path("target").asText().startsWith(primary.dataDirectory() + "@shelter-"), create.toString());
+        assertTrue(online.body().path("steps").get(4).path("target").asText().contains("pg_backup_start('a preview'"), online.text());
+
+        // An offline dry run needs no confirmation: it stops nothing.
+        ShelterClient.Answer offline = client.post("/api/v1/clusters/primary/backups", "{\"mode\":\"offline\",\"dryRun\":true}");
+        assertEquals(200, offline.status(), offline.text());
+        assertEquals("backup-offline", offline.body().path("plan").asText());
+        assertTrue(names(offline.body()).containsAll(List.of("StopServer", "ReadShutdownCheckpoint", "StartServer")), offline.text());
+
+        assertTrue(primary.isRunning(), "the server still runs");
+        assertEquals(0, client.get("/api/v1/clusters/primary/backups").body().path("total").asInt(), "no manifest");
+        assertFalse(Files.exists(root.resolve("store").resolve("backups")), "no manifest in the store");
+        assertFalse(Files.exists(root.resolve("store").resolve("journals")), "no journal in the store");
+        assertFalse(Files.exists(snapshots()) && !listing(snapshots()).isEmpty(), "no snapshot: " + (Files.exists(snapshots()) ? listing(snapshots()) : ""));
+        assertEquals("0", primary.queryValue("SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'shelter-backup-%'"),
+                "no backup session");
+    }
+
+    private static List<String> names(JsonNode plan) {
+        List<String> names = new ArrayList<>();
+        plan.path("steps").forEach(step -> names.add(step.path("name").asText()));
+        return names;
+    }
+
+    private static List<Path> listing(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            return files.filter(path -> !path.equals(directory)).toList();
         }
     }
 

@@ -95,11 +95,6 @@ class RecoverInterruptedBackupsTest {
         }
 
         @Override
-        public void switchWal(PostgresEndpoint endpoint) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
         public void execute(PostgresEndpoint endpoint, String sql, Duration timeout) {
             throw new UnsupportedOperationException();
         }

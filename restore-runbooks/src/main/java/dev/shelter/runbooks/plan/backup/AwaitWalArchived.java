@@ -7,19 +7,23 @@ import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
 import dev.shelter.runbooks.wal.WalFileName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
 
 /**
  * Done means restorable (rule 5): waits, outside backup mode, until Shelter's archive holds the
- * WAL through the stop LSN. A segment that idles on the stop record is closed with a WAL switch;
- * a standby cannot switch, so there the primary's traffic or archive_timeout must close it.
+ * WAL through the stop LSN, whole. Nothing needs to be switched: on a primary the stop call has
+ * already switched to a new segment, so the one holding the stop LSN is complete and only has to
+ * be archived; a standby cannot switch (PostgreSQL refuses during recovery), and the primary's
+ * traffic or archive_timeout completes the segment.
  */
 final class AwaitWalArchived implements Step<BackupRun> {
 
-    private static final Duration POLL = Duration.ofMillis(200);
-    private static final Duration SWITCH_WAL_AFTER = Duration.ofSeconds(5);
+    private static final Logger LOG = LoggerFactory.getLogger(AwaitWalArchived.class);
+    private static final Duration POLL = Duration.ofMillis(50);
 
     @Override
     public String name() {
@@ -40,7 +44,7 @@ final class AwaitWalArchived implements Step<BackupRun> {
     @Override
     public boolean isDone(BackupRun run, Facts facts) {
         return run.manifest().filter(m -> m.window() != null)
-                .map(m -> run.cluster().walArchive().contains(lastSegment(m))).orElse(false);
+                .map(m -> run.cluster().walArchive().containsSegment(lastSegment(m), m.server().walSegmentBytes())).orElse(false);
     }
 
     @Override
@@ -51,8 +55,7 @@ final class AwaitWalArchived implements Step<BackupRun> {
         boolean fromStandby = Boolean.parseBoolean(step.facts().get(OpenBackupSession.FROM_STANDBY).orElse("false"));
         Duration timeout = run.cluster().policy().walTimeout();
         Instant start = run.clock().instant();
-        boolean switched = false;
-        while (!run.cluster().walArchive().contains(segment)) {
+        while (!run.cluster().walArchive().containsSegment(segment, manifest.server().walSegmentBytes())) {
             step.checkCancelled();
             Instant now = run.clock().instant();
             if (now.isAfter(start.plus(timeout))) {
@@ -61,12 +64,11 @@ final class AwaitWalArchived implements Step<BackupRun> {
                         + " s; the backup is not restorable without it" + (fromStandby
                         ? " (a standby cannot switch WAL: the primary's traffic or archive_timeout must complete the segment)" : ""));
             }
-            if (!switched && !fromStandby && Duration.between(start, now).compareTo(SWITCH_WAL_AFTER) > 0) {
-                run.postgres().switchWal(run.cluster().spec().postgres());
-                switched = true;
-            }
             Thread.sleep(POLL.toMillis());
         }
+        LOG.info("backup {} of {}: WAL segment {} (through stop LSN {}) is in the archive, {} s after backup mode ended",
+                run.id(), run.cluster().name(), segment, manifest.window().stopLsn(),
+                Duration.between(manifest.window().endedAt(), run.clock().instant()).toMillis() / 1000.0);
     }
 
     private static WalFileName lastSegment(BackupManifest manifest) {

@@ -12,6 +12,10 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * What the steps of one backup share: the cluster and the ports they act through, the manifest
@@ -29,6 +33,8 @@ public final class BackupRun {
     private BackupManifest manifest;
     private BackupSession session;
     private final List<String> leftBehind = new ArrayList<>();
+    private ExecutorService writingBehind;
+    private final List<Future<?>> pendingWrites = new ArrayList<>();
 
     public BackupRun(ProtectedCluster cluster, PostgresControl postgres, BackupCatalog catalog, Clock clock, BackupId id) {
         this.cluster = cluster;
@@ -94,8 +100,52 @@ public final class BackupRun {
     }
 
     public synchronized void record(BackupManifest next) {
-        catalog.record(next);
         manifest = next;
+        if (writingBehind != null) {
+            pendingWrites.add(writingBehind.submit(() -> catalog.record(next)));
+            return;
+        }
+        catalog.record(next);
+    }
+
+    /**
+     * From here on the manifest's progress is written behind, in order, by a thread of its own:
+     * inside backup mode PostgreSQL must not wait on the catalog's writes. The journal's own writes
+     * (the snapshots' names before they are taken) are not deferred.
+     */
+    synchronized void writeBehind() {
+        if (writingBehind == null) {
+            writingBehind = Executors.newSingleThreadExecutor(r -> {
+                Thread thread = new Thread(r, "backup-" + id + "-manifest-writes");
+                thread.setDaemon(true);
+                return thread;
+            });
+        }
+    }
+
+    /** Waits for the writes behind and writes directly again; a write that failed fails the caller. */
+    void catchUp() {
+        List<Future<?>> writes;
+        synchronized (this) {
+            if (writingBehind == null) {
+                return;
+            }
+            writingBehind.shutdown();
+            writingBehind = null;
+            writes = List.copyOf(pendingWrites);
+            pendingWrites.clear();
+        }
+        for (Future<?> write : writes) {
+            try {
+                write.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("the manifest of backup " + id + " could not be recorded: "
+                        + e.getCause().getMessage(), e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while recording the manifest of backup " + id, e);
+            }
+        }
     }
 
     public void enter(BackupPhase phase) {

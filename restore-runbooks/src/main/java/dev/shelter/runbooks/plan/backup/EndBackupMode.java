@@ -42,6 +42,7 @@ final class EndBackupMode implements Step<BackupRun> {
         run.enter(BackupPhase.STOPPING_BACKUP_MODE);
         BackupSession session = run.session().orElseThrow(() -> new IllegalStateException("no backup session is open"));
         BackupSession.Stopped stopped = session.end();
+        run.catchUp();
         run.closeSession();
         run.record(run.requireManifest().withWindow(new BackupModeWindow(Lsn.parse(step.facts().require(BeginBackupMode.START_LSN)),
                 stopped.stopLsn(), timelineOf(stopped.labelFile()), stopped.labelFile(), stopped.tablespaceMap(),

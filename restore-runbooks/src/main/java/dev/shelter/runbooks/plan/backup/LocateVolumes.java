@@ -11,8 +11,9 @@ import java.util.Optional;
 
 /**
  * Finds the volumes of the backup set where they are now (on Kubernetes, the images the
- * primary's claims resolve to) and journals them, so every later step, and a recovery after a
- * crash, acts on exactly these and not on the configured names.
+ * primary's claims resolve to), checks each is there, and journals them, so every later step, and
+ * a recovery after a crash, acts on exactly these and not on the configured names. A missing
+ * volume fails the backup before PostgreSQL enters backup mode or is stopped.
  */
 final class LocateVolumes implements Step<BackupRun> {
 
@@ -55,6 +56,9 @@ final class LocateVolumes implements Step<BackupRun> {
     public void execute(BackupRun run, StepRun step) {
         List<VolumeSpec> specs = run.cluster().spec().volumes();
         List<String> located = run.cluster().volumes().locate(specs);
+        for (String volume : located) {
+            run.cluster().snapshotter().listSnapshots(volume); // NOT_FOUND, naming it, if the volume is missing; warms the adapter
+        }
         for (int i = 0; i < located.size(); i++) {
             step.record(volumeKey(i), located.get(i));
         }

@@ -5,14 +5,15 @@ import dev.shelter.runbooks.engine.Step;
 import java.util.List;
 
 /**
- * Backup mode held in one session around the snapshots; the volumes are located inside it, so a
- * failover before the session opened cannot send the snapshots to the old primary's volumes.
+ * Backup mode held in one session around the snapshots, and nothing else inside it. The volumes
+ * are located after the session opened (it is pinned to the server it reached: a failover ends it,
+ * and the backup with it) and before backup mode begins, so their lookup is not paid inside it.
  */
 final class OnlineBackupMode implements ConsistentPoint {
 
     @Override
     public List<Step<BackupRun>> reach() {
-        return List.of(new OpenBackupSession(), new BeginBackupMode(), new LocateVolumes());
+        return List.of(new OpenBackupSession(), new LocateVolumes(), new BeginBackupMode());
     }
 
     @Override

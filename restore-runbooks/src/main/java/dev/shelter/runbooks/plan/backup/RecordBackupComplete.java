@@ -1,12 +1,17 @@
 package dev.shelter.runbooks.plan.backup;
 
+import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The backup is complete only now: its snapshots exist and its WAL is archived. */
 final class RecordBackupComplete implements Step<BackupRun> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RecordBackupComplete.class);
 
     @Override
     public String name() {
@@ -25,6 +30,9 @@ final class RecordBackupComplete implements Step<BackupRun> {
 
     @Override
     public void execute(BackupRun run, StepRun step) {
-        run.record(run.requireManifest().completed(run.clock().instant()));
+        BackupManifest completed = run.requireManifest().completed(run.clock().instant());
+        run.record(completed);
+        LOG.info("backup {} of {} completed: {} snapshots, {} s in backup mode", completed.id(), run.cluster().name(),
+                completed.snapshots().size(), completed.window().duration().toMillis() / 1000.0);
     }
 }
