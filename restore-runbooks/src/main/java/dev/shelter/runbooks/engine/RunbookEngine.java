@@ -112,7 +112,7 @@ public final class RunbookEngine {
         try {
             return logEnd(runSteps(run));
         } finally {
-            active.remove(run.id(), run);
+            release(run);
         }
     }
 
@@ -161,7 +161,7 @@ public final class RunbookEngine {
             }
             return logEnd(ended);
         } finally {
-            active.remove(run.id(), run);
+            release(run);
         }
     }
 
@@ -190,6 +190,37 @@ public final class RunbookEngine {
         }
         LOG.info("run {}: cancellation requested", id);
         return true;
+    }
+
+    /** The live journal of the run this engine is executing for {@code subject} (a backup's id, say), if any. */
+    public Optional<RunJournal> running(String subject) {
+        return active.values().stream().filter(run -> run.subject().equals(subject)).map(Run::journal).findFirst();
+    }
+
+    /**
+     * Waits, at most {@code timeout}, until no run of this engine holds {@code cluster}; true if
+     * none does. For a caller that knows the run in the way is only finishing (its subject has
+     * ended), so that it waits a moment instead of answering "busy".
+     */
+    public boolean awaitIdle(ClusterName cluster, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (clusterLocks) {
+            while (active.values().stream().anyMatch(run -> run.cluster().equals(cluster))) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(clusterLocks, left);
+            }
+            return true;
+        }
+    }
+
+    private void release(Run<?> run) {
+        synchronized (clusterLocks) {
+            active.remove(run.id(), run);
+            clusterLocks.notifyAll();
+        }
     }
 
     /** The run's journal: live if this engine is running it, else as stored. */
@@ -252,7 +283,8 @@ public final class RunbookEngine {
                 return Optional.of(rollBack(run, "cancelled during " + label(run, index) + ": " + describe(failure),
                         RunState.CANCELLED));
             }
-            String why = step.name() + " failed after " + run.journal().step(index).attempts() + " attempt(s): " + describe(failure);
+            int attempts = run.journal().step(index).attempts();
+            String why = step.name() + " failed" + (attempts > 1 ? " after " + attempts + " attempts" : "") + ": " + describe(failure);
             if (failure instanceof StepTimeoutException timeout && timeout.stillRunning()) {
                 policy = FailurePolicy.stopAndAlert(); // an undo would race a step that is still acting
             }

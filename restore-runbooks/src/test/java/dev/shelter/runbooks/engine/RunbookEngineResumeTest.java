@@ -110,7 +110,7 @@ class RunbookEngineResumeTest extends EngineTestBed {
         assertEquals(RunState.ROLLED_BACK, ended.state());
         assertStatuses(ended, UNDONE, UNDONE, UNDONE);
         assertEquals(0, scaleUp.executions());
-        assertEquals("ScaleUp failed after 1 attempt(s): ScaleUp broke", ended.failure(), "the reason survives the crash");
+        assertEquals("ScaleUp failed: ScaleUp broke", ended.failure(), "the reason survives the crash");
     }
 
     @Test

@@ -127,7 +127,7 @@ class RunbookEngineTest extends EngineTestBed {
         assertStatuses(ended, UNDONE, SKIPPED_DONE, UNDONE, UNDONE, PENDING);
         assertEquals(List.of("WriteRecoveryFiles", "RollbackSnapshots", "ScaleToZero"), world.callsOf("undo"));
         assertEquals(List.of("PausePatroni"), List.copyOf(world.effects));
-        assertEquals("WriteRecoveryFiles failed after 1 attempt(s): WriteRecoveryFiles broke", ended.failure());
+        assertEquals("WriteRecoveryFiles failed: WriteRecoveryFiles broke", ended.failure());
         assertEquals(ended.failure(), reasonGivenToUndo.get());
         assertEquals(Optional.of("/pgdata/recovery.signal"), factsSeenByUndo.get().get("recovery.file"),
                 "the undo of a half-done step finds what the step recorded");
@@ -156,7 +156,7 @@ class RunbookEngineTest extends EngineTestBed {
         assertEquals(RunState.ROLLED_BACK, ended.state());
         assertEquals(3, broken.executions(), "the first attempt and two retries");
         assertEquals(3, ended.step(1).attempts());
-        assertEquals("UploadManifest failed after 3 attempt(s): UploadManifest broke", ended.failure());
+        assertEquals("UploadManifest failed after 3 attempts: UploadManifest broke", ended.failure());
         assertEquals(List.of("UploadManifest", "CreateSnapshots"), world.callsOf("undo"));
     }
 
@@ -199,7 +199,7 @@ class RunbookEngineTest extends EngineTestBed {
         assertStatuses(ended, DONE, FAILED, PENDING);
         assertEquals(List.of(), world.callsOf("undo"));
         assertEquals(List.of("ScaleToZero"), List.copyOf(world.effects));
-        assertTrue(ended.failure().startsWith("RollbackSnapshots failed after 1 attempt(s): RollbackSnapshots broke"), ended.failure());
+        assertTrue(ended.failure().startsWith("RollbackSnapshots failed: RollbackSnapshots broke"), ended.failure());
     }
 
     @Test

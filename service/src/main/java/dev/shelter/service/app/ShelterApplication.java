@@ -17,6 +17,7 @@ import dev.shelter.runbooks.cluster.KubernetesTarget;
 import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.cluster.ServerController;
+import dev.shelter.runbooks.engine.RunJournal;
 import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.runbooks.local.LocalServerController;
@@ -119,6 +120,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /** Shelter's entry point and composition root: every adapter is built and wired here, by hand. */
 public final class ShelterApplication extends Application<ShelterConfiguration> {
@@ -171,7 +173,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 // Before the first request: the index reflects the store, and no run is left half-done.
                 catalog.rebuildIndexIfEmpty();
                 resumption.resume();
-                recovery.recover();
+                recovery.recover(engine.unfinished().stream().map(RunJournal::subject).collect(Collectors.toSet()));
             }
         });
 
@@ -181,7 +183,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         registerEdgeGuards(tokens, environment);
         logRequestsWithoutQueries(config);
         environment.jersey().register(new ClustersResource(clusters, new InspectCluster(clusters, inspector)));
-        ShowBackups showBackups = new ShowBackups(clusters, catalog);
+        ShowBackups showBackups = new ShowBackups(clusters, catalog, engine);
         environment.jersey().register(new ClusterBackupsResource(
                 new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), showBackups));
         environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(clusters, catalog, engine, clock)));

@@ -17,6 +17,7 @@ import dev.shelter.storage.snapshot.SnapshotException;
 import dev.shelter.storage.snapshot.SnapshotRef;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -33,6 +34,8 @@ public final class DeleteBackup {
     private final BackupCatalog catalog;
     private final RunbookEngine engine;
     private final Clock clock;
+    private static final Duration FINISHING = Duration.ofSeconds(60);
+
     private final KeyLocks deleting = new KeyLocks();
 
     public DeleteBackup(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, Clock clock) {
@@ -84,6 +87,7 @@ public final class DeleteBackup {
             catalog.record(deleted);
             return deleted;
         }
+        awaitRunsFinishing(cluster, manifest.cluster());
         Run<DeleteRun> run = engine.begin(DeleteBackupPlan.create(), new DeleteRun(cluster, catalog, clock, manifest.id()),
                 cluster.spec().name(), id, Map.of());
         RunJournal ended = engine.execute(run);
@@ -92,6 +96,22 @@ public final class DeleteBackup {
                     + " (run " + ended.id() + "; a later delete finishes it)");
         }
         return ShowBackups.requireKnown(catalog, id);
+    }
+
+    /**
+     * A backup's run ends just after the backup does (its post-hooks, the journal's last write):
+     * with no backup of the cluster running, a run still holding it is only finishing, and the
+     * delete waits for it instead of answering "busy". A run that holds on longer still gets 409.
+     */
+    private void awaitRunsFinishing(ProtectedCluster cluster, String clusterName) {
+        if (catalog.inState(BackupState.RUNNING).stream().anyMatch(m -> m.cluster().equals(clusterName))) {
+            return;
+        }
+        try {
+            engine.awaitIdle(cluster.spec().name(), FINISHING);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static ConflictException protectedSnapshot(SnapshotRef ref, String id) {

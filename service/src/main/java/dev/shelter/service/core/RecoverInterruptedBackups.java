@@ -16,13 +16,16 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * At startup, before any new backup: a backup recorded as running was interrupted by the death of
- * the Shelter that ran it. Its backup session is ended if PostgreSQL still has it, the snapshots
- * named after it are deleted from every volume of the set, a server stopped for an offline backup
- * is started, and it is recorded as failed. A deletion that was interrupted is finished.
- * Assumes one Shelter instance per catalog (HA replicas come with the clustered scheduler).
+ * At startup, after {@link ResumeInterruptedRuns}: the fallback for a backup recorded as running
+ * that has no run journal (left by a Shelter from before backups were journaled plans). Its backup
+ * session is ended if PostgreSQL still has it, the snapshots named after it are deleted from each
+ * configured volume (on Kubernetes those names are claim templates, not the images snapshotted:
+ * such a snapshot is named in the failure for a human), a server stopped for an offline backup is
+ * started, and it is recorded as failed. Assumes one Shelter instance per catalog (HA replicas
+ * come with the clustered scheduler).
  */
 public final class RecoverInterruptedBackups {
 
@@ -41,10 +44,18 @@ public final class RecoverInterruptedBackups {
         this.clock = clock;
     }
 
-    /** Returns how many backups it found interrupted. */
-    public int recover() {
+    /**
+     * Returns how many backups it found interrupted. A backup whose run is still unfinished in the
+     * journal ({@code unfinishedRuns}, by subject) is its run's to end, never this fallback's.
+     */
+    public int recover(Set<String> unfinishedRuns) {
         int recovered = 0;
         for (BackupManifest manifest : catalog.inState(BackupState.RUNNING)) {
+            if (unfinishedRuns.contains(manifest.id().value())) {
+                LOG.error("backup {} of {} is still running in an unfinished run; it stays as it is", manifest.id(),
+                        manifest.cluster());
+                continue;
+            }
             ProtectedCluster cluster = clusters.get(manifest.cluster());
             List<String> leftBehind = List.of();
             if (cluster != null) {

@@ -5,6 +5,8 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
+import dev.shelter.runbooks.engine.RunbookEngine;
+import dev.shelter.runbooks.engine.StepStatus;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -16,14 +18,26 @@ public final class ShowBackups {
 
     private final ClusterRegistry clusters;
     private final BackupCatalog catalog;
+    private final RunbookEngine engine;
 
-    public ShowBackups(ClusterRegistry clusters, BackupCatalog catalog) {
+    public ShowBackups(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine) {
         this.clusters = clusters;
+        this.engine = engine;
         this.catalog = catalog;
     }
 
     public BackupManifest show(String id) {
         return requireKnown(catalog, id);
+    }
+
+    /** Where the backup's run is now, while this Shelter runs it: "step n of m: Name", and the step's own progress if it reports one. */
+    public Optional<String> progressOf(BackupManifest manifest) {
+        return engine.running(manifest.id().value()).map(journal -> {
+            String step = journal.currentStep();
+            return journal.steps().stream().filter(entry -> entry.status() == StepStatus.STARTED && entry.progress() != null)
+                    .findFirst().map(entry -> step + ", " + entry.progress().done() + " of " + entry.progress().total() + " "
+                            + entry.progress().unit()).orElse(step);
+        });
     }
 
     public BackupIndex.Page list(String cluster, String state, int offset, int limit) {

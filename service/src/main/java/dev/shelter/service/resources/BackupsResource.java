@@ -1,6 +1,7 @@
 package dev.shelter.service.resources;
 
 import com.codahale.metrics.annotation.Timed;
+import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.service.api.BackupView;
 import dev.shelter.service.auth.Role;
 import dev.shelter.service.core.DeleteBackup;
@@ -32,7 +33,8 @@ public class BackupsResource {
     @Timed
     @RolesAllowed(Role.VIEWER_OR_ABOVE)
     public BackupView showBackup(@PathParam("id") String id) {
-        return BackupView.of(showBackups.show(id));
+        BackupManifest backup = showBackups.show(id);
+        return BackupView.of(backup, showBackups.progressOf(backup).orElse(null));
     }
 
     /** Deletes the backup's snapshots and its manifest; 409 while it runs or while a restore uses it. */

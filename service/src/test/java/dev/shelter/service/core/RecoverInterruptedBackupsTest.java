@@ -35,6 +35,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,7 +71,7 @@ class RecoverInterruptedBackupsTest {
             catalog.record(interrupted);
             SnapshotRef taken = snapshotter.createSnapshot(data.toString(), interrupted.id().snapshotName());
 
-            int recovered = new RecoverInterruptedBackups(Map.of("main", cluster), new NoSessions(), catalog, Clock.systemUTC()).recover();
+            int recovered = new RecoverInterruptedBackups(Map.of("main", cluster), new NoSessions(), catalog, Clock.systemUTC()).recover(Set.of());
 
             assertEquals(1, recovered);
             BackupManifest failed = catalog.find(interrupted.id()).orElseThrow();

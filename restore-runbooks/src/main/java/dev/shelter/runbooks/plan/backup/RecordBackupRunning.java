@@ -47,11 +47,13 @@ final class RecordBackupRunning implements Step<BackupRun> {
     @Override
     public void undo(BackupRun run, Facts facts, String reason) {
         List<String> leftBehind = run.leftBehind();
+        boolean snapshotsJournaled = !CreateSnapshots.journaled(facts).isEmpty();
         run.manifest().filter(m -> m.state() == BackupState.RUNNING).ifPresent(manifest -> {
-            String cleanup = leftBehind.isEmpty() ? "its session was ended and its snapshots deleted"
-                    : "its session was ended, but its snapshots could not all be deleted; delete them by hand: "
-                    + String.join("; ", leftBehind);
-            run.record(manifest.failed(reason + "; " + cleanup, run.clock().instant()));
+            // Say "deleted" only of what was: a snapshot that could not be deleted is named, with why.
+            String cleanup = !leftBehind.isEmpty()
+                    ? "; its snapshots could not all be deleted; delete them by hand: " + String.join("; ", leftBehind)
+                    : snapshotsJournaled ? "; its snapshots were deleted" : "";
+            run.record(manifest.failed(reason + cleanup, run.clock().instant()));
         });
         if (!leftBehind.isEmpty()) {
             throw new IllegalStateException("snapshots of backup " + run.id() + " are left behind: " + String.join("; ", leftBehind));
