@@ -32,6 +32,9 @@ public final class ShowBackups {
 
     /** Where the backup's run is now, while this Shelter runs it: "step n of m: Name", and the step's own progress if it reports one. */
     public Optional<String> progressOf(BackupManifest manifest) {
+        if (manifest.state() != BackupState.RUNNING) {
+            return Optional.empty(); // ended: its run may still be finishing (post-hooks), but the backup is not
+        }
         return engine.running(manifest.id().value()).map(journal -> {
             String step = journal.currentStep();
             return journal.steps().stream().filter(entry -> entry.status() == StepStatus.STARTED && entry.progress() != null)
