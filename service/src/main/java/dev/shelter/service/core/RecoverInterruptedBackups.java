@@ -45,7 +45,7 @@ public final class RecoverInterruptedBackups {
     public int recover() {
         int recovered = 0;
         for (BackupManifest manifest : catalog.inState(BackupState.RUNNING)) {
-            ProtectedCluster cluster = clusters.get(manifest.cluster());
+            ProtectedCluster cluster = clusters.get(manifest.cluster().value());
             List<String> leftBehind = List.of();
             if (cluster != null) {
                 endOrphanSession(cluster, manifest);
