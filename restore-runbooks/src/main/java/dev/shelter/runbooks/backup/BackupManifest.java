@@ -32,7 +32,7 @@ public record BackupManifest(BackupRequest request, BackupState state, BackupPha
         return request.id();
     }
 
-    public String cluster() {
+    public ClusterName cluster() {
         return request.cluster();
     }
 

@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /** What was asked for: which cluster, how, under which label, and when. */
-public record BackupRequest(BackupId id, String cluster, BackupMode mode, String label, boolean fastCheckpoint, Instant requestedAt) {
+public record BackupRequest(BackupId id, ClusterName cluster, BackupMode mode, String label, boolean fastCheckpoint, Instant requestedAt) {
 
     /** Labels end up in backup_label, which PostgreSQL parses line by line: keep them to one plain line. */
     private static final Pattern LABEL = Pattern.compile("[A-Za-z0-9 ._:+@-]{1,100}");

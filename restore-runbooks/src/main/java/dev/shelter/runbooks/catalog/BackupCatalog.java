@@ -3,6 +3,7 @@ package dev.shelter.runbooks.catalog;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,7 @@ public final class BackupCatalog {
         return index.find(id);
     }
 
-    public BackupIndex.Page list(String cluster, Optional<BackupState> state, int offset, int limit) {
+    public BackupIndex.Page list(ClusterName cluster, Optional<BackupState> state, int offset, int limit) {
         return index.list(cluster, state, offset, limit);
     }
 

@@ -3,6 +3,7 @@ package dev.shelter.runbooks.catalog;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +22,7 @@ public interface BackupIndex {
     Optional<BackupManifest> find(BackupId id);
 
     /** Newest first; {@code state} empty means every state. */
-    Page list(String cluster, Optional<BackupState> state, int offset, int limit);
+    Page list(ClusterName cluster, Optional<BackupState> state, int offset, int limit);
 
     List<BackupManifest> inState(BackupState state);
 

@@ -1,6 +1,6 @@
 package dev.shelter.runbooks.catalog;
 
-import dev.shelter.runbooks.cluster.ClusterName;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.engine.JournalStore;
 import dev.shelter.runbooks.engine.RunId;
 import dev.shelter.runbooks.engine.RunJournal;

@@ -2,6 +2,7 @@ package dev.shelter.runbooks.catalog;
 
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.storage.blob.BlobInfo;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
@@ -44,8 +45,8 @@ public final class BlobManifestStore implements ManifestStore {
     }
 
     @Override
-    public Optional<BackupManifest> get(String cluster, BackupId id) {
-        return read(ROOT + cluster + "/" + id.value() + "/");
+    public Optional<BackupManifest> get(ClusterName cluster, BackupId id) {
+        return read(ROOT + cluster.value() + "/" + id.value() + "/");
     }
 
     @Override
@@ -65,7 +66,7 @@ public final class BlobManifestStore implements ManifestStore {
     }
 
     @Override
-    public void delete(String cluster, BackupId id) {
+    public void delete(ClusterName cluster, BackupId id) {
         store.delete(key(cluster, id, MAIN));
         store.delete(key(cluster, id, COPY));
     }
@@ -102,7 +103,7 @@ public final class BlobManifestStore implements ManifestStore {
         }
     }
 
-    private static BlobKey key(String cluster, BackupId id, String name) {
-        return new BlobKey(ROOT + cluster + "/" + id.value() + "/" + name);
+    private static BlobKey key(ClusterName cluster, BackupId id, String name) {
+        return new BlobKey(ROOT + cluster.value() + "/" + id.value() + "/" + name);
     }
 }

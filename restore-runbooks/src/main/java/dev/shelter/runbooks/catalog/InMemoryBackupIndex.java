@@ -3,6 +3,7 @@ package dev.shelter.runbooks.catalog;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 
 import java.util.Comparator;
 import java.util.List;
@@ -25,7 +26,7 @@ public final class InMemoryBackupIndex implements BackupIndex {
     }
 
     @Override
-    public Page list(String cluster, Optional<BackupState> state, int offset, int limit) {
+    public Page list(ClusterName cluster, Optional<BackupState> state, int offset, int limit) {
         List<BackupManifest> matching = byId.values().stream()
                 .filter(m -> m.cluster().equals(cluster))
                 .filter(m -> state.map(s -> m.state() == s).orElse(true))

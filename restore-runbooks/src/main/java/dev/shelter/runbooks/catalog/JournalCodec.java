@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import dev.shelter.runbooks.cluster.ClusterName;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.engine.RunId;
 import dev.shelter.runbooks.engine.RunJournal;
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -13,8 +14,13 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.backup.VolumeSnapshot;
+import dev.shelter.runbooks.cluster.VolumeRole;
+import dev.shelter.storage.snapshot.SnapshotRef;
 
 import java.io.IOException;
 
@@ -34,7 +40,9 @@ public final class ManifestCodec {
     public ManifestCodec() {
         SimpleModule values = new TextValueModule("shelter-values")
                 .add(Lsn.class, Lsn::toString, Lsn::parse)
-                .add(BackupId.class, BackupId::value, BackupId::new);
+                .add(BackupId.class, BackupId::value, BackupId::new)
+                .add(ClusterName.class, ClusterName::value, ClusterName::new)
+                .add(SystemIdentifier.class, SystemIdentifier::toString, SystemIdentifier::parse);
         values.addSerializer(Timeline.class, new JsonSerializer<>() {
             @Override
             public void serialize(Timeline value, JsonGenerator out, SerializerProvider provider) throws IOException {
@@ -45,6 +53,26 @@ public final class ManifestCodec {
             @Override
             public Timeline deserialize(JsonParser in, DeserializationContext context) throws IOException {
                 return new Timeline(in.getLongValue());
+            }
+        });
+        // A snapshot's ref is written flat, as the volume and snapshot fields manifests have always had.
+        values.addSerializer(VolumeSnapshot.class, new JsonSerializer<>() {
+            @Override
+            public void serialize(VolumeSnapshot value, JsonGenerator out, SerializerProvider provider) throws IOException {
+                out.writeStartObject();
+                out.writeStringField("role", value.role().name());
+                out.writeStringField("name", value.name());
+                out.writeStringField("volume", value.ref().volume());
+                out.writeStringField("snapshot", value.ref().snapshot());
+                out.writeEndObject();
+            }
+        });
+        values.addDeserializer(VolumeSnapshot.class, new JsonDeserializer<>() {
+            @Override
+            public VolumeSnapshot deserialize(JsonParser in, DeserializationContext context) throws IOException {
+                JsonNode node = in.readValueAsTree();
+                return new VolumeSnapshot(VolumeRole.valueOf(required(node, "role")), required(node, "name"),
+                        new SnapshotRef(required(node, "volume"), required(node, "snapshot")));
             }
         });
         mapper = new ObjectMapper()
@@ -66,5 +94,13 @@ public final class ManifestCodec {
     /** Decodes and checks a manifest; {@link ChecksummedJson.CorruptDocumentException} if it is not one or its checksum fails. */
     public BackupManifest decode(byte[] bytes) {
         return envelope.decode(bytes, BackupManifest.class);
+    }
+
+    private static String required(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new IllegalArgumentException("a snapshot of the manifest lacks its " + field);
+        }
+        return value.asText();
     }
 }

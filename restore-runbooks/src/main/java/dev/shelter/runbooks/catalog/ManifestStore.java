@@ -2,6 +2,7 @@ package dev.shelter.runbooks.catalog;
 
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.ClusterName;
 
 import java.util.List;
 import java.util.Optional;
@@ -11,10 +12,10 @@ public interface ManifestStore {
 
     void put(BackupManifest manifest);
 
-    Optional<BackupManifest> get(String cluster, BackupId id);
+    Optional<BackupManifest> get(ClusterName cluster, BackupId id);
 
     /** Every manifest in the store, whatever its cluster. */
     List<BackupManifest> listAll();
 
-    void delete(String cluster, BackupId id);
+    void delete(ClusterName cluster, BackupId id);
 }

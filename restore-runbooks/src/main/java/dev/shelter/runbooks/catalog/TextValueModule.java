@@ -13,15 +13,16 @@ import java.util.function.Function;
 
 /**
  * Value types written as plain JSON strings ({@code "0/3000028"}, not {@code {"value":…}}), read back
- * through their own parser so that a document cannot smuggle in a value the type would refuse.
+ * through their own parser so that a document cannot smuggle in a value the type would refuse. Every
+ * document Shelter stores uses it: manifests, journals, the WAL archive's state.
  */
-final class TextValueModule extends SimpleModule {
+public final class TextValueModule extends SimpleModule {
 
-    TextValueModule(String name) {
+    public TextValueModule(String name) {
         super(name);
     }
 
-    <T> TextValueModule add(Class<T> type, Function<T, String> write, Function<String, T> read) {
+    public <T> TextValueModule add(Class<T> type, Function<T, String> write, Function<String, T> read) {
         addSerializer(type, new JsonSerializer<T>() {
             @Override
             public void serialize(T value, JsonGenerator out, SerializerProvider provider) throws IOException {

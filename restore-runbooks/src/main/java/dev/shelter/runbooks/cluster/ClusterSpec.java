@@ -1,5 +1,7 @@
 package dev.shelter.runbooks.cluster;
 
+import dev.shelter.runbooks.backup.ClusterName;
+
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;

@@ -1,6 +1,7 @@
 package dev.shelter.runbooks.cluster;
 
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 
 /**
@@ -10,7 +11,7 @@ import dev.shelter.runbooks.backup.Timeline;
 public interface ServerController {
 
     /** What pg_control says after a clean shutdown: the consistent point an offline snapshot holds. */
-    record ShutdownCheckpoint(Lsn checkpoint, Timeline timeline, String systemIdentifier) {
+    record ShutdownCheckpoint(Lsn checkpoint, Timeline timeline, SystemIdentifier systemIdentifier) {
     }
 
     /** A fast, clean shutdown (sessions rolled back, checkpoint written). */

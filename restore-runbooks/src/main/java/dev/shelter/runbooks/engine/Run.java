@@ -1,6 +1,6 @@
 package dev.shelter.runbooks.engine;
 
-import dev.shelter.runbooks.cluster.ClusterName;
+import dev.shelter.runbooks.backup.ClusterName;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.shelter.runbooks.engine;
 
-import dev.shelter.runbooks.cluster.ClusterName;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.failure.ConflictException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,7 @@
 package dev.shelter.runbooks.local;
 
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.ServerController;
@@ -78,7 +79,7 @@ public final class LocalServerController implements ServerController {
         }
         return new ShutdownCheckpoint(Lsn.parse(fields.get("Latest checkpoint location")),
                 new Timeline(Long.parseLong(fields.get("Latest checkpoint's TimeLineID"))),
-                fields.get("Database system identifier"));
+                SystemIdentifier.parse(fields.get("Database system identifier")));
     }
 
     private List<String> pgCtl(String... arguments) {

@@ -3,6 +3,7 @@ package dev.shelter.runbooks.restore;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupModeWindow;
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.wal.TimelineHistory;
 
@@ -113,7 +114,7 @@ public final class RecoveryFiles {
                 throw new RestoreRefusedException(pgdata + " has a backup_label, but backup " + manifest.id()
                         + " was taken offline and has none");
             }
-            String systemIdentifier = readSystemIdentifier(pgdata);
+            SystemIdentifier systemIdentifier = readSystemIdentifier(pgdata);
             if (!systemIdentifier.equals(manifest.server().systemIdentifier())) {
                 throw new RestoreRefusedException(pgdata + " belongs to system " + systemIdentifier + ", backup " + manifest.id()
                         + " to system " + manifest.server().systemIdentifier());
@@ -127,14 +128,14 @@ public final class RecoveryFiles {
     }
 
     /** pg_control starts with the 64-bit system identifier, in the server's byte order (little-endian here). */
-    static String readSystemIdentifier(Path pgdata) throws IOException {
+    static SystemIdentifier readSystemIdentifier(Path pgdata) throws IOException {
         try (FileChannel control = FileChannel.open(pgdata.resolve("global/pg_control"), StandardOpenOption.READ)) {
             ByteBuffer buffer = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
             while (buffer.hasRemaining() && control.read(buffer) > 0) {
                 // read the first 8 bytes
             }
             buffer.flip();
-            return Long.toUnsignedString(buffer.getLong());
+            return new SystemIdentifier(buffer.getLong());
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.shelter.runbooks.wal;
 
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.failure.ConflictException;
 
 import java.util.Optional;
@@ -20,7 +21,7 @@ public interface WalArchive {
      * name already archived are a {@link ConflictException}: a WAL file is never overwritten.
      * {@code systemIdentifier} is asked only if the archive must learn which server it belongs to.
      */
-    Stored store(WalFileName name, byte[] content, Supplier<String> systemIdentifier);
+    Stored store(WalFileName name, byte[] content, Supplier<SystemIdentifier> systemIdentifier);
 
     /** The file's bytes as archived (checked against their checksum where the layout keeps one). */
     Optional<byte[]> fetch(WalFileName name);

@@ -53,8 +53,30 @@ public record WalFileName(String value, Kind kind, Timeline timeline) {
         return new WalFileName(text, kind, new Timeline(timeline));
     }
 
-    public static WalFileName of(dev.shelter.runbooks.backup.WalSegmentName segment) {
-        return parse(segment.fileName());
+    /**
+     * Segment {@code number} of {@code timeline}: its number split in "log" and "seg" parts as
+     * PostgreSQL does for {@code segmentBytes} segments.
+     */
+    public static WalFileName segment(Timeline timeline, long number, long segmentBytes) {
+        long segmentsPerLogId = segmentsPerLogId(segmentBytes);
+        if (number < 0) {
+            throw new IllegalArgumentException("segment " + number + " does not exist");
+        }
+        return new WalFileName(String.format("%s%08X%08X", timeline.hex(), number / segmentsPerLogId, number % segmentsPerLogId),
+                Kind.SEGMENT, timeline);
+    }
+
+    /** The segment holding the byte at {@code lsn} (PostgreSQL's XLByteToSeg). */
+    public static WalFileName containing(Timeline timeline, Lsn lsn, long segmentBytes) {
+        return segment(timeline, Long.divideUnsigned(lsn.value(), requireSegmentSize(segmentBytes)), segmentBytes);
+    }
+
+    /**
+     * The last segment a backup needs: the one holding the byte just before its stop LSN. A stop LSN
+     * exactly on a segment boundary needs nothing of the next segment (PostgreSQL's XLByteToPrevSeg).
+     */
+    public static WalFileName lastNeededBefore(Timeline timeline, Lsn stop, long segmentBytes) {
+        return segment(timeline, Long.divideUnsigned(stop.value() - 1, requireSegmentSize(segmentBytes)), segmentBytes);
     }
 
     /** A segment, or the .partial or .backup of one: the name starts with a segment's 24 digits. */
@@ -67,16 +89,41 @@ public record WalFileName(String value, Kind kind, Timeline timeline) {
      * {@link IllegalArgumentException} if the name's "seg" part is too large for that size.
      */
     public Lsn segmentStart(long segmentBytes) {
+        return new Lsn(segmentNumber(segmentBytes) * segmentBytes);
+    }
+
+    /**
+     * The number of the segment this name belongs to, counted from the start of WAL, for a server
+     * with {@code segmentBytes} segments; {@link IllegalArgumentException} as for {@link #segmentStart}.
+     */
+    public long segmentNumber(long segmentBytes) {
         if (kind == Kind.HISTORY) {
             throw new IllegalStateException(value + " is a history file, not a segment");
         }
-        long segmentsPerLogId = Long.divideUnsigned(0x100000000L, segmentBytes);
+        long segmentsPerLogId = segmentsPerLogId(segmentBytes);
         long logId = Long.parseLong(value.substring(8, 16), 16);
         long seg = Long.parseLong(value.substring(16, 24), 16);
         if (seg >= segmentsPerLogId) {
             throw new IllegalArgumentException("'" + value + "' is not a segment name for " + segmentBytes + "-byte segments");
         }
-        return new Lsn((logId * segmentsPerLogId + seg) * segmentBytes);
+        return logId * segmentsPerLogId + seg;
+    }
+
+    /** The segment after this one on the same timeline. */
+    public WalFileName nextSegment(long segmentBytes) {
+        return segment(timeline, segmentNumber(segmentBytes) + 1, segmentBytes);
+    }
+
+    /** PostgreSQL's segment sizes: a power of two from 1 MB to 1 GB. Returns {@code segmentBytes}. */
+    public static long requireSegmentSize(long segmentBytes) {
+        if (Long.bitCount(segmentBytes) != 1 || segmentBytes < 1024 * 1024 || segmentBytes > 1024L * 1024 * 1024) {
+            throw new IllegalArgumentException("WAL segment size " + segmentBytes + " is not a power of two from 1 MB to 1 GB");
+        }
+        return segmentBytes;
+    }
+
+    private static long segmentsPerLogId(long segmentBytes) {
+        return 0x100000000L / requireSegmentSize(segmentBytes);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.shelter.runbooks.wal;
 
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 
 import java.nio.ByteBuffer;
@@ -12,7 +13,7 @@ import java.nio.ByteOrder;
  * archive's system identifier keeps a segment from another cluster, or under a wrong name, out of
  * the archive, as pgBackRest does.
  */
-public record WalPageHeader(int magic, Timeline timeline, Lsn pageAddress, String systemIdentifier, long segmentBytes,
+public record WalPageHeader(int magic, Timeline timeline, Lsn pageAddress, SystemIdentifier systemIdentifier, long segmentBytes,
                             int blockBytes) {
 
     /** Bytes of the long header that this reads. */
@@ -33,7 +34,7 @@ public record WalPageHeader(int magic, Timeline timeline, Lsn pageAddress, Strin
             throw new IllegalArgumentException("the file does not start with a WAL segment's long page header");
         }
         return new WalPageHeader(magic, new Timeline(timeline), new Lsn(header.getLong(8)),
-                Long.toUnsignedString(header.getLong(24)), Integer.toUnsignedLong(header.getInt(32)), header.getInt(36));
+                new SystemIdentifier(header.getLong(24)), Integer.toUnsignedLong(header.getInt(32)), header.getInt(36));
     }
 
     /**

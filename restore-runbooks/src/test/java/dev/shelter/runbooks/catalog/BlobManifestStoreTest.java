@@ -7,8 +7,10 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupModeWindow;
 import dev.shelter.runbooks.backup.BackupRequest;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.ServerIdentity;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.cluster.VolumeRole;
@@ -16,6 +18,7 @@ import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
+import dev.shelter.storage.snapshot.SnapshotRef;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +47,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class BlobManifestStoreTest {
 
-    private static final String CLUSTER = "main";
+    private static final ClusterName CLUSTER = new ClusterName("main");
     private static final Instant AT = Instant.parse("2026-11-21T10:15:00Z");
     private static final BackupId ID = new BackupId("20261121T101500Z-3fa9c1");
     private static final BlobKey MAIN = new BlobKey("backups/main/" + ID.value() + "/manifest.json");
@@ -176,9 +179,9 @@ class BlobManifestStoreTest {
                 + "BACKUP METHOD: streamed\nBACKUP FROM: primary\nSTART TIME: 2026-11-21 10:15:00 UTC\nLABEL: nightly\n"
                 + "START TIMELINE: 1\n";
         return BackupManifest.running(request)
-                .withServer(new ServerIdentity(150010, "7301234567890123456", 16L << 20), 123_456_789L)
-                .withSnapshots(List.of(new VolumeSnapshot(VolumeRole.PGDATA, "pgdata", "/var/lib/postgresql/15/main",
-                        ID.snapshotName())))
+                .withServer(new ServerIdentity(150010, SystemIdentifier.parse("7301234567890123456"), 16L << 20), 123_456_789L)
+                .withSnapshots(List.of(new VolumeSnapshot(VolumeRole.PGDATA, "pgdata",
+                        new SnapshotRef("/var/lib/postgresql/15/main", ID.snapshotName()))))
                 .withWindow(new BackupModeWindow(Lsn.parse("0/3000028"), Lsn.parse("0/3000100"), new Timeline(1), label, "",
                         AT.plusMillis(200), AT.plusMillis(900)))
                 .completed(AT.plusSeconds(2));

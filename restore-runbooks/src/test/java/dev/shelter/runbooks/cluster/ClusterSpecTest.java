@@ -1,5 +1,6 @@
 package dev.shelter.runbooks.cluster;
 
+import dev.shelter.runbooks.backup.ClusterName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,8 +1,8 @@
 package dev.shelter.runbooks.engine;
 
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BlobJournalStore;
 import dev.shelter.runbooks.catalog.JournalCodec;
-import dev.shelter.runbooks.cluster.ClusterName;
 import dev.shelter.storage.blob.BlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;

@@ -1,6 +1,6 @@
 package dev.shelter.runbooks.engine;
 
-import dev.shelter.runbooks.cluster.ClusterName;
+import dev.shelter.runbooks.backup.ClusterName;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package dev.shelter.runbooks.engine;
 
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BlobJournalStore;
 import dev.shelter.runbooks.catalog.JournalCodec;
-import dev.shelter.runbooks.cluster.ClusterName;
 import dev.shelter.runbooks.failure.ConflictException;
 import org.junit.jupiter.api.Test;
 

@@ -5,8 +5,10 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupModeWindow;
 import dev.shelter.runbooks.backup.BackupRequest;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.ServerIdentity;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.wal.TimelineHistory;
 import org.junit.jupiter.api.BeforeEach;
@@ -164,13 +166,13 @@ class RecoveryFilesTest {
     private static BackupManifest manifest(String label, String tablespaceMap, String systemId) {
         Instant start = Instant.parse("2026-11-21T10:15:00Z");
         return BackupManifest.running(request())
-                .withServer(new ServerIdentity(150018, systemId, 16L * 1024 * 1024), 1L << 30)
+                .withServer(new ServerIdentity(150018, SystemIdentifier.parse(systemId), 16L * 1024 * 1024), 1L << 30)
                 .withWindow(new BackupModeWindow(Lsn.parse("0/5000028"), Lsn.parse("0/6000100"), new Timeline(3), label,
                         tablespaceMap, start, start.plusSeconds(2)));
     }
 
     private static BackupRequest request() {
-        return new BackupRequest(new BackupId("20261121T101500Z-abcdef"), "unit", BackupMode.ONLINE, "unit",
+        return new BackupRequest(new BackupId("20261121T101500Z-abcdef"), new ClusterName("unit"), BackupMode.ONLINE, "unit",
                 true, Instant.parse("2026-11-21T10:15:00Z"));
     }
 }

@@ -1,6 +1,7 @@
 package dev.shelter.runbooks.wal;
 
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import org.junit.jupiter.api.Test;
 
@@ -29,7 +30,7 @@ class WalPageHeaderTest {
         assertEquals(0xD110, header.magic());
         assertEquals(new Timeline(2), header.timeline());
         assertEquals(Lsn.parse("0/3000000"), header.pageAddress());
-        assertEquals(Long.toUnsignedString(-3L), header.systemIdentifier());
+        assertEquals(SystemIdentifier.parse(Long.toUnsignedString(-3L)), header.systemIdentifier());
         assertEquals(SEGMENT, header.segmentBytes());
         assertEquals(8192, header.blockBytes());
     }

@@ -16,7 +16,7 @@ public record BackupView(String id, String cluster, String mode, String label, S
 
     public record SnapshotView(String role, String name, String volume, String snapshot) {
         static SnapshotView of(VolumeSnapshot s) {
-            return new SnapshotView(s.role().name().toLowerCase(Locale.ROOT), s.name(), s.volume(), s.snapshot());
+            return new SnapshotView(s.role().name().toLowerCase(Locale.ROOT), s.name(), s.ref().volume(), s.ref().snapshot());
         }
     }
 
@@ -27,10 +27,10 @@ public record BackupView(String id, String cluster, String mode, String label, S
     /** {@code progress}: where a running backup's plan is ("step 6 of 10: CreateSnapshots, 1 of 2 snapshots"), else null. */
     public static BackupView of(BackupManifest m, String progress) {
         BackupModeWindow w = m.window();
-        return new BackupView(m.id().value(), m.cluster(), lower(m.request().mode()), m.request().label(), lower(m.state()),
+        return new BackupView(m.id().value(), m.cluster().value(), lower(m.request().mode()), m.request().label(), lower(m.state()),
                 lower(m.phase()), m.failure(), m.request().requestedAt(), m.finishedAt(),
                 m.server() == null ? null : m.server().versionNum(),
-                m.server() == null ? null : m.server().systemIdentifier(),
+                m.server() == null ? null : m.server().systemIdentifier().toString(),
                 m.server() == null ? null : m.databaseBytes(),
                 w == null ? null : w.startLsn().toString(), w == null ? null : w.stopLsn().toString(),
                 w == null ? null : w.timeline().id(), w == null ? null : w.duration().toNanos() / 1e9,

@@ -4,10 +4,10 @@ import dev.shelter.runbooks.postgres.ServerFacts;
 
 /** What a cluster's PostgreSQL said about itself. */
 public record InspectionView(String cluster, String serverVersion, int majorVersion, String role, String systemIdentifier,
-                             int timeline, String walLsn) {
+                             long timeline, String walLsn) {
 
     public static InspectionView of(String cluster, ServerFacts facts) {
         return new InspectionView(cluster, facts.serverVersion(), facts.majorVersion(), facts.inRecovery() ? "standby" : "primary",
-                facts.systemIdentifier(), facts.timeline(), facts.walLsn());
+                facts.systemIdentifier().toString(), facts.timeline().id(), facts.walLsn() == null ? null : facts.walLsn().toString());
     }
 }

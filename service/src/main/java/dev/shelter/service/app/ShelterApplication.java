@@ -3,6 +3,7 @@ package dev.shelter.service.app;
 import ch.qos.logback.access.common.spi.IAccessEvent;
 import ch.qos.logback.classic.LoggerContext;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.catalog.BlobJournalStore;
@@ -193,10 +194,11 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.jersey().register(new OpenApiResource());
         registerHealthChecks(config, environment, clusters.all().stream().map(ProtectedCluster::spec).toList(), inspector, objectStore);
         for (ClusterConfig cluster : config.clusters) {
-            metrics.registerCluster(cluster.name);
+            ClusterName name = new ClusterName(cluster.name);
+            metrics.registerCluster(name);
             if (cluster.backups.maxAgeMinutes != null) {
                 environment.healthChecks().register("backup-age-" + cluster.name,
-                        new BackupAgeHealthCheck(cluster.name, Duration.ofMinutes(cluster.backups.maxAgeMinutes), metrics));
+                        new BackupAgeHealthCheck(name, Duration.ofMinutes(cluster.backups.maxAgeMinutes), metrics));
             }
         }
         registerPrometheus(environment);

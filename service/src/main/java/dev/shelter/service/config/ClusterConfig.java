@@ -1,7 +1,7 @@
 package dev.shelter.service.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
-import dev.shelter.runbooks.cluster.ClusterName;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.cluster.ClusterSpec;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;

@@ -23,7 +23,7 @@ public final class BackupEvents implements BackupListener {
 
     @Override
     public void backupEnded(BackupManifest manifest) {
-        ProtectedCluster cluster = clusters.get(manifest.cluster());
+        ProtectedCluster cluster = clusters.get(manifest.cluster().value());
         if (cluster == null || cluster.control().isEmpty()) {
             return;
         }

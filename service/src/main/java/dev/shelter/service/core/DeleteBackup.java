@@ -60,14 +60,14 @@ public final class DeleteBackup {
         if (manifest.state() == BackupState.DELETED) {
             return manifest;
         }
-        ProtectedCluster cluster = clusters.find(manifest.cluster()).orElse(null);
+        ProtectedCluster cluster = clusters.find(manifest.cluster().value()).orElse(null);
         if (cluster == null && !manifest.snapshots().isEmpty()) {
             throw new ConflictException("backup " + id + " belongs to cluster '" + manifest.cluster()
                     + "', which is no longer configured; Shelter cannot reach its snapshots");
         }
         // Everything that can refuse is checked before the first snapshot goes.
         for (VolumeSnapshot snapshot : manifest.snapshots()) {
-            SnapshotRef ref = new SnapshotRef(snapshot.volume(), snapshot.snapshot());
+            SnapshotRef ref = snapshot.ref();
             boolean exists;
             try {
                 exists = cluster.snapshotter().exists(ref);
@@ -75,8 +75,8 @@ public final class DeleteBackup {
                 if (e.reason() != SnapshotException.Reason.NOT_FOUND) {
                     throw e;
                 }
-                throw new ConflictException("volume " + snapshot.volume() + " of backup " + id + " is not there, so Shelter cannot "
-                        + "reach its snapshot " + snapshot.snapshot() + "; nothing was deleted (" + e.getMessage() + ")");
+                throw new ConflictException("volume " + ref.volume() + " of backup " + id + " is not there, so Shelter cannot "
+                        + "reach its snapshot " + ref.snapshot() + "; nothing was deleted (" + e.getMessage() + ")");
             }
             if (exists && cluster.snapshotter().isProtected(ref)) {
                 throw protectedSnapshot(ref, id);

@@ -56,7 +56,7 @@ public final class RecoverInterruptedBackups {
                         manifest.cluster());
                 continue;
             }
-            ProtectedCluster cluster = clusters.get(manifest.cluster());
+            ProtectedCluster cluster = clusters.get(manifest.cluster().value());
             List<String> leftBehind = List.of();
             if (cluster != null) {
                 endOrphanSession(cluster, manifest);

@@ -3,6 +3,7 @@ package dev.shelter.service.core;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.engine.RunbookEngine;
@@ -44,11 +45,11 @@ public final class ShowBackups {
     }
 
     public BackupIndex.Page list(String cluster, String state, int offset, int limit) {
-        clusters.require(cluster);
+        ClusterName name = clusters.requireSpec(cluster).name();
         if (offset < 0 || limit < 1 || limit > MAX_PAGE) {
             throw new InvalidRequestException("offset must be >= 0 and limit from 1 to " + MAX_PAGE);
         }
-        return catalog.list(cluster, parseState(state), offset, limit);
+        return catalog.list(name, parseState(state), offset, limit);
     }
 
     static BackupManifest requireKnown(BackupCatalog catalog, String id) {

@@ -5,6 +5,7 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupRequest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.engine.Facts;
@@ -73,7 +74,7 @@ public final class TakeBackup {
                     + "snapshots are taken: to go ahead, send \"confirm\": \"" + clusterName + "\" (or \"dryRun\": true to see the plan)");
         }
         BackupManifest manifest = checkedRequest(cluster, mode, order);
-        refuseRecordedRunning(clusterName);
+        refuseRecordedRunning(cluster.spec().name());
         BackupRun context = BackupRun.starting(cluster, postgres, catalog, clock, manifest);
         Run<BackupRun> run = engine.begin(BackupPlan.of(mode), context, cluster.spec().name(), manifest.id().value(),
                 Map.of());
@@ -122,12 +123,12 @@ public final class TakeBackup {
             throw new ConflictException("cluster '" + clusterName + "' answers as a standby (in recovery); back up the "
                     + "primary, or set backups.allowStandby for this cluster");
         }
-        return BackupManifest.running(new BackupRequest(id, clusterName, mode, label,
+        return BackupManifest.running(new BackupRequest(id, cluster.spec().name(), mode, label,
                 order.fastCheckpoint() == null || order.fastCheckpoint(), clock.instant()));
     }
 
     /** A backup recorded as running without a run (left by a Shelter before journals) holds the cluster too. */
-    private void refuseRecordedRunning(String clusterName) {
+    private void refuseRecordedRunning(ClusterName clusterName) {
         Optional<BackupManifest> recorded = catalog.inState(BackupState.RUNNING).stream()
                 .filter(m -> m.cluster().equals(clusterName)).findFirst();
         if (recorded.isPresent()) {

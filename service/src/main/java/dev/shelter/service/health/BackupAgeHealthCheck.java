@@ -1,6 +1,7 @@
 package dev.shelter.service.health;
 
 import com.codahale.metrics.health.HealthCheck;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.service.metrics.BackupMetrics;
 
 import java.time.Duration;
@@ -9,11 +10,11 @@ import java.util.Optional;
 /** Warns (unhealthy) when a cluster's newest completed backup is older than its configured bound. */
 public final class BackupAgeHealthCheck extends HealthCheck {
 
-    private final String cluster;
+    private final ClusterName cluster;
     private final Duration maxAge;
     private final BackupMetrics metrics;
 
-    public BackupAgeHealthCheck(String cluster, Duration maxAge, BackupMetrics metrics) {
+    public BackupAgeHealthCheck(ClusterName cluster, Duration maxAge, BackupMetrics metrics) {
         this.cluster = cluster;
         this.maxAge = maxAge;
         this.metrics = metrics;

@@ -25,8 +25,8 @@ public final class PostgresHealthCheck extends HealthCheck {
         ServerFacts facts = inspector.inspect(cluster.postgres(), TIMEOUT);
         return Result.builder().healthy()
                 .withMessage("PostgreSQL %s, %s", facts.serverVersion(), facts.inRecovery() ? "standby" : "primary")
-                .withDetail("systemIdentifier", facts.systemIdentifier())
-                .withDetail("timeline", facts.timeline())
+                .withDetail("systemIdentifier", facts.systemIdentifier().toString())
+                .withDetail("timeline", facts.timeline().id())
                 .build();
     }
 }

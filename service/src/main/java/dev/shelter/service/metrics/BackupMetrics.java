@@ -5,6 +5,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.service.core.BackupListener;
 
@@ -30,14 +31,14 @@ public final class BackupMetrics implements BackupListener {
         this.clock = clock;
     }
 
-    public void registerCluster(String cluster) {
+    public void registerCluster(ClusterName cluster) {
         registry.gauge(name(cluster, "last_completed_age_seconds"), () -> (Gauge<Long>) () -> lastCompletedAge(cluster)
                 .map(Duration::toSeconds).orElse(-1L));
     }
 
     @Override
     public void backupEnded(BackupManifest manifest) {
-        String cluster = manifest.cluster();
+        ClusterName cluster = manifest.cluster();
         if (manifest.state() == BackupState.COMPLETED) {
             registry.counter(name(cluster, "completed")).inc();
             timer(cluster, "duration").update(Duration.between(manifest.request().requestedAt(), manifest.finishedAt()).toNanos(),
@@ -49,17 +50,17 @@ public final class BackupMetrics implements BackupListener {
     }
 
     /** The age of the newest completed backup of the cluster, if it has one. */
-    public Optional<Duration> lastCompletedAge(String cluster) {
+    public Optional<Duration> lastCompletedAge(ClusterName cluster) {
         return catalog.list(cluster, Optional.of(BackupState.COMPLETED), 0, 1).items().stream().findFirst()
                 .map(BackupManifest::finishedAt)
                 .map((Instant finished) -> Duration.between(finished, clock.instant()));
     }
 
-    private Timer timer(String cluster, String what) {
+    private Timer timer(ClusterName cluster, String what) {
         return registry.timer(name(cluster, what));
     }
 
-    private static String name(String cluster, String what) {
-        return "shelter.backups." + cluster.replace('-', '_') + "." + what;
+    private static String name(ClusterName cluster, String what) {
+        return "shelter.backups." + cluster.value().replace('-', '_') + "." + what;
     }
 }

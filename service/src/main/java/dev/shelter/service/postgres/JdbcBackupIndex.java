@@ -3,6 +3,7 @@ package dev.shelter.service.postgres;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.catalog.ManifestCodec;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
@@ -48,7 +49,7 @@ public final class JdbcBackupIndex implements BackupIndex {
 
     @Override
     public void upsert(BackupManifest manifest) {
-        update(UPSERT, manifest.id().value(), manifest.cluster(), manifest.state().name(), codec.encode(manifest));
+        update(UPSERT, manifest.id().value(), manifest.cluster().value(), manifest.state().name(), codec.encode(manifest));
     }
 
     @Override
@@ -57,9 +58,9 @@ public final class JdbcBackupIndex implements BackupIndex {
     }
 
     @Override
-    public Page list(String cluster, Optional<BackupState> state, int offset, int limit) {
+    public Page list(ClusterName cluster, Optional<BackupState> state, int offset, int limit) {
         String filter = " WHERE cluster = ?" + (state.isPresent() ? " AND state = ?" : "");
-        Object[] parameters = state.isPresent() ? new Object[] {cluster, state.get().name()} : new Object[] {cluster};
+        Object[] parameters = state.isPresent() ? new Object[] {cluster.value(), state.get().name()} : new Object[] {cluster.value()};
         List<BackupManifest> items = query("SELECT manifest FROM " + TABLE + filter + " ORDER BY id DESC OFFSET " + offset
                 + " LIMIT " + limit, parameters);
         int total;
@@ -94,7 +95,7 @@ public final class JdbcBackupIndex implements BackupIndex {
             try (Statement delete = connection.createStatement(); PreparedStatement insert = connection.prepareStatement(UPSERT)) {
                 delete.execute("DELETE FROM " + TABLE);
                 for (BackupManifest manifest : manifests) {
-                    bind(insert, manifest.id().value(), manifest.cluster(), manifest.state().name(), codec.encode(manifest));
+                    bind(insert, manifest.id().value(), manifest.cluster().value(), manifest.state().name(), codec.encode(manifest));
                     insert.addBatch();
                 }
                 insert.executeBatch();

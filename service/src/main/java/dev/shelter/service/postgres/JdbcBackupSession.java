@@ -2,6 +2,7 @@ package dev.shelter.service.postgres;
 
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.ServerIdentity;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.postgres.BackupSession;
 
 import java.sql.Connection;
@@ -39,8 +40,8 @@ final class JdbcBackupSession implements BackupSession {
             if (versionNum < OLDEST_SUPPORTED) {
                 throw new IllegalStateException("PostgreSQL " + versionNum + " is older than 13, which Shelter needs");
             }
-            return new ServerState(new ServerIdentity(versionNum, row.getString(2), row.getLong(3)), row.getBoolean(4),
-                    row.getLong(5));
+            ServerIdentity identity = new ServerIdentity(versionNum, SystemIdentifier.parse(row.getString(2)), row.getLong(3));
+            return new ServerState(identity, row.getBoolean(4), row.getLong(5));
         } catch (SQLException e) {
             throw failed("inspect the server", e);
         }

@@ -1,5 +1,8 @@
 package dev.shelter.service.postgres;
 
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
+import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
 import dev.shelter.runbooks.failure.ClusterUnreachableException;
 import dev.shelter.runbooks.postgres.ServerFacts;
@@ -34,8 +37,9 @@ public final class JdbcServerInspector implements ServerInspector {
             statement.setQueryTimeout(seconds(timeout));
             try (ResultSet row = statement.executeQuery(FACTS_SQL)) {
                 row.next();
-                return new ServerFacts(row.getString(1), row.getInt(2), row.getBoolean(3), row.getString(4), row.getInt(5),
-                        row.getString(6));
+                String walLsn = row.getString(6);
+                return new ServerFacts(row.getString(1), row.getInt(2), row.getBoolean(3), SystemIdentifier.parse(row.getString(4)),
+                        new Timeline(row.getLong(5)), walLsn == null ? null : Lsn.parse(walLsn));
             }
         } catch (SQLException e) {
             throw new ClusterUnreachableException("PostgreSQL at " + endpoint.jdbcUrl() + " did not answer: " + e.getMessage(), e);

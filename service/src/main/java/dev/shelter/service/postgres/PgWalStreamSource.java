@@ -1,6 +1,7 @@
 package dev.shelter.service.postgres;
 
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
 import dev.shelter.service.wal.WalStreamSource;
@@ -51,7 +52,7 @@ public final class PgWalStreamSource implements WalStreamSource {
         try (Connection replication = connectForReplication(host); Statement statement = replication.createStatement();
              ResultSet row = statement.executeQuery("IDENTIFY_SYSTEM")) {
             row.next();
-            String system = row.getString("systemid");
+            SystemIdentifier system = SystemIdentifier.parse(row.getString("systemid"));
             Timeline timeline = new Timeline(row.getLong("timeline"));
             Lsn flushed = Lsn.parse(row.getString("xlogpos"));
             primary = host;

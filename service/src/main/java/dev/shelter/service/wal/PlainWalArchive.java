@@ -1,5 +1,6 @@
 package dev.shelter.service.wal;
 
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalFileName;
@@ -29,7 +30,7 @@ public final class PlainWalArchive implements WalArchive {
     }
 
     @Override
-    public Stored store(WalFileName name, byte[] content, Supplier<String> systemIdentifier) {
+    public Stored store(WalFileName name, byte[] content, Supplier<SystemIdentifier> systemIdentifier) {
         if (store.putIfAbsent(key(name), content)) {
             return Stored.NEW;
         }

@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
-import dev.shelter.runbooks.backup.WalSegmentName;
 import dev.shelter.runbooks.catalog.ChecksummedJson;
+import dev.shelter.runbooks.catalog.TextValueModule;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.wal.TimelineHistory;
 import dev.shelter.runbooks.wal.WalArchive;
@@ -81,6 +82,8 @@ public final class ShelterWalArchive implements WalArchive {
         this.prefix = prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
         this.clock = clock;
         ObjectMapper mapper = new ObjectMapper().registerModule(new JavaTimeModule())
+                .registerModule(new TextValueModule("shelter-wal-values")
+                        .add(SystemIdentifier.class, SystemIdentifier::toString, SystemIdentifier::parse))
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         this.stateCodec = new ChecksummedJson(mapper, "shelter-wal-archive", 1, "archive");
@@ -91,9 +94,9 @@ public final class ShelterWalArchive implements WalArchive {
     }
 
     @Override
-    public Stored store(WalFileName name, byte[] content, Supplier<String> systemIdentifier) {
+    public Stored store(WalFileName name, byte[] content, Supplier<SystemIdentifier> systemIdentifier) {
         WalPageHeader header = name.namesSegmentContent() ? WalPageHeader.parse(content) : null;
-        String contentSystem = header != null ? header.systemIdentifier() : null;
+        SystemIdentifier contentSystem = header != null ? header.systemIdentifier() : null;
         WalArchiveState state = readState().orElseGet(() -> begin(contentSystem != null ? contentSystem : systemIdentifier.get(),
                 header != null ? header.segmentBytes() : 0));
         if (header != null && state.segmentBytes() == 0 && contentSystem.equals(state.systemIdentifier())) {
@@ -142,7 +145,7 @@ public final class ShelterWalArchive implements WalArchive {
     }
 
     /** Writes bytes {@code from} to {@code to} of the segment being streamed, as one more piece. */
-    public void storeStreaming(String systemIdentifier, WalFileName segment, byte[] bytes, int from, int to) {
+    public void storeStreaming(SystemIdentifier systemIdentifier, WalFileName segment, byte[] bytes, int from, int to) {
         WalArchiveState state = readState().orElseGet(() -> begin(systemIdentifier, bytes.length));
         store.put(new BlobKey(streamingPrefix(state, segment) + "%08X".formatted(from) + OBJECT),
                 WalObjectCodec.encode(Arrays.copyOfRange(bytes, from, to)));
@@ -314,7 +317,7 @@ public final class ShelterWalArchive implements WalArchive {
             String rest = info.key().value().substring(incarnation.length());
             if (rest.matches("[0-9A-F]{8}/[0-9A-F]{24}\\" + OBJECT)) {
                 WalFileName name = WalFileName.parse(rest.substring(9, 33));
-                byTimeline.computeIfAbsent(name.timeline().id(), t -> new TreeSet<>()).add(name.segmentStart(size).value() / size);
+                byTimeline.computeIfAbsent(name.timeline().id(), t -> new TreeSet<>()).add(name.segmentNumber(size));
             }
         }
         if (byTimeline.isEmpty()) {
@@ -330,8 +333,8 @@ public final class ShelterWalArchive implements WalArchive {
         gaps.forEach((id, missing) -> {
             Timeline timeline = new Timeline(id);
             TreeSet<Long> numbers = byTimeline.getOrDefault(id, new TreeSet<>());
-            runs.add(new TimelineRun(timeline, numbers.isEmpty() ? null : new WalSegmentName(timeline, numbers.first(), size).fileName(),
-                    numbers.isEmpty() ? null : new WalSegmentName(timeline, numbers.last(), size).fileName(), numbers.size(),
+            runs.add(new TimelineRun(timeline, numbers.isEmpty() ? null : WalFileName.segment(timeline, numbers.first(), size).value(),
+                    numbers.isEmpty() ? null : WalFileName.segment(timeline, numbers.last(), size).value(), numbers.size(),
                     missing.size() > MAX_GAPS ? List.copyOf(missing.subList(0, MAX_GAPS)) : List.copyOf(missing)));
         });
         return runs;
@@ -371,13 +374,13 @@ public final class ShelterWalArchive implements WalArchive {
         List<String> missing = gaps.computeIfAbsent(timeline.id(), t -> new ArrayList<>());
         for (long n = from; n <= to && missing.size() <= MAX_GAPS; n++) {
             if (!held.contains(n)) {
-                missing.add(new WalSegmentName(timeline, n, size).fileName());
+                missing.add(WalFileName.segment(timeline, n, size).value());
             }
         }
     }
 
     /** The archive's first state; of two first writers racing, both go on with the one that was stored. */
-    private WalArchiveState begin(String systemIdentifier, long segmentBytes) {
+    private WalArchiveState begin(SystemIdentifier systemIdentifier, long segmentBytes) {
         WalArchiveState state = WalArchiveState.begin(systemIdentifier, segmentBytes, clock.instant());
         try {
             if (!store.putIfAbsent(new BlobKey(prefix + STATE), stateCodec.encode(state))) {

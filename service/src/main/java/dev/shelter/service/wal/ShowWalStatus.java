@@ -2,6 +2,7 @@ package dev.shelter.service.wal;
 
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
@@ -33,7 +34,7 @@ public final class ShowWalStatus {
         WalStatusView.ReceiverView receiver = monitor.map(ShowWalStatus::receiverView).orElse(null);
         if (!(archive instanceof ShelterWalArchive shelterLayout)) {
             return new WalStatusView(clusterName, "plain", archive.describe(), null, null, null, null, receiver,
-                    window(clusterName, receiver));
+                    window(cluster.spec().name(), receiver));
         }
         try {
             Optional<WalArchiveState> state = shelterLayout.readState();
@@ -41,12 +42,12 @@ public final class ShowWalStatus {
                     .map(run -> new WalStatusView.TimelineView(run.timeline().id(), run.first(), run.last(), run.segments(), run.gaps()))
                     .toList();
             return new WalStatusView(clusterName, "shelter", archive.describe(),
-                    state.map(WalArchiveState::systemIdentifier).orElse(null), state.map(s -> s.current().number()).orElse(null),
-                    timelines, null, receiver, window(clusterName, receiver));
+                    state.map(s -> s.systemIdentifier().toString()).orElse(null), state.map(s -> s.current().number()).orElse(null),
+                    timelines, null, receiver, window(cluster.spec().name(), receiver));
         } catch (RuntimeException storeUnreachable) {
             // The status matters most when the store is down: show the receiver, and say what failed.
             return new WalStatusView(clusterName, "shelter", archive.describe(), null, null, null,
-                    "cannot read the archive: " + storeUnreachable.getMessage(), receiver, window(clusterName, receiver));
+                    "cannot read the archive: " + storeUnreachable.getMessage(), receiver, window(cluster.spec().name(), receiver));
         }
     }
 
@@ -62,7 +63,7 @@ public final class ShowWalStatus {
                 sample.flatMap(WalMonitor.Sample::problem).orElse(null));
     }
 
-    private WalStatusView.WindowView window(String cluster, WalStatusView.ReceiverView receiver) {
+    private WalStatusView.WindowView window(ClusterName cluster, WalStatusView.ReceiverView receiver) {
         BackupIndex.Page completed = catalog.list(cluster, Optional.of(BackupState.COMPLETED), 0, 1);
         if (completed.total() == 0) {
             return null;

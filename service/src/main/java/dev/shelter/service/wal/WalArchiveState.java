@@ -1,5 +1,7 @@
 package dev.shelter.service.wal;
 
+import dev.shelter.runbooks.backup.SystemIdentifier;
+
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -11,7 +13,7 @@ import java.util.Objects;
  * being the one written to. A restore that promotes starts a new incarnation, so the WAL of the new
  * history never lands on the names of the old one (DESIGN.md section 3, rule 7).
  */
-public record WalArchiveState(String systemIdentifier, long segmentBytes, List<Incarnation> incarnations) {
+public record WalArchiveState(SystemIdentifier systemIdentifier, long segmentBytes, List<Incarnation> incarnations) {
 
     public record Incarnation(int number, Instant createdAt) {
     }
@@ -25,7 +27,7 @@ public record WalArchiveState(String systemIdentifier, long segmentBytes, List<I
     }
 
     /** {@code segmentBytes} is 0 until a segment has told it. */
-    static WalArchiveState begin(String systemIdentifier, long segmentBytes, Instant at) {
+    static WalArchiveState begin(SystemIdentifier systemIdentifier, long segmentBytes, Instant at) {
         return new WalArchiveState(systemIdentifier, segmentBytes, List.of(new Incarnation(1, at)));
     }
 

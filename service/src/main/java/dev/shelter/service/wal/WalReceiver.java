@@ -2,7 +2,6 @@ package dev.shelter.service.wal;
 
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.Timeline;
-import dev.shelter.runbooks.backup.WalSegmentName;
 import dev.shelter.runbooks.wal.TimelineHistory;
 import dev.shelter.runbooks.wal.WalFileName;
 import org.slf4j.Logger;
@@ -173,7 +172,7 @@ public final class WalReceiver implements Runnable {
         Optional<Timeline> archived = archive.newestTimeline();
         if (archived.isEmpty()) {
             Lsn from = retainedFrom.filter(lsn -> lsn.compareTo(server.flushed()) <= 0).orElse(server.flushed());
-            return List.of(new Leg(server.timeline(), new Segment(WalSegmentName.containing(server.timeline(), from, size), size),
+            return List.of(new Leg(server.timeline(), new Segment(WalFileName.containing(server.timeline(), from, size), size),
                     Optional.empty()));
         }
         Timeline newest = archived.get();
@@ -186,7 +185,7 @@ public final class WalReceiver implements Runnable {
         for (Timeline timeline : history.pathFrom(newest)) {
             Optional<Lsn> end = history.endOf(timeline);
             Segment start = timeline.equals(newest) ? resumeSegment(timeline, size)
-                    : new Segment(WalSegmentName.containing(timeline, history.startOf(timeline), size), size);
+                    : new Segment(WalFileName.containing(timeline, history.startOf(timeline), size), size);
             if (end.isPresent() && start.position().compareTo(end.get()) >= 0) {
                 closeTimeline(timeline, size); // the archive holds it to its end, maybe beyond what the new primary got
                 continue;
@@ -204,7 +203,7 @@ public final class WalReceiver implements Runnable {
         }
         ShelterWalArchive.ResumePoint resume = archive.resumePoint(timeline, size).orElseThrow(() -> new IllegalStateException(
                 "timeline " + timeline + " has files in the archive but no segment to resume from"));
-        Segment segment = new Segment(WalSegmentName.containing(timeline, resume.position(), size), size);
+        Segment segment = new Segment(WalFileName.containing(timeline, resume.position(), size), size);
         if (resume.position().value() % size != 0) {
             segment.preload(resume.segmentSoFar());
         }
@@ -314,16 +313,14 @@ public final class WalReceiver implements Runnable {
     /** The segment being assembled: its bytes so far, which arrive in order and without holes. */
     static final class Segment {
 
-        private final WalSegmentName segmentName;
         private final WalFileName name;
         private final long start;
         private final byte[] bytes;
         private int length;
 
-        Segment(WalSegmentName segmentName, long size) {
-            this.segmentName = segmentName;
-            this.name = WalFileName.of(segmentName);
-            this.start = segmentName.segmentNumber() * size;
+        Segment(WalFileName name, long size) {
+            this.name = name;
+            this.start = name.segmentStart(size).value();
             this.bytes = new byte[Math.toIntExact(size)];
         }
 
@@ -355,8 +352,7 @@ public final class WalReceiver implements Runnable {
         }
 
         Segment next() {
-            return new Segment(new WalSegmentName(segmentName.timeline(), segmentName.segmentNumber() + 1,
-                    segmentName.segmentBytes()), segmentName.segmentBytes());
+            return new Segment(name.nextSegment(bytes.length), bytes.length);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.shelter.service.wal;
 
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 
 import java.nio.ByteBuffer;
@@ -11,7 +12,7 @@ import java.util.Optional;
 public interface WalStreamSource {
 
     /** What IDENTIFY_SYSTEM says on the current primary, the server's segment size, and which server that is. */
-    record Identity(String systemIdentifier, Timeline timeline, Lsn flushed, long segmentBytes, String server) {
+    record Identity(SystemIdentifier systemIdentifier, Timeline timeline, Lsn flushed, long segmentBytes, String server) {
     }
 
     /** Finds the cluster's current primary (after a failover, another server) and identifies it; the calls below go there. */

@@ -2,6 +2,7 @@ package dev.shelter.service.app;
 
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.ManifestCodec;
@@ -46,7 +47,7 @@ final class ArchiveRestore {
 
     static BackupManifest manifestFromBucket(S3Server s3, String bucket, String cluster, String id) {
         try (S3BlobStore store = S3BlobStore.open(s3.storeConfig(bucket, ""))) {
-            return new BlobManifestStore(store, new ManifestCodec()).get(cluster, new BackupId(id))
+            return new BlobManifestStore(store, new ManifestCodec()).get(new ClusterName(cluster), new BackupId(id))
                     .orElseThrow(() -> new AssertionError("no manifest of " + id + " in " + bucket));
         }
     }

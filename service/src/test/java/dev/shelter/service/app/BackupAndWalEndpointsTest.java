@@ -6,6 +6,7 @@ import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupRequest;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.ManifestCodec;
 import dev.shelter.service.config.ShelterConfiguration;
@@ -69,8 +70,9 @@ class BackupAndWalEndpointsTest {
         try (FsBlobStore blobs = FsBlobStore.open(new FsBlobStoreConfig(store))) {
             BlobManifestStore manifests = new BlobManifestStore(blobs, new ManifestCodec());
             for (String id : new String[] {KEPT, FOR_ADMIN}) {
-                manifests.put(BackupManifest.running(new BackupRequest(new BackupId(id), "main", BackupMode.ONLINE, "roles", true,
-                        Instant.parse("2026-11-21T10:15:00Z"))).failed("seeded by the test", Instant.parse("2026-11-21T10:16:00Z")));
+                BackupRequest request = new BackupRequest(new BackupId(id), new ClusterName("main"), BackupMode.ONLINE, "roles", true,
+                        Instant.parse("2026-11-21T10:15:00Z"));
+                manifests.put(BackupManifest.running(request).failed("seeded by the test", Instant.parse("2026-11-21T10:16:00Z")));
             }
         }
         try (FsBlobStore blobs = FsBlobStore.open(new FsBlobStoreConfig(archive))) {

@@ -6,14 +6,16 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupModeWindow;
 import dev.shelter.runbooks.backup.BackupRequest;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.ServerIdentity;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
-import dev.shelter.runbooks.backup.WalSegmentName;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.ManifestCodec;
 import dev.shelter.runbooks.cluster.VolumeRole;
+import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
 import dev.shelter.storage.rbd.RbdSnapshotter;
@@ -118,10 +120,11 @@ class DeleteBackupRefusalsIT {
     /** A completed backup, with a snapshot, of a cluster the configuration no longer lists. */
     private static void seedABackupOfARetiredCluster(Path store) {
         Instant at = Instant.parse("2026-11-21T10:15:00Z");
-        BackupManifest completed = BackupManifest.running(new BackupRequest(new BackupId(RETIRED_ID), "retired", BackupMode.ONLINE,
-                        "before retirement", true, at))
-                .withServer(new ServerIdentity(150010, "7301234567890123456", 16L << 20), 1L << 30)
-                .withSnapshots(List.of(new VolumeSnapshot(VolumeRole.PGDATA, "pgdata", "retired-pgdata", "shelter-" + RETIRED_ID)))
+        BackupManifest completed = BackupManifest.running(new BackupRequest(new BackupId(RETIRED_ID), new ClusterName("retired"),
+                        BackupMode.ONLINE, "before retirement", true, at))
+                .withServer(new ServerIdentity(150010, SystemIdentifier.parse("7301234567890123456"), 16L << 20), 1L << 30)
+                .withSnapshots(List.of(new VolumeSnapshot(VolumeRole.PGDATA, "pgdata",
+                        new SnapshotRef("retired-pgdata", "shelter-" + RETIRED_ID))))
                 .withWindow(new BackupModeWindow(Lsn.parse("0/3000028"), Lsn.parse("0/3000100"), new Timeline(1),
                         "START TIMELINE: 1\n", "", at, at.plusSeconds(1)))
                 .completed(at.plusSeconds(2));
@@ -178,8 +181,8 @@ class DeleteBackupRefusalsIT {
         assertTrue(Files.isDirectory(snapshot), "the refusal left its snapshot");
 
         // The WAL it waits for, sent the way archive_command would: the backup completes, and can then go.
-        String segment = WalSegmentName.lastNeededBefore(new Timeline(waiting.path("timeline").asLong()),
-                Lsn.parse(waiting.path("stopLsn").asText()), 16L << 20).fileName();
+        String segment = WalFileName.lastNeededBefore(new Timeline(waiting.path("timeline").asLong()),
+                Lsn.parse(waiting.path("stopLsn").asText()), 16L << 20).value();
         Path archived = postgres.archiveDirectory().resolve(segment);
         awaitSegment(archived, Duration.ofSeconds(90)); // complete since pg_backup_stop switched segments; PostgreSQL archives it
         assertEquals(201, putWal("stuck", segment, Files.readAllBytes(archived)));

@@ -669,8 +669,8 @@ class LocalBackupIT {
 
     private static String lastSegment(JsonNode backup) {
         dev.shelter.runbooks.backup.Lsn stop = dev.shelter.runbooks.backup.Lsn.parse(backup.path("stopLsn").asText());
-        return dev.shelter.runbooks.backup.WalSegmentName.lastNeededBefore(
-                new dev.shelter.runbooks.backup.Timeline(backup.path("timeline").asLong()), stop, 16L * 1024 * 1024).fileName();
+        return dev.shelter.runbooks.wal.WalFileName.lastNeededBefore(
+                new dev.shelter.runbooks.backup.Timeline(backup.path("timeline").asLong()), stop, 16L * 1024 * 1024).value();
     }
 
     private Thread startWriter(AtomicBoolean writing, AtomicLong committed) {

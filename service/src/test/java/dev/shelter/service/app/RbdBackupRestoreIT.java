@@ -3,6 +3,7 @@ package dev.shelter.service.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.ManifestCodec;
 import dev.shelter.runbooks.restore.RecoveryFiles;
@@ -222,7 +223,7 @@ class RbdBackupRestoreIT {
 
     private BackupManifest readManifestFromTheStore(String id) {
         try (S3BlobStore store = S3BlobStore.open(s3.storeConfig(bucket, ""))) {
-            return new BlobManifestStore(store, new ManifestCodec()).get("onrbd", new BackupId(id))
+            return new BlobManifestStore(store, new ManifestCodec()).get(new ClusterName("onrbd"), new BackupId(id))
                     .orElseThrow(() -> new AssertionError("no manifest for " + id + " in the store"));
         }
     }

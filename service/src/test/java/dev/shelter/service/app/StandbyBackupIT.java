@@ -124,8 +124,8 @@ class StandbyBackupIT {
         JsonNode waiting = client.awaitBackup(id, b -> "waiting_for_wal".equals(b.path("phase").asText())
                 || !"running".equals(b.path("state").asText()), Duration.ofSeconds(60));
         assertEquals("waiting_for_wal", waiting.path("phase").asText(), waiting.toString());
-        String stopSegment = dev.shelter.runbooks.backup.WalSegmentName.lastNeededBefore(new dev.shelter.runbooks.backup.Timeline(1),
-                dev.shelter.runbooks.backup.Lsn.parse(waiting.path("stopLsn").asText()), 16L << 20).fileName();
+        String stopSegment = dev.shelter.runbooks.wal.WalFileName.lastNeededBefore(new dev.shelter.runbooks.backup.Timeline(1),
+                dev.shelter.runbooks.backup.Lsn.parse(waiting.path("stopLsn").asText()), 16L << 20).value();
         assertTrue(Files.notExists(primary.archiveDirectory().resolve(stopSegment)), "the stop segment is not archived yet: " + waiting);
 
         // The primary is idle: nothing archives the standby's stop segment until its WAL moves on.

@@ -6,17 +6,18 @@ import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupModeWindow;
 import dev.shelter.runbooks.backup.BackupRequest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.ServerIdentity;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BlobJournalStore;
-import dev.shelter.runbooks.catalog.JournalCodec;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.InMemoryBackupIndex;
+import dev.shelter.runbooks.catalog.JournalCodec;
 import dev.shelter.runbooks.catalog.ManifestCodec;
-import dev.shelter.runbooks.cluster.ClusterName;
 import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
@@ -116,17 +117,18 @@ class DeleteBackupTest {
 
     private BackupManifest completedBackup() {
         BackupId id = new BackupId("20261129T120000Z-abcdef");
-        BackupManifest running = BackupManifest.running(new BackupRequest(id, "main", BackupMode.OFFLINE, "to delete", true,
-                Instant.parse("2026-11-29T12:00:00Z")));
+        BackupManifest running = BackupManifest.running(new BackupRequest(id, new ClusterName("main"), BackupMode.OFFLINE, "to delete",
+                true, Instant.parse("2026-11-29T12:00:00Z")));
         SnapshotRef ofData = snapshotter.createSnapshot(data.toString(), id.snapshotName());
         SnapshotRef ofTablespace = snapshotter.createSnapshot(tablespace.toString(), id.snapshotName());
         Instant at = Instant.parse("2026-11-29T12:00:00Z");
-        BackupManifest completed = running.withServer(new ServerIdentity(150010, "7301234567890123456", 16L << 20), 1L << 20)
+        BackupManifest completed = running
+                .withServer(new ServerIdentity(150010, SystemIdentifier.parse("7301234567890123456"), 16L << 20), 1L << 20)
                 .withWindow(new BackupModeWindow(Lsn.parse("0/3000028"), Lsn.parse("0/3000100"), new Timeline(1), "", "",
                         at.plusMillis(200), at.plusMillis(900)))
                 .withSnapshots(List.of(
-                        new VolumeSnapshot(VolumeRole.PGDATA, "pgdata", ofData.volume(), ofData.snapshot()),
-                        new VolumeSnapshot(VolumeRole.TABLESPACE, "fast", ofTablespace.volume(), ofTablespace.snapshot())))
+                        new VolumeSnapshot(VolumeRole.PGDATA, "pgdata", ofData),
+                        new VolumeSnapshot(VolumeRole.TABLESPACE, "fast", ofTablespace)))
                 .completed(Instant.parse("2026-11-29T12:00:05Z"));
         catalog.record(completed);
         return completed;

@@ -5,11 +5,11 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupRequest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.InMemoryBackupIndex;
 import dev.shelter.runbooks.catalog.ManifestCodec;
-import dev.shelter.runbooks.cluster.ClusterName;
 import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
@@ -66,8 +66,8 @@ class RecoverInterruptedBackupsTest {
             ProtectedCluster cluster = new ProtectedCluster(spec, Optional.empty(), snapshotter, new PlainWalArchive(blobs, "wal/"),
                     Optional.empty(), List.of(), List.of(),
                     new ProtectedCluster.BackupPolicy(false, Duration.ofSeconds(60), Optional.empty()));
-            BackupManifest interrupted = BackupManifest.running(new BackupRequest(new BackupId("20261129T120000Z-abcdef"), "main",
-                    BackupMode.ONLINE, "interrupted", true, Instant.parse("2026-11-29T12:00:00Z")));
+            BackupManifest interrupted = BackupManifest.running(new BackupRequest(new BackupId("20261129T120000Z-abcdef"),
+                    new ClusterName("main"), BackupMode.ONLINE, "interrupted", true, Instant.parse("2026-11-29T12:00:00Z")));
             catalog.record(interrupted);
             SnapshotRef taken = snapshotter.createSnapshot(data.toString(), interrupted.id().snapshotName());
 

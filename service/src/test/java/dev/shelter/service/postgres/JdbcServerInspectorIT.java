@@ -61,9 +61,9 @@ class JdbcServerInspectorIT {
         assertEquals(15, facts.majorVersion(), facts.serverVersion());
         assertTrue(facts.serverVersion().startsWith("15."), facts.serverVersion());
         assertFalse(facts.inRecovery());
-        assertEquals(systemIdentifier, facts.systemIdentifier());
-        assertTrue(facts.timeline() >= 1);
-        assertTrue(facts.walLsn().matches("[0-9A-F]+/[0-9A-F]+"), facts.walLsn());
+        assertEquals(systemIdentifier, facts.systemIdentifier().toString());
+        assertTrue(facts.timeline().id() >= 1);
+        assertTrue(facts.walLsn().toString().matches("[0-9A-F]+/[0-9A-F]+"), facts.walLsn().toString());
     }
 
     @Test

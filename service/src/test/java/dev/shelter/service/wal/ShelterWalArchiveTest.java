@@ -1,5 +1,6 @@
 package dev.shelter.service.wal;
 
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalFileName;
@@ -48,7 +49,7 @@ class ShelterWalArchiveTest extends WalArchiveContract {
 
     @Test
     void continuityIsCheckedAcrossATimelineSwitchByTheArchivedHistory() {
-        long system = Long.parseUnsignedLong(SYSTEM);
+        long system = SYSTEM.value();
         for (long n : new long[] {3, 4}) {
             archive.store(WalFileName.parse(WalSegments.name(1, n)), WalSegments.segment(1, n, system, 1), () -> SYSTEM);
         }
@@ -71,7 +72,7 @@ class ShelterWalArchiveTest extends WalArchiveContract {
 
     @Test
     void aNewIncarnationTakesTheWritesAndTheOldOneStillServesReads() {
-        long system = Long.parseUnsignedLong(SYSTEM);
+        long system = SYSTEM.value();
         WalFileName three = WalFileName.parse(WalSegments.name(1, 3));
         archive.store(three, WalSegments.segment(1, 3, system, 1), () -> SYSTEM);
 
@@ -94,6 +95,37 @@ class ShelterWalArchiveTest extends WalArchiveContract {
         assertTrue(Files.size(object) < WalSegments.SEGMENT_BYTES / 10, "compressed to " + Files.size(object) + " bytes");
         assertEquals(SYSTEM, archive.readState().orElseThrow().systemIdentifier());
         assertEquals(1, archive.readState().orElseThrow().incarnations().size());
+        String state = Files.readString(root.resolve("wal/main/archive.json"));
+        assertTrue(state.contains("\"systemIdentifier\" : \"7311744470813461234\""), "archive.json names its system in decimal: " + state);
+    }
+
+    @Test
+    void anArchiveStateWrittenBeforeTheValueTypesReadsBack() throws Exception {
+        // archive.json as an earlier Shelter wrote it: the system identifier is a decimal string.
+        Files.createDirectories(root.resolve("wal/main"));
+        Files.writeString(root.resolve("wal/main/archive.json"), """
+                {
+                  "format" : "shelter-wal-archive",
+                  "formatVersion" : 1,
+                  "sha256" : "3ad85d9798986d4d53277987a2a1463fd2c649e72e984fd05c334c3b7361f0d8",
+                  "archive" : {
+                    "systemIdentifier" : "7311744470813461234",
+                    "segmentBytes" : 16777216,
+                    "incarnations" : [ {
+                      "number" : 1,
+                      "createdAt" : "2026-11-21T10:00:00Z"
+                    }, {
+                      "number" : 2,
+                      "createdAt" : "2026-11-21T10:00:00Z"
+                    } ]
+                  }
+                }""");
+
+        WalArchiveState state = archive.readState().orElseThrow();
+        assertEquals(SYSTEM, state.systemIdentifier());
+        assertEquals(2, state.incarnations().size());
+        assertEquals(WalArchive.Stored.NEW, archive.store(WalFileName.parse(segmentName(3)), segment(3, 1), NO_SERVER));
+        assertTrue(Files.exists(root.resolve("wal/main/7311744470813461234/0002/00000001/" + segmentName(3) + ".zst")));
     }
 
     @Test
@@ -107,8 +139,8 @@ class ShelterWalArchiveTest extends WalArchiveContract {
     @Test
     void aHistoryFileFirstAsksTheServerWhichSystemThisIs() {
         WalFileName history = WalFileName.parse("00000002.history");
-        archive.store(history, "1\t0/5000000\tbefore\n".getBytes(StandardCharsets.US_ASCII), () -> "99");
-        assertEquals("99", archive.readState().orElseThrow().systemIdentifier());
+        archive.store(history, "1\t0/5000000\tbefore\n".getBytes(StandardCharsets.US_ASCII), () -> SystemIdentifier.parse("99"));
+        assertEquals(SystemIdentifier.parse("99"), archive.readState().orElseThrow().systemIdentifier());
     }
 
     @Test

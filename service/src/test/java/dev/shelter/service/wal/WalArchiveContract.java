@@ -1,5 +1,6 @@
 package dev.shelter.service.wal;
 
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalFileName;
@@ -26,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** What every {@link WalArchive} adapter must do: store once, serve back byte for byte, never overwrite. */
 public abstract class WalArchiveContract {
 
-    protected static final String SYSTEM = "7311744470813461234";
-    protected static final Supplier<String> NO_SERVER = () -> {
+    protected static final SystemIdentifier SYSTEM = SystemIdentifier.parse("7311744470813461234");
+    protected static final Supplier<SystemIdentifier> NO_SERVER = () -> {
         throw new AssertionError("the archive asked the server for its system identifier");
     };
 
@@ -35,7 +36,7 @@ public abstract class WalArchiveContract {
 
     /** A valid segment of system {@link #SYSTEM}, timeline 1. */
     protected static byte[] segment(long number, int seed) {
-        return WalSegments.segment(1, number, Long.parseUnsignedLong(SYSTEM), seed);
+        return WalSegments.segment(1, number, SYSTEM.value(), seed);
     }
 
     protected static String segmentName(long number) {

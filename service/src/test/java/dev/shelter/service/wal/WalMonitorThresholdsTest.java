@@ -2,6 +2,7 @@ package dev.shelter.service.wal;
 
 import com.codahale.metrics.health.HealthCheck;
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.service.health.WalHealthCheck;
 import dev.shelter.storage.blob.fs.FsBlobStore;
@@ -176,7 +177,7 @@ class WalMonitorThresholdsTest {
 
         @Override
         public Identity identify() {
-            return new Identity("7311744470813461234", new Timeline(1), new Lsn(BASE), SEGMENT, "idle");
+            return new Identity(SystemIdentifier.parse("7311744470813461234"), new Timeline(1), new Lsn(BASE), SEGMENT, "idle");
         }
 
         @Override

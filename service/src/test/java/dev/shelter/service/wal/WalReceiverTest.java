@@ -1,6 +1,7 @@
 package dev.shelter.service.wal;
 
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.storage.blob.fs.FsBlobStore;
@@ -84,7 +85,7 @@ class WalReceiverTest {
     @Test
     void aSegmentConfirmedFromItsPiecesButNotArchivedWholeIsArchivedWholeAtTheNextStart() throws Exception {
         byte[] wal = serverWal(SEGMENT + 200_000);
-        String system = Long.toUnsignedString(SYSTEM);
+        SystemIdentifier system = new SystemIdentifier(SYSTEM);
         archive.storeStreaming(system, name(3), wal, 0, 400_000);
         archive.storeStreaming(system, name(3), wal, 400_000, (int) SEGMENT); // then a crash: no whole object
 
@@ -259,7 +260,7 @@ class WalReceiverTest {
 
         @Override
         public Identity identify() {
-            return new Identity(Long.toUnsignedString(SYSTEM), new Timeline(timeline), new Lsn(BASE + walByTimeline.get(timeline).length),
+            return new Identity(new SystemIdentifier(SYSTEM), new Timeline(timeline), new Lsn(BASE + walByTimeline.get(timeline).length),
                     SEGMENT, "scripted:" + timeline);
         }
 

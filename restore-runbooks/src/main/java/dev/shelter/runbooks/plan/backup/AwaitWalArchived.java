@@ -2,7 +2,6 @@ package dev.shelter.runbooks.plan.backup;
 
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupPhase;
-import dev.shelter.runbooks.backup.WalSegmentName;
 import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
@@ -72,7 +71,7 @@ final class AwaitWalArchived implements Step<BackupRun> {
     }
 
     private static WalFileName lastSegment(BackupManifest manifest) {
-        return WalFileName.of(WalSegmentName.lastNeededBefore(manifest.window().timeline(), manifest.window().stopLsn(),
-                manifest.server().walSegmentBytes()));
+        return WalFileName.lastNeededBefore(manifest.window().timeline(), manifest.window().stopLsn(),
+                manifest.server().walSegmentBytes());
     }
 }

@@ -72,7 +72,7 @@ final class CreateSnapshots implements Step<BackupRun> {
             step.record(snapshotKey(i), new SnapshotRef(volumes.get(i), name).toString());
             SnapshotRef ref = run.cluster().snapshotter().createSnapshot(volumes.get(i), name);
             VolumeSpec spec = specs.get(i);
-            taken.add(new VolumeSnapshot(spec.role(), spec.name(), ref.volume(), ref.snapshot()));
+            taken.add(new VolumeSnapshot(spec.role(), spec.name(), ref));
             step.progress(i + 1, volumes.size(), "snapshots");
         }
         run.record(run.requireManifest().withSnapshots(taken));

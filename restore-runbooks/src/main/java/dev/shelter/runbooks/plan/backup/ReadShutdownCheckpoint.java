@@ -1,5 +1,6 @@
 package dev.shelter.runbooks.plan.backup;
 
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.cluster.ServerController;
 import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.Step;
@@ -32,7 +33,7 @@ final class ReadShutdownCheckpoint implements Step<BackupRun> {
     @Override
     public void execute(BackupRun run, StepRun step) {
         ServerController.ShutdownCheckpoint checkpoint = StopServer.server(run).readShutdownCheckpoint();
-        String expected = run.requireManifest().server().systemIdentifier();
+        SystemIdentifier expected = run.requireManifest().server().systemIdentifier();
         if (!checkpoint.systemIdentifier().equals(expected)) {
             throw new IllegalStateException("the data directory belongs to system " + checkpoint.systemIdentifier()
                     + ", but the configured connection reached system " + expected);

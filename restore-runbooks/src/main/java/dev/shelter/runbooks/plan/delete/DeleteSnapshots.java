@@ -47,10 +47,6 @@ final class DeleteSnapshots implements Step<DeleteRun> {
     }
 
     static List<SnapshotRef> refs(DeleteRun run) {
-        return run.manifest().snapshots().stream().map(DeleteSnapshots::ref).toList();
-    }
-
-    private static SnapshotRef ref(VolumeSnapshot snapshot) {
-        return new SnapshotRef(snapshot.volume(), snapshot.snapshot());
+        return run.manifest().snapshots().stream().map(VolumeSnapshot::ref).toList();
     }
 }

@@ -1,4 +1,4 @@
-package dev.shelter.runbooks.cluster;
+package dev.shelter.runbooks.backup;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
