@@ -2,6 +2,7 @@ package dev.shelter.service.core;
 
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
@@ -103,7 +104,7 @@ public final class DeleteBackup {
      * with no backup of the cluster running, a run still holding it is only finishing, and the
      * delete waits for it instead of answering "busy". A run that holds on longer still gets 409.
      */
-    private void awaitRunsFinishing(ProtectedCluster cluster, String clusterName) {
+    private void awaitRunsFinishing(ProtectedCluster cluster, ClusterName clusterName) {
         if (catalog.inState(BackupState.RUNNING).stream().anyMatch(m -> m.cluster().equals(clusterName))) {
             return;
         }
