@@ -526,6 +526,7 @@ public final class RunbookEngine {
             synchronized (run) {
                 requireOpen();
             }
+            observer.reached(run.journal(), run.plan().steps().get(index).name(), StepObserver.Moment.INSIDE);
             if (run.cancelRequested()) {
                 throw new RunCancelledException("run " + run.id() + " was cancelled");
             }

@@ -12,6 +12,8 @@ public interface StepObserver {
         BEFORE,
         /** Journaled as started; nothing of the step executed yet. */
         STARTED,
+        /** Inside the step, at a point where it checks for cancellation (part of its effect made, perhaps). */
+        INSIDE,
         /** Executed, its effect made, but not yet journaled as done. */
         EXECUTED
     }

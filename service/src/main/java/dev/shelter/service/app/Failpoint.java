@@ -9,9 +9,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Fault injection for the crash tests, off unless {@code -Dshelter.failpoint=<Step>:<before|started|executed>}
+ * Fault injection for the crash tests, off unless {@code -Dshelter.failpoint=<Step>:<before|started|inside|executed>}
  * is given: when a run reaches that moment of that step (about to observe it; journaled as started;
- * or executed, with its effect made but not yet journaled as done) Shelter logs {@link #REACHED} and freezes that
+ * inside it, where it checks for cancellation; or executed, with its effect made but not yet
+ * journaled as done) Shelter logs {@link #REACHED} and freezes that
  * run forever, so that a test can kill -9 the process at exactly that point.
  */
 final class Failpoint implements StepObserver {
@@ -36,7 +37,7 @@ final class Failpoint implements StepObserver {
         }
         int colon = value.indexOf(':');
         if (colon < 1) {
-            throw new IllegalArgumentException(PROPERTY + " must be <Step>:<before|started|executed>, not '" + value + "'");
+            throw new IllegalArgumentException(PROPERTY + " must be <Step>:<before|started|inside|executed>, not '" + value + "'");
         }
         Moment moment = Moment.valueOf(value.substring(colon + 1).toUpperCase(Locale.ROOT));
         LOG.warn("fault injection is on: runs freeze at {} {}", value.substring(0, colon), moment);

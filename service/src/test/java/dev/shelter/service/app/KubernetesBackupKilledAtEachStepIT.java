@@ -111,11 +111,10 @@ class KubernetesBackupKilledAtEachStepIT {
     @CsvSource({
             "RecordBackupRunning, executed, failed",
             "OpenBackupSession, executed, failed",
-            "BeginBackupMode, executed, failed",
             "LocateVolumes, executed, failed",
-            "CreateSnapshots, started, failed",
-            "CreateSnapshots, executed, failed",
-            "EndBackupMode, executed, failed",
+            "SnapshotInBackupMode, started, failed",
+            "SnapshotInBackupMode, inside, failed",
+            "SnapshotInBackupMode, executed, failed",
             "AwaitWalArchived, before, failed",
             "RecordBackupComplete, executed, completed",
     })

@@ -40,9 +40,7 @@ public final class BackupPlan {
         List<Step<BackupRun>> steps = new ArrayList<>();
         steps.add(new RecordBackupRunning());
         steps.add(RunHooks.before());
-        steps.addAll(point.reach());
-        steps.add(new CreateSnapshots());
-        steps.addAll(point.leave());
+        steps.addAll(point.steps());
         steps.add(new RecordBackupComplete());
         steps.add(RunHooks.after());
         return new Plan<>(nameOf(mode), steps, OnInterrupt.ROLL_BACK);

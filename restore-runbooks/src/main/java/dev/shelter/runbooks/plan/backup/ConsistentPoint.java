@@ -11,9 +11,6 @@ import java.util.List;
  */
 interface ConsistentPoint {
 
-    /** Up to the moment the volumes may be snapshotted, with the volumes located. */
-    List<Step<BackupRun>> reach();
-
-    /** From the snapshots to a backup that restores on its own. */
-    List<Step<BackupRun>> leave();
+    /** From locating the volumes to a set of snapshots that restores on its own. */
+    List<Step<BackupRun>> steps();
 }

@@ -11,9 +11,10 @@ import java.util.Optional;
 
 /**
  * Finds the volumes of the backup set where they are now (on Kubernetes, the images the
- * primary's claims resolve to), checks each is there, and journals them, so every later step, and
- * a recovery after a crash, acts on exactly these and not on the configured names. A missing
- * volume fails the backup before PostgreSQL enters backup mode or is stopped.
+ * primary's claims resolve to), checks each is there, and journals them with the name of the
+ * snapshot each will get, so every later step, and a recovery after a crash, acts on exactly these
+ * and not on the configured names. A missing volume fails the backup before PostgreSQL enters
+ * backup mode or is stopped.
  */
 final class LocateVolumes implements Step<BackupRun> {
 
@@ -62,6 +63,7 @@ final class LocateVolumes implements Step<BackupRun> {
         for (int i = 0; i < located.size(); i++) {
             step.record(volumeKey(i), located.get(i));
         }
+        SnapshotSet.journal(run, located, step);
         step.record(COUNT, Integer.toString(located.size()));
     }
 }

@@ -11,12 +11,8 @@ import java.util.List;
 final class OfflineCleanStop implements ConsistentPoint {
 
     @Override
-    public List<Step<BackupRun>> reach() {
-        return List.of(new LocateVolumes(), new RecordServer(), new StopServer(), new ReadShutdownCheckpoint());
-    }
-
-    @Override
-    public List<Step<BackupRun>> leave() {
-        return List.of(new StartServer());
+    public List<Step<BackupRun>> steps() {
+        return List.of(new LocateVolumes(), new RecordServer(), new StopServer(), new ReadShutdownCheckpoint(),
+                new CreateSnapshots(), new StartServer());
     }
 }

@@ -47,7 +47,7 @@ final class RecordBackupRunning implements Step<BackupRun> {
     @Override
     public void undo(BackupRun run, Facts facts, String reason) {
         List<String> leftBehind = run.leftBehind();
-        boolean snapshotsJournaled = !CreateSnapshots.journaled(facts).isEmpty();
+        boolean snapshotsJournaled = !SnapshotSet.journaled(facts).isEmpty();
         run.manifest().filter(m -> m.state() == BackupState.RUNNING).ifPresent(manifest -> {
             // Say "deleted" only of what was: a snapshot that could not be deleted is named, with why.
             String cleanup = !leftBehind.isEmpty()
