@@ -7,10 +7,14 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
- * Where a cluster's WAL is archived: what archive_command or the archive endpoint stores, what a
- * backup waits for, what restore_command reads. Adapters: Shelter's own layout (keyed by system,
- * incarnation and timeline, compressed and checksummed) and plain files as a {@code cp}
- * archive_command leaves them. Every adapter passes {@code WalArchiveContract}.
+ * Where a cluster's WAL is archived, as archive_command and restore_command see it: what the archive
+ * endpoint stores, what a backup waits for, what restore_command reads. Adapters: Shelter's own
+ * layout (keyed by system, incarnation and timeline, compressed and checksummed) and plain files
+ * as a {@code cp} archive_command leaves them. Every adapter passes {@code WalArchiveContract}.
+ * <p>
+ * What only some layouts can do is a port of its own, which an adapter declares through
+ * {@link #streaming()} and {@link #inspection()} and never fakes: a caller that needs it asks, and
+ * says what is missing when the answer is empty.
  */
 public interface WalArchive {
 
@@ -40,4 +44,10 @@ public interface WalArchive {
     }
 
     String describe();
+
+    /** This archive as a streaming receiver writes into it; empty where the layout cannot keep a segment in pieces. */
+    Optional<WalStreamArchive> streaming();
+
+    /** This archive's continuity and incarnations; empty where the layout does not record them. */
+    Optional<WalArchiveInspection> inspection();
 }

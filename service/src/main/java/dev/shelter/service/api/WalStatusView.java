@@ -1,5 +1,8 @@
 package dev.shelter.service.api;
 
+import dev.shelter.runbooks.wal.WalArchiveInspection;
+import dev.shelter.runbooks.wal.WalFileName;
+
 import java.time.Instant;
 import java.util.List;
 
@@ -11,6 +14,15 @@ public record WalStatusView(String cluster, String format, String archive, Strin
                             List<TimelineView> timelines, String archiveProblem, ReceiverView receiver, WindowView recoverableWindow) {
 
     public record TimelineView(long timeline, String firstSegment, String lastSegment, int segments, List<String> gaps) {
+
+        public static TimelineView of(WalArchiveInspection.TimelineRun run) {
+            return new TimelineView(run.timeline().id(), text(run.first()), text(run.last()), run.segments(),
+                    run.gaps().stream().map(WalFileName::value).toList());
+        }
+
+        private static String text(WalFileName name) {
+            return name == null ? null : name.value();
+        }
     }
 
     public record ReceiverView(String state, String slot, Long timeline, String server, String receivedLsn, String durableLsn, Instant durableAt,

@@ -25,6 +25,7 @@ import dev.shelter.runbooks.local.LocalServerController;
 import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.runbooks.postgres.ServerInspector;
 import dev.shelter.runbooks.wal.WalArchive;
+import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.service.api.StrictJson;
 import dev.shelter.service.auth.Caller;
 import dev.shelter.service.auth.RoleAuthorizer;
@@ -369,10 +370,12 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 continue;
             }
             ProtectedCluster protectedCluster = protectedClusters.get(cluster.name);
+            WalStreamArchive archive = protectedCluster.walArchive().streaming().orElseThrow(() -> new IllegalStateException(
+                    "the WAL archive of " + cluster.name + " (" + protectedCluster.walArchive().describe() + ") cannot take a "
+                            + "stream; the WAL receiver needs walArchive.format: shelter"));
             String slot = receiverConfig.slotFor(cluster.name);
             WalReceiver receiver = new WalReceiver(cluster.name, slot, new PgWalStreamSource(protectedCluster.spec().postgres()),
-                    (ShelterWalArchive) protectedCluster.walArchive(), Duration.ofMillis(receiverConfig.flushIntervalMillis),
-                    Clock.systemUTC());
+                    archive, Duration.ofMillis(receiverConfig.flushIntervalMillis), Clock.systemUTC());
             environment.lifecycle().manage(running(receiver, "wal-receiver-" + cluster.name));
             WalMonitor monitor = new WalMonitor(cluster.name, slot, receiver, new PgReplicationProbe(protectedCluster.spec().postgres()),
                     Duration.ofSeconds(receiverConfig.maxRpoSeconds), receiverConfig.maxSlotRetainedBytes, Clock.systemUTC());

@@ -3,7 +3,9 @@ package dev.shelter.service.wal;
 import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.wal.WalArchive;
+import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
 
@@ -16,7 +18,9 @@ import java.util.function.Supplier;
 
 /**
  * WAL files as plain objects named as PostgreSQL names them, under a prefix: what an archive_command
- * such as {@code cp %p /archive/%f} leaves. For clusters that archive with their own tools.
+ * such as {@code cp %p /archive/%f} leaves. For clusters that archive with their own tools. It keeps
+ * nothing beside the files, so it cannot take a segment in pieces from a receiver, and knows neither
+ * its system nor incarnations nor continuity: it declares no streaming and no inspection.
  */
 public final class PlainWalArchive implements WalArchive {
 
@@ -66,6 +70,16 @@ public final class PlainWalArchive implements WalArchive {
     @Override
     public String describe() {
         return store.describe() + (prefix.isEmpty() ? "" : " under " + prefix);
+    }
+
+    @Override
+    public Optional<WalStreamArchive> streaming() {
+        return Optional.empty();
+    }
+
+    @Override
+    public Optional<WalArchiveInspection> inspection() {
+        return Optional.empty();
     }
 
     private BlobKey key(WalFileName name) {

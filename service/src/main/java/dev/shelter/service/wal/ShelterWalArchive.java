@@ -11,9 +11,10 @@ import dev.shelter.runbooks.catalog.ChecksummedJson;
 import dev.shelter.runbooks.catalog.TextValueModule;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.wal.TimelineHistory;
-import dev.shelter.runbooks.wal.WalArchive;
+import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.runbooks.wal.WalPageHeader;
+import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.storage.blob.BlobInfo;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
@@ -49,16 +50,12 @@ import java.util.function.Supplier;
  * until then a read of that segment gets its durable bytes and zeros after them, which recovery
  * takes as the end of WAL.
  */
-public final class ShelterWalArchive implements WalArchive {
+public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInspection {
 
     private static final String STATE = "archive.json";
     private static final String STREAMING = ".streaming";
     private static final String OBJECT = ".zst";
     private static final int MAX_GAPS = 100;
-
-    /** Where a receiver picks up on a timeline: the next byte to stream, and the durable part of its segment. */
-    public record ResumePoint(Lsn position, byte[] segmentSoFar) {
-    }
 
     /** How long a state read is trusted: it changes only when an incarnation begins, so the receiver's flushes need not re-read it. */
     private static final Duration STATE_TRUSTED_FOR = Duration.ofSeconds(30);
@@ -87,10 +84,6 @@ public final class ShelterWalArchive implements WalArchive {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
         this.stateCodec = new ChecksummedJson(mapper, "shelter-wal-archive", 1, "archive");
-    }
-
-    /** The whole segments of one timeline in the current incarnation, and the ones missing between its first and last. */
-    public record TimelineRun(Timeline timeline, String first, String last, int segments, List<String> gaps) {
     }
 
     @Override
@@ -144,14 +137,14 @@ public final class ShelterWalArchive implements WalArchive {
         return Optional.empty();
     }
 
-    /** Writes bytes {@code from} to {@code to} of the segment being streamed, as one more piece. */
+    @Override
     public void storeStreaming(SystemIdentifier systemIdentifier, WalFileName segment, byte[] bytes, int from, int to) {
         WalArchiveState state = readState().orElseGet(() -> begin(systemIdentifier, bytes.length));
         store.put(new BlobKey(streamingPrefix(state, segment) + "%08X".formatted(from) + OBJECT),
                 WalObjectCodec.encode(Arrays.copyOfRange(bytes, from, to)));
     }
 
-    /** Forgets the streamed pieces of a segment that is now archived whole. */
+    @Override
     public void dropStreaming(WalFileName segment) {
         readState().ifPresent(state -> {
             for (BlobInfo piece : store.list(streamingPrefix(state, segment))) {
@@ -160,10 +153,7 @@ public final class ShelterWalArchive implements WalArchive {
         });
     }
 
-    /**
-     * Archives whole every segment of {@code timeline} that exists only as a full set of streamed
-     * pieces (a receiver that stopped between confirming a segment and archiving it whole); returns how many.
-     */
+    @Override
     public int completeStreamedSegments(Timeline timeline, long segmentBytes) {
         Optional<WalArchiveState> state = readState();
         if (state.isEmpty()) {
@@ -187,7 +177,7 @@ public final class ShelterWalArchive implements WalArchive {
         return completed;
     }
 
-    /** Where streaming resumes on {@code timeline}: after the last whole segment, or inside the one being streamed. */
+    @Override
     public Optional<ResumePoint> resumePoint(Timeline timeline, long segmentBytes) {
         Optional<WalArchiveState> state = readState();
         if (state.isEmpty()) {
@@ -209,6 +199,7 @@ public final class ShelterWalArchive implements WalArchive {
     }
 
     /** The newest timeline the current incarnation holds WAL of (whole segments or pieces), if any. */
+    @Override
     public Optional<Timeline> newestTimeline() {
         Optional<WalArchiveState> state = readState();
         if (state.isEmpty()) {
@@ -234,6 +225,7 @@ public final class ShelterWalArchive implements WalArchive {
      * padded with zeros as PostgreSQL pads its own (recovery reads that segment from the next
      * timeline, whose copy starts with the same bytes). Returns how many files it archived.
      */
+    @Override
     public int finishTimeline(Timeline timeline, long segmentBytes) {
         int archived = completeStreamedSegments(timeline, segmentBytes);
         Optional<WalArchiveState> state = readState();
@@ -257,6 +249,7 @@ public final class ShelterWalArchive implements WalArchive {
      * are only read. A restore that promotes calls this before its cluster starts, so the new
      * history never meets the old one's names (DESIGN.md section 3, rule 7). Returns its number.
      */
+    @Override
     public int beginIncarnation() {
         Optional<WalArchiveState> state = readStateFromStore();
         if (state.isEmpty()) {
@@ -277,8 +270,19 @@ public final class ShelterWalArchive implements WalArchive {
         return store.describe() + (prefix.isEmpty() ? "" : " under " + prefix) + " (Shelter layout)";
     }
 
+    @Override
+    public Optional<WalArchiveInspection> inspection() {
+        return Optional.of(this);
+    }
+
+    @Override
+    public Optional<Incarnation> currentIncarnation() {
+        return readState().map(state -> new Incarnation(state.systemIdentifier(), state.current().number(),
+                state.current().createdAt()));
+    }
+
     /** The archive's state document, or empty before the first file arrives. */
-    public Optional<WalArchiveState> readState() {
+    Optional<WalArchiveState> readState() {
         KnownState last = known;
         if (last != null && clock.instant().isBefore(last.readAt().plus(STATE_TRUSTED_FOR))) {
             return Optional.of(last.state());
@@ -305,6 +309,7 @@ public final class ShelterWalArchive implements WalArchive {
      * the switch is in and the child every one from it; a missing history file is a gap too.
      * Empty before the first segment.
      */
+    @Override
     public List<TimelineRun> continuity() {
         Optional<WalArchiveState> state = readState();
         if (state.isEmpty() || state.get().segmentBytes() == 0) {
@@ -323,7 +328,7 @@ public final class ShelterWalArchive implements WalArchive {
         if (byTimeline.isEmpty()) {
             return List.of();
         }
-        SortedMap<Long, List<String>> gaps = new TreeMap<>();
+        SortedMap<Long, List<WalFileName>> gaps = new TreeMap<>();
         byTimeline.forEach((id, numbers) -> addMissing(gaps, new Timeline(id), numbers, numbers.first(), numbers.last(), size));
         Timeline newest = new Timeline(byTimeline.lastKey());
         if (newest.id() > byTimeline.firstKey()) {
@@ -333,20 +338,20 @@ public final class ShelterWalArchive implements WalArchive {
         gaps.forEach((id, missing) -> {
             Timeline timeline = new Timeline(id);
             TreeSet<Long> numbers = byTimeline.getOrDefault(id, new TreeSet<>());
-            runs.add(new TimelineRun(timeline, numbers.isEmpty() ? null : WalFileName.segment(timeline, numbers.first(), size).value(),
-                    numbers.isEmpty() ? null : WalFileName.segment(timeline, numbers.last(), size).value(), numbers.size(),
-                    missing.size() > MAX_GAPS ? List.copyOf(missing.subList(0, MAX_GAPS)) : List.copyOf(missing)));
+            runs.add(new TimelineRun(timeline, numbers.isEmpty() ? null : WalFileName.segment(timeline, numbers.first(), size),
+                    numbers.isEmpty() ? null : WalFileName.segment(timeline, numbers.last(), size), numbers.size(),
+                    missing.size() > MAX_GAPS ? missing.subList(0, MAX_GAPS) : missing));
         });
         return runs;
     }
 
     /** The switches between the archived timelines, as the newest one's history tells them. */
-    private void checkSwitches(Timeline newest, SortedMap<Long, TreeSet<Long>> byTimeline, SortedMap<Long, List<String>> gaps,
+    private void checkSwitches(Timeline newest, SortedMap<Long, TreeSet<Long>> byTimeline, SortedMap<Long, List<WalFileName>> gaps,
                                long size) {
         WalFileName historyName = WalFileName.parse(newest.hex() + ".history");
         Optional<byte[]> content = fetch(historyName);
         if (content.isEmpty()) {
-            gaps.get(newest.id()).add(0, historyName.value());
+            gaps.get(newest.id()).add(0, historyName);
             return;
         }
         TimelineHistory history = TimelineHistory.parse(newest, content.get());
@@ -369,12 +374,12 @@ public final class ShelterWalArchive implements WalArchive {
         }
     }
 
-    private static void addMissing(SortedMap<Long, List<String>> gaps, Timeline timeline, SortedSet<Long> held, long from, long to,
-                                   long size) {
-        List<String> missing = gaps.computeIfAbsent(timeline.id(), t -> new ArrayList<>());
+    private static void addMissing(SortedMap<Long, List<WalFileName>> gaps, Timeline timeline, SortedSet<Long> held, long from,
+                                   long to, long size) {
+        List<WalFileName> missing = gaps.computeIfAbsent(timeline.id(), t -> new ArrayList<>());
         for (long n = from; n <= to && missing.size() <= MAX_GAPS; n++) {
             if (!held.contains(n)) {
-                missing.add(WalFileName.segment(timeline, n, size).value());
+                missing.add(WalFileName.segment(timeline, n, size));
             }
         }
     }

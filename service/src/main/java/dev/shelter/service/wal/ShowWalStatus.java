@@ -7,6 +7,7 @@ import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.wal.WalArchive;
+import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.service.api.WalStatusView;
 import dev.shelter.service.core.ClusterRegistry;
 
@@ -16,6 +17,10 @@ import java.util.Optional;
 
 /** GET /clusters/{name}/wal: the archive's continuity, the receiver's state and lag, and the recoverable window. */
 public final class ShowWalStatus {
+
+    /** The archive's layout as the view names it: only Shelter's layout can be inspected. */
+    private static final String SHELTER = "shelter";
+    private static final String PLAIN = "plain";
 
     private final ClusterRegistry clusters;
     private final Map<String, WalMonitor> monitors;
@@ -32,22 +37,21 @@ public final class ShowWalStatus {
         WalArchive archive = cluster.walArchive();
         Optional<WalMonitor> monitor = Optional.ofNullable(monitors.get(clusterName));
         WalStatusView.ReceiverView receiver = monitor.map(ShowWalStatus::receiverView).orElse(null);
-        if (!(archive instanceof ShelterWalArchive shelterLayout)) {
-            return new WalStatusView(clusterName, "plain", archive.describe(), null, null, null, null, receiver,
-                    window(cluster.spec().name(), receiver));
+        WalStatusView.WindowView window = window(cluster.spec().name(), receiver);
+        Optional<WalArchiveInspection> inspection = archive.inspection();
+        if (inspection.isEmpty()) { // plain files: nothing beside them to say which system, incarnation or gaps
+            return new WalStatusView(clusterName, PLAIN, archive.describe(), null, null, null, null, receiver, window);
         }
         try {
-            Optional<WalArchiveState> state = shelterLayout.readState();
-            List<WalStatusView.TimelineView> timelines = shelterLayout.continuity().stream()
-                    .map(run -> new WalStatusView.TimelineView(run.timeline().id(), run.first(), run.last(), run.segments(), run.gaps()))
-                    .toList();
-            return new WalStatusView(clusterName, "shelter", archive.describe(),
-                    state.map(s -> s.systemIdentifier().toString()).orElse(null), state.map(s -> s.current().number()).orElse(null),
-                    timelines, null, receiver, window(cluster.spec().name(), receiver));
+            Optional<WalArchiveInspection.Incarnation> incarnation = inspection.get().currentIncarnation();
+            List<WalStatusView.TimelineView> timelines = inspection.get().continuity().stream()
+                    .map(WalStatusView.TimelineView::of).toList();
+            return new WalStatusView(clusterName, SHELTER, archive.describe(), incarnation.map(i -> i.system().toString()).orElse(null),
+                    incarnation.map(WalArchiveInspection.Incarnation::number).orElse(null), timelines, null, receiver, window);
         } catch (RuntimeException storeUnreachable) {
             // The status matters most when the store is down: show the receiver, and say what failed.
-            return new WalStatusView(clusterName, "shelter", archive.describe(), null, null, null,
-                    "cannot read the archive: " + storeUnreachable.getMessage(), receiver, window(cluster.spec().name(), receiver));
+            return new WalStatusView(clusterName, SHELTER, archive.describe(), null, null, null,
+                    "cannot read the archive: " + storeUnreachable.getMessage(), receiver, window);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.wal.TimelineHistory;
 import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.runbooks.wal.WalStreamArchive;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,13 +53,13 @@ public final class WalReceiver implements Runnable {
     private final String cluster;
     private final String slot;
     private final WalStreamSource source;
-    private final ShelterWalArchive archive;
+    private final WalStreamArchive archive;
     private final Duration flushInterval;
     private final Clock clock;
     private volatile Status status;
     private volatile boolean stopping;
 
-    public WalReceiver(String cluster, String slot, WalStreamSource source, ShelterWalArchive archive, Duration flushInterval,
+    public WalReceiver(String cluster, String slot, WalStreamSource source, WalStreamArchive archive, Duration flushInterval,
                        Clock clock) {
         this.cluster = cluster;
         this.slot = slot;
@@ -201,7 +202,7 @@ public final class WalReceiver implements Runnable {
         if (completed > 0) {
             LOG.info("WAL receiver of {} archived whole {} segment(s) it had confirmed from their pieces", cluster, completed);
         }
-        ShelterWalArchive.ResumePoint resume = archive.resumePoint(timeline, size).orElseThrow(() -> new IllegalStateException(
+        WalStreamArchive.ResumePoint resume = archive.resumePoint(timeline, size).orElseThrow(() -> new IllegalStateException(
                 "timeline " + timeline + " has files in the archive but no segment to resume from"));
         Segment segment = new Segment(WalFileName.containing(timeline, resume.position(), size), size);
         if (resume.position().value() % size != 0) {

@@ -60,4 +60,11 @@ class PlainWalArchiveTest extends WalArchiveContract {
         Files.write(root.resolve(segmentName(8)), content);
         assertTrue(archive.containsSegment(name, content.length));
     }
+
+    @Test
+    void itDeclaresNeitherStreamingNorInspection() {
+        // Plain files have nowhere to keep a segment's pieces, its system or its incarnations.
+        assertTrue(archive.streaming().isEmpty());
+        assertTrue(archive.inspection().isEmpty());
+    }
 }

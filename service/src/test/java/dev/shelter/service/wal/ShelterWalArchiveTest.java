@@ -3,6 +3,7 @@ package dev.shelter.service.wal;
 import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.wal.WalArchive;
+import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
@@ -18,8 +19,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,6 +51,18 @@ class ShelterWalArchiveTest extends WalArchiveContract {
     }
 
     @Test
+    void itDeclaresStreamingAndInspectionOfItself() {
+        WalArchive port = archive;
+        assertSame(archive, port.streaming().orElseThrow());
+        assertSame(archive, port.inspection().orElseThrow());
+        assertEquals(Optional.empty(), archive.currentIncarnation(), "no incarnation before the first file");
+
+        archive.store(WalFileName.parse(segmentName(3)), segment(3, 1), NO_SERVER);
+        assertEquals(new WalArchiveInspection.Incarnation(SYSTEM, 1, Instant.parse("2026-11-21T10:00:00Z")),
+                archive.currentIncarnation().orElseThrow());
+    }
+
+    @Test
     void continuityIsCheckedAcrossATimelineSwitchByTheArchivedHistory() {
         long system = SYSTEM.value();
         for (long n : new long[] {3, 4}) {
@@ -56,13 +71,15 @@ class ShelterWalArchiveTest extends WalArchiveContract {
         for (long n : new long[] {7, 8}) { // timeline 2 began in segment 6 (0/6000100)
             archive.store(WalFileName.parse(WalSegments.name(2, n)), WalSegments.segment(2, n, system, 2), () -> SYSTEM);
         }
-        assertEquals(List.of("00000002.history"), archive.continuity().get(1).gaps(), "no history, no claim of continuity");
+        assertEquals(List.of(WalFileName.parse("00000002.history")), archive.continuity().get(1).gaps(),
+                "no history, no claim of continuity");
 
         archive.store(WalFileName.parse("00000002.history"), "1\t0/6000100\tno recovery target specified\n"
                 .getBytes(StandardCharsets.US_ASCII), () -> SYSTEM);
-        List<ShelterWalArchive.TimelineRun> runs = archive.continuity();
-        assertEquals(List.of(WalSegments.name(1, 5)), runs.get(0).gaps(), "timeline 1 must reach the switch's segment");
-        assertEquals(List.of(WalSegments.name(2, 6)), runs.get(1).gaps(), "timeline 2 must hold the segment it began in");
+        List<WalArchiveInspection.TimelineRun> runs = archive.continuity();
+        assertEquals(List.of(WalFileName.parse(WalSegments.name(1, 5))), runs.get(0).gaps(), "timeline 1 must reach the switch's segment");
+        assertEquals(List.of(WalFileName.parse(WalSegments.name(2, 6))), runs.get(1).gaps(),
+                "timeline 2 must hold the segment it began in");
 
         archive.store(WalFileName.parse(WalSegments.name(1, 5)), WalSegments.segment(1, 5, system, 1), () -> SYSTEM);
         archive.store(WalFileName.parse(WalSegments.name(2, 6)), WalSegments.segment(2, 6, system, 2), () -> SYSTEM);

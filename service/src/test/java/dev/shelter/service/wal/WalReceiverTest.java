@@ -3,6 +3,7 @@ package dev.shelter.service.wal;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
@@ -142,11 +143,11 @@ class WalReceiverTest {
         assertTrue(archive.fetch(name(4)).isEmpty(), "timeline 1 never completed segment 4");
         WalFileName switched = WalFileName.parse(WalSegments.name(2, 4));
         assertArrayEquals(Arrays.copyOfRange(second, (int) SEGMENT, (int) (2 * SEGMENT)), archive.fetch(switched).orElseThrow());
-        List<ShelterWalArchive.TimelineRun> runs = archive.continuity();
+        List<WalArchiveInspection.TimelineRun> runs = archive.continuity();
         assertEquals(2, runs.size(), runs.toString());
         assertEquals(List.of(), runs.get(0).gaps(), runs.toString());
         assertEquals(List.of(), runs.get(1).gaps(), runs.toString());
-        assertEquals(WalSegments.name(2, 4), runs.get(1).first());
+        assertEquals(WalFileName.parse(WalSegments.name(2, 4)), runs.get(1).first());
         assertTrue(problems.isEmpty(), problems.toString());
     }
 

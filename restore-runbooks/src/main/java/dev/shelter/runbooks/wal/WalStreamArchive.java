@@ -1,0 +1,50 @@
+package dev.shelter.runbooks.wal;
+
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
+import dev.shelter.runbooks.backup.Timeline;
+
+import java.util.Optional;
+
+/**
+ * An archive that a streaming receiver writes into: besides whole files (as archive_command stores
+ * them), the segment in progress is kept as pieces, each holding what arrived since the last, so
+ * that what the receiver confirmed to the server is durable before the segment is complete. The
+ * archive also says where streaming resumes after a stop. Adapter: Shelter's layout.
+ */
+public interface WalStreamArchive extends WalArchive {
+
+    /** Where a receiver picks up on a timeline: the next byte to stream, and the durable part of its segment. */
+    record ResumePoint(Lsn position, byte[] segmentSoFar) {
+    }
+
+    /** Writes bytes {@code from} to {@code to} of the segment being streamed, as one more piece. */
+    void storeStreaming(SystemIdentifier systemIdentifier, WalFileName segment, byte[] bytes, int from, int to);
+
+    /** Forgets the streamed pieces of a segment that is now archived whole. */
+    void dropStreaming(WalFileName segment);
+
+    /**
+     * Archives whole every segment of {@code timeline} that exists only as a full set of streamed
+     * pieces (a receiver that stopped between confirming a segment and archiving it whole); returns how many.
+     */
+    int completeStreamedSegments(Timeline timeline, long segmentBytes);
+
+    /** Where streaming resumes on {@code timeline}: after the last whole segment, or inside the one being streamed. */
+    Optional<ResumePoint> resumePoint(Timeline timeline, long segmentBytes);
+
+    /** The newest timeline the archive is written on (whole segments or pieces), if any. */
+    Optional<Timeline> newestTimeline();
+
+    /**
+     * Closes a timeline the cluster has left: segments complete as pieces are archived whole, and
+     * the durable part of the one the timeline ended in is archived as {@code <segment>.partial}.
+     * Returns how many files it archived.
+     */
+    int finishTimeline(Timeline timeline, long segmentBytes);
+
+    @Override
+    default Optional<WalStreamArchive> streaming() {
+        return Optional.of(this);
+    }
+}
