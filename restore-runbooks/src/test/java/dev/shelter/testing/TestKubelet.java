@@ -51,7 +51,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * ext4, through deploy/local/rbd-volume), marks the pod Ready once PostgreSQL answers SQL, and on
  * deletion stops PostgreSQL and unmounts down to rbd-fuse's exit before it removes the pod: so a
  * pod that is gone has released its image's exclusive lock, as on a real node. It also runs Jobs:
- * their command runs on this machine with the claim bind-mounted at the container's mountPath.
+ * their command runs on this machine with the claim bind-mounted at the container's mountPath. Their
+ * output, and each pod's PostgreSQL log, is served as the kubelet serves container logs, so that
+ * {@code pods/log} through the API server answers ({@link KubeletLogServer}).
  *
  * <p>Pods use the first container's port ("postgresql", plus the ordinal) and its POSTGRES_PASSWORD.
  * Test code only; it polls, which is simple and fast enough at this scale.
@@ -75,6 +77,7 @@ public final class TestKubelet implements AutoCloseable {
     private final Set<String> finishedJobPods = ConcurrentHashMap.newKeySet();
     private final Set<String> images = ConcurrentHashMap.newKeySet();
     private final Thread loop;
+    private final KubeletLogServer logs;
     private volatile boolean stopping;
     private volatile String lastError = "";
 
@@ -93,6 +96,8 @@ public final class TestKubelet implements AutoCloseable {
         this.binaries = binaries;
         this.pool = pool;
         this.workDirectory = workDirectory;
+        this.logs = new KubeletLogServer(workDirectory, this::logOf);
+        advertiseLogs();
         this.loop = new Thread(this::run, "test-kubelet-" + namespace);
         loop.setDaemon(true);
         loop.start();
@@ -136,6 +141,34 @@ public final class TestKubelet implements AutoCloseable {
         for (RunningPod pod : List.copyOf(running.values())) {
             tearDown(pod);
         }
+        logs.close();
+    }
+
+    /** Where the API server finds this kubelet: every test node's InternalIP and kubelet port. */
+    private void advertiseLogs() {
+        V1Patch status = new V1Patch("{\"status\":{\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"127.0.0.1\"}],"
+                + "\"daemonEndpoints\":{\"kubeletEndpoint\":{\"Port\":" + logs.port() + "}}}}");
+        for (String node : nodes) {
+            try {
+                PatchUtils.patch(V1Node.class, () -> core.patchNodeStatus(node, status).buildCall(null),
+                        V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, client);
+            } catch (ApiException e) {
+                logs.close();
+                throw new IllegalStateException("advertise the kubelet's port on node " + node + ": " + e.getResponseBody(), e);
+            }
+        }
+    }
+
+    /** A job pod's output, or the PostgreSQL log of a pod the kubelet runs. */
+    private Optional<Path> logOf(String podNamespace, String pod) {
+        if (!namespace.equals(podNamespace)) {
+            return Optional.empty();
+        }
+        Path jobLog = workDirectory.resolve("job-logs").resolve(pod + ".log");
+        if (Files.exists(jobLog)) {
+            return Optional.of(jobLog);
+        }
+        return running.values().stream().filter(p -> p.name().equals(pod)).findFirst().map(p -> p.postgres().logFile());
     }
 
     private void run() {

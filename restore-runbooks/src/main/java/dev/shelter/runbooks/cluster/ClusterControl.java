@@ -1,5 +1,7 @@
 package dev.shelter.runbooks.cluster;
 
+import dev.shelter.runbooks.postgres.ControlFile;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -7,8 +9,10 @@ import java.util.Optional;
 
 /**
  * What the runbooks do to a cluster's workload, and nothing more: see its members, scale it and
- * wait, mark it, and tell people. One adapter per {@link ClusterTarget} kind; the optional parts
- * are declared by the adapter, never faked.
+ * wait, read a stopped member's pg_control, mark it, and tell people. One adapter per
+ * {@link ClusterTarget} kind, wired for every configured cluster (the only way Shelter changes a
+ * cluster's members: an offline backup's stop and start are {@code scale(0)} and back); the
+ * optional parts are declared by the adapter, never faked.
  */
 public interface ClusterControl {
 
@@ -37,4 +41,15 @@ public interface ClusterControl {
     Optional<NodeMaintenance> nodeMaintenance();
 
     Optional<VolumeJobs> volumeJobs();
+
+    /**
+     * pg_control of the PGDATA on {@code claim} (a member's volume as {@link #members()} names it, see
+     * {@link BackupSetLocator#pgdataClaim}), read through the target while no server runs on it, after
+     * {@code scale(0)}: in-process locally; on Kubernetes by a volume job that mounts the claim and
+     * prints the file. Parsed by the one reader, so a damaged file is refused here.
+     *
+     * @throws ClusterTargetException when the file cannot be read there (NOT_FOUND: no pg_control at
+     *                                the configured place; TIMEOUT: the job took longer than {@code timeout})
+     */
+    ControlFile readControlFile(String claim, Duration timeout);
 }

@@ -31,6 +31,18 @@ public final class PrimaryMemberVolumes implements BackupSetLocator {
         return located;
     }
 
+    @Override
+    public String pgdataClaim(List<VolumeSpec> volumes) {
+        Member primary = primary(cluster.members());
+        String claim = BackupSetLocator.pgdataOf(volumes).source() + "-" + primary.name();
+        if (primary.volumes().stream().noneMatch(v -> v.claim().equals(claim))) {
+            throw new ClusterTargetException(ClusterTargetException.Reason.NOT_FOUND, "the primary " + primary.name()
+                    + " mounts no claim " + claim + " for the PGDATA volume (it mounts "
+                    + primary.volumes().stream().map(MemberVolume::claim).toList() + ")");
+        }
+        return claim;
+    }
+
     private static Member primary(List<Member> members) {
         List<Member> primaries = members.stream().filter(m -> m.role() == MemberRole.PRIMARY).toList();
         if (primaries.size() == 1) {

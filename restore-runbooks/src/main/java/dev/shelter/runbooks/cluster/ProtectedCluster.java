@@ -9,14 +9,13 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * A configured cluster with the adapters its backups use: its target's control (Kubernetes only so
- * far; it locates the volumes and receives events), the volumes' snapshotter, its WAL
- * archive, its server controller (for offline backups; absent where the target cannot stop it
- * yet), its hooks, and its policies.
+ * A configured cluster with the adapters its backups use: its target's control (every target has
+ * one: it locates the volumes, stops and starts the server for offline backups, reads a stopped
+ * member's pg_control, and receives events), the volumes' snapshotter, its WAL archive, its hooks,
+ * and its policies.
  */
-public record ProtectedCluster(ClusterSpec spec, Optional<ClusterControl> control, VolumeSnapshotter snapshotter, WalArchive walArchive,
-                               Optional<ServerController> serverController, List<BackupHook> preHooks,
-                               List<BackupHook> postHooks, BackupPolicy policy) {
+public record ProtectedCluster(ClusterSpec spec, ClusterControl control, VolumeSnapshotter snapshotter, WalArchive walArchive,
+                               List<BackupHook> preHooks, List<BackupHook> postHooks, BackupPolicy policy) {
 
     /** {@code walTimeout}: how long a backup waits for its last WAL segment in the archive. */
     public record BackupPolicy(boolean allowStandby, Duration walTimeout, Optional<Duration> maxBackupAge) {
@@ -27,7 +26,6 @@ public record ProtectedCluster(ClusterSpec spec, Optional<ClusterControl> contro
         Objects.requireNonNull(control, "control");
         Objects.requireNonNull(snapshotter, "snapshotter");
         Objects.requireNonNull(walArchive, "walArchive");
-        Objects.requireNonNull(serverController, "serverController");
         preHooks = List.copyOf(preHooks);
         postHooks = List.copyOf(postHooks);
         Objects.requireNonNull(policy, "policy");
@@ -37,8 +35,11 @@ public record ProtectedCluster(ClusterSpec spec, Optional<ClusterControl> contro
         return spec.name().value();
     }
 
-    /** Where the backup set is now: followed through the target when Shelter controls one, else as configured. */
+    /**
+     * Where the backup set is now: a StatefulSet's volumes are followed from the primary pod's claims;
+     * a local cluster's are its configured directories.
+     */
     public BackupSetLocator volumes() {
-        return control.<BackupSetLocator>map(PrimaryMemberVolumes::new).orElse(BackupSetLocator.asConfigured());
+        return spec.target() instanceof LocalTarget ? BackupSetLocator.asConfigured() : new PrimaryMemberVolumes(control);
     }
 }

@@ -9,6 +9,7 @@ import dev.shelter.runbooks.cluster.MemberRole;
 import dev.shelter.runbooks.cluster.MemberVolume;
 import dev.shelter.runbooks.cluster.NodeMaintenance;
 import dev.shelter.runbooks.cluster.VolumeJobs;
+import dev.shelter.runbooks.postgres.ControlFile;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Container;
 import io.kubernetes.client.openapi.models.V1Job;
@@ -27,25 +28,60 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A PostgreSQL StatefulSet, plain or Patroni-managed, driven through the API server with the
  * rights of deploy/kubernetes/rbac.yaml. Scaling to zero waits until the pods are gone: the kubelet
  * removes a pod only after its containers stopped and its volumes were unmounted, which is what a
- * snapshot rollback needs (the RBD image's exclusive lock released).
+ * snapshot rollback needs (the RBD image's exclusive lock released). A stopped member's pg_control
+ * is read by a volume job that mounts its claim and prints the file (base64): the job's log is the
+ * only channel, read through the API server with the rights of rbac.yaml (pods/log).
  */
 public final class KubernetesClusterControl implements ClusterControl, NodeMaintenance, VolumeJobs {
 
     private static final Logger LOG = LoggerFactory.getLogger(KubernetesClusterControl.class);
     /** Patroni (Spilo) labels each pod with its role; older images say master. */
     private static final List<String> ROLE_LABELS = List.of("spilo-role", "role");
+    /** Where a volume job mounts the claim: a directory every image has. */
+    static final String JOB_MOUNT = "/mnt";
+    private static final String BEGIN = "--- shelter pg_control base64 begin ---";
+    private static final String END = "--- shelter pg_control base64 end ---";
+    /** The struct is under 512 bytes (PG_CONTROL_MAX_SAFE_SIZE); the rest of the 8 KiB file is zeros. */
+    private static final String READ_PG_CONTROL = "test -f \"$1\" || { echo \"shelter: no pg_control at $1\" >&2; exit 3; }; "
+            + "printf '%s\\n' '" + BEGIN + "' && head -c 512 \"$1\" | base64 && printf '%s\\n' '" + END + "'";
+
+    /**
+     * How this target's volumes are laid out for the jobs Shelter runs on them.
+     *
+     * @param pgdataPath where PGDATA is inside the pgdata claim, relative ("pgroot/data" in Spilo; "" for the claim's root)
+     * @param jobImage   the image of volume jobs (it needs sh, head and base64); empty: the StatefulSet's first container's
+     */
+    public record Settings(String pgdataPath, Optional<String> jobImage) {
+
+        /** Spilo's layout, and the workload's own image. */
+        public static final Settings DEFAULTS = new Settings("pgroot/data", Optional.empty());
+
+        public Settings {
+            Objects.requireNonNull(pgdataPath, "pgdataPath");
+            Objects.requireNonNull(jobImage, "jobImage");
+            if (pgdataPath.startsWith("/") || List.of(pgdataPath.split("/")).contains("..")) {
+                throw new IllegalArgumentException("pgdataPath must be relative to the claim's root, without '..': " + pgdataPath);
+            }
+            pgdataPath = pgdataPath.replaceAll("/+$", "");
+        }
+    }
 
     private final KubernetesTarget target;
+    private final Settings settings;
     private final StatefulSets statefulSets;
     private final Pods pods;
     private final Nodes nodes;
@@ -54,7 +90,12 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
     private final Events events;
 
     public KubernetesClusterControl(ApiClient client, KubernetesTarget target) {
+        this(client, target, Settings.DEFAULTS);
+    }
+
+    public KubernetesClusterControl(ApiClient client, KubernetesTarget target, Settings settings) {
         this.target = target;
+        this.settings = Objects.requireNonNull(settings, "settings");
         this.statefulSets = new StatefulSets(client);
         this.pods = new Pods(client);
         this.nodes = new Nodes(client);
@@ -173,6 +214,62 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
         String log = jobLog(job.name());
         jobs.delete(namespace(), job.name());
         return new JobOutcome(Jobs.succeeded(finished), log);
+    }
+
+    /**
+     * A job that mounts {@code claim} at {@link #JOB_MOUNT} and prints the first 512 bytes of
+     * {@code <pgdataPath>/global/pg_control} between two marker lines, base64-encoded; the job's
+     * log is decoded and parsed. Each read is a job of its own name, so an old job can never answer.
+     */
+    @Override
+    public ControlFile readControlFile(String claim, Duration timeout) {
+        String file = JOB_MOUNT + "/" + (settings.pgdataPath().isEmpty() ? "" : settings.pgdataPath() + "/") + ControlFile.PATH;
+        String name = "shelter-pg-control-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 10);
+        String image = settings.jobImage().orElseGet(this::workloadImage);
+        JobOutcome outcome = runWithVolume(new VolumeJob(name, claim, JOB_MOUNT, image,
+                List.of("sh", "-c", READ_PG_CONTROL, "read-pg-control", file)), timeout);
+        String where = "pg_control of claim " + namespace() + "/" + claim + " (" + file + " in job " + name + ")";
+        if (!outcome.succeeded()) {
+            boolean missing = outcome.log().contains("shelter: no pg_control at");
+            throw new ClusterTargetException(missing ? ClusterTargetException.Reason.NOT_FOUND : ClusterTargetException.Reason.UNAVAILABLE,
+                    "cannot read the " + where + (missing ? ": no such file; is the target's pgdataPath '" + settings.pgdataPath()
+                    + "' where PGDATA is inside the claim?" : ": the job failed") + "; its log: " + tail(outcome.log()));
+        }
+        return ControlFile.parse(decode(outcome.log(), where), where);
+    }
+
+    /** The base64 between the markers, whatever else the log holds around them. */
+    static byte[] decode(String log, String where) {
+        int begin = log.indexOf(BEGIN);
+        int end = log.indexOf(END, begin + 1);
+        if (begin < 0 || end < 0) {
+            throw new ClusterTargetException(ClusterTargetException.Reason.UNAVAILABLE, "the job reading the " + where
+                    + " succeeded, but its log holds no pg_control (the log is read through the API server, pods/log): "
+                    + tail(log));
+        }
+        String base64 = log.substring(begin + BEGIN.length(), end).replaceAll("\\s", "");
+        try {
+            return Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new ClusterTargetException(ClusterTargetException.Reason.UNAVAILABLE, "the job reading the " + where
+                    + " printed no valid base64: " + e.getMessage(), e);
+        }
+    }
+
+    private static String tail(String log) {
+        String stripped = log.strip();
+        return stripped.isEmpty() ? "(empty)" : stripped.substring(Math.max(0, stripped.length() - 1000));
+    }
+
+    /** The image of the StatefulSet's first container: already on the nodes, with a shell and coreutils. */
+    private String workloadImage() {
+        V1StatefulSet statefulSet = statefulSet();
+        List<V1Container> containers = statefulSet.getSpec().getTemplate().getSpec().getContainers();
+        if (containers == null || containers.isEmpty() || containers.get(0).getImage() == null) {
+            throw new ClusterTargetException(ClusterTargetException.Reason.CONFLICT, "statefulset " + target
+                    + " names no container image to run volume jobs with; configure the target's volumeJobImage");
+        }
+        return containers.get(0).getImage();
     }
 
     /** Retries an eviction a disruption budget refuses, until the deadline; never deletes instead. */

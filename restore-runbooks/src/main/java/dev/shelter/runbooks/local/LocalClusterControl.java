@@ -8,10 +8,11 @@ import dev.shelter.runbooks.cluster.Member;
 import dev.shelter.runbooks.cluster.MemberRole;
 import dev.shelter.runbooks.cluster.MemberVolume;
 import dev.shelter.runbooks.cluster.NodeMaintenance;
-import dev.shelter.runbooks.cluster.ServerController;
 import dev.shelter.runbooks.cluster.VolumeJobs;
 import dev.shelter.runbooks.cluster.VolumeLocation;
+import dev.shelter.runbooks.cluster.VolumeRole;
 import dev.shelter.runbooks.cluster.VolumeSpec;
+import dev.shelter.runbooks.postgres.ControlFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,9 +37,9 @@ import java.util.TreeMap;
  * A single PostgreSQL server on this machine (local mode): scale to zero is a clean, fast stop
  * that returns once the server has exited; scale to one a start that returns once it accepts
  * connections. pg_ctl's own wait (90 s) bounds both; a scale that outlasts the caller's timeout
- * is logged, since it has already happened by then. There are no nodes and no jobs. Annotations
- * and events live in Shelter's own state directory, never in the PGDATA that a rollback would take
- * back in time.
+ * is logged, since it has already happened by then. There are no nodes and no jobs: pg_control is
+ * read in-process. Annotations and events live in Shelter's own state directory, never in the
+ * PGDATA or another volume of the backup set, which a rollback would take back in time.
  */
 public final class LocalClusterControl implements ClusterControl {
 
@@ -49,15 +50,31 @@ public final class LocalClusterControl implements ClusterControl {
     private final String name;
     private final LocalTarget target;
     private final List<VolumeSpec> volumes;
-    private final ServerController server;
+    private final LocalServer server;
     private final Path stateDirectory;
 
+    /**
+     * {@code stateDirectory} is this cluster's own directory of Shelter's state (created when first
+     * written). It must lie outside the data directory and every volume of the set.
+     */
     public LocalClusterControl(String name, LocalTarget target, List<VolumeSpec> volumes, Path stateDirectory) {
         this.name = name;
         this.target = target;
         this.volumes = List.copyOf(volumes);
-        this.server = new LocalServerController(target);
-        this.stateDirectory = stateDirectory;
+        this.server = new LocalServer(target);
+        this.stateDirectory = stateDirectory.toAbsolutePath().normalize();
+        refuseInsideTheBackupSet(this.stateDirectory);
+    }
+
+    private void refuseInsideTheBackupSet(Path state) {
+        List<Path> taken = new java.util.ArrayList<>(List.of(target.dataDirectory()));
+        volumes.forEach(v -> taken.add(Path.of(v.source())));
+        for (Path volume : taken) {
+            if (state.startsWith(volume.toAbsolutePath().normalize())) {
+                throw new IllegalArgumentException("the state directory " + state + " of local cluster " + name + " is inside "
+                        + volume + ", which a rollback takes back in time: give Shelter a directory of its own");
+            }
+        }
     }
 
     @Override
@@ -149,6 +166,22 @@ public final class LocalClusterControl implements ClusterControl {
     @Override
     public Optional<VolumeJobs> volumeJobs() {
         return Optional.empty();
+    }
+
+    /** In-process: the claim is the configured pgdata source, and the file the data directory's own. */
+    @Override
+    public ControlFile readControlFile(String claim, Duration timeout) {
+        boolean pgdata = volumes.stream().anyMatch(v -> v.role() == VolumeRole.PGDATA && v.source().equals(claim));
+        if (!pgdata) {
+            throw new ClusterTargetException(ClusterTargetException.Reason.NOT_FOUND, "local cluster " + name
+                    + " has no pgdata volume " + claim + " (its pgdata is " + volumes.stream()
+                    .filter(v -> v.role() == VolumeRole.PGDATA).map(VolumeSpec::source).toList() + ")");
+        }
+        try {
+            return ControlFile.read(target.dataDirectory());
+        } catch (UncheckedIOException e) {
+            throw new ClusterTargetException(ClusterTargetException.Reason.UNAVAILABLE, e.getMessage(), e);
+        }
     }
 
     private Properties readAnnotations() {

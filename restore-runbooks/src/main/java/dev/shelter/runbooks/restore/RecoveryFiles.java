@@ -5,12 +5,12 @@ import dev.shelter.runbooks.backup.BackupModeWindow;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.postgres.ControlFile;
 import dev.shelter.runbooks.wal.TimelineHistory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,15 +127,12 @@ public final class RecoveryFiles {
         }
     }
 
-    /** pg_control starts with the 64-bit system identifier, in the server's byte order (little-endian here). */
-    static SystemIdentifier readSystemIdentifier(Path pgdata) throws IOException {
-        try (FileChannel control = FileChannel.open(pgdata.resolve("global/pg_control"), StandardOpenOption.READ)) {
-            ByteBuffer buffer = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
-            while (buffer.hasRemaining() && control.read(buffer) > 0) {
-                // read the first 8 bytes
-            }
-            buffer.flip();
-            return new SystemIdentifier(buffer.getLong());
+    /** The system identifier in pg_control, read by the one reader (which refuses a damaged file). */
+    static SystemIdentifier readSystemIdentifier(Path pgdata) {
+        try {
+            return SystemIdentifier.parse(ControlFile.read(pgdata).systemIdentifierText());
+        } catch (ControlFile.InvalidControlFileException | UncheckedIOException e) {
+            throw new RestoreRefusedException("cannot trust the pg_control of " + pgdata + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.shelter.runbooks.cluster;
 
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.postgres.ControlFile;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -38,6 +40,9 @@ public abstract class ClusterControlContract {
 
     /** Fails unless nothing of the member is left running or mounted (checked the adapter's own way). */
     protected abstract void assertReleased(Member member);
+
+    /** The member's PGDATA volume as {@link ClusterControl#members()} names it. */
+    protected abstract String pgdataClaim();
 
     @Test
     @Order(1)
@@ -92,6 +97,26 @@ public abstract class ClusterControlContract {
     void negativeReplicasAreRefusedBeforeAnythingHappens() {
         assertThrows(IllegalArgumentException.class, () -> control().scale(-1, TIMEOUT));
         assertEquals(1, control().desiredReplicas());
+    }
+
+    @Test
+    @Order(6)
+    void aStoppedMembersPgControlIsReadThroughTheTargetAtItsShutdownCheckpoint() throws SQLException {
+        String system = queryValue("SELECT system_identifier::text FROM pg_control_system()");
+        Lsn written = Lsn.parse(queryValue("SELECT pg_current_wal_lsn()"));
+        control().scale(0, TIMEOUT);
+        try {
+            ControlFile control = control().readControlFile(pgdataClaim(), TIMEOUT);
+            assertEquals(system, control.systemIdentifierText());
+            assertEquals(ControlFile.State.SHUT_DOWN, control.state());
+            assertTrue(control.isCleanlyShutDown());
+            assertTrue(control.checkpoint().isAfter(written), "the shutdown checkpoint " + control.checkpoint()
+                    + " comes after the WAL written before the stop, " + written);
+            assertEquals(control.checkpoint(), control.redo(), "a shutdown checkpoint redoes from itself");
+        } finally {
+            control().scale(1, TIMEOUT);
+        }
+        assertEquals("written before scale 0", queryValue("SELECT note FROM contract WHERE id = 1"));
     }
 
     protected void execute(String sql) throws SQLException {

@@ -1,5 +1,6 @@
 package dev.shelter.runbooks.cluster;
 
+import dev.shelter.runbooks.postgres.ControlFile;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,6 +23,19 @@ class PrimaryMemberVolumesTest {
         Member replica = member("pg-0", MemberRole.REPLICA, "pgdata-pg-0", "img-a0", "pgwal-pg-0", "img-b0");
         Member primary = member("pg-1", MemberRole.PRIMARY, "pgdata-pg-1", "img-a1", "pgwal-pg-1", "img-b1");
         assertEquals(List.of("img-a1", "img-b1"), new PrimaryMemberVolumes(listing(replica, primary)).locate(SET));
+    }
+
+    @Test
+    void thePgdataClaimIsThePrimarysAndItMustMountIt() {
+        Member replica = member("pg-0", MemberRole.REPLICA, "pgdata-pg-0", "img-a0");
+        Member primary = member("pg-1", MemberRole.PRIMARY, "pgdata-pg-1", "img-a1");
+        assertEquals("pgdata-pg-1", new PrimaryMemberVolumes(listing(replica, primary)).pgdataClaim(SET));
+        ClusterTargetException missing = assertThrows(ClusterTargetException.class, () -> new PrimaryMemberVolumes(
+                listing(member("pg-0", MemberRole.PRIMARY, "pgwal-pg-0", "a"))).pgdataClaim(SET));
+        assertEquals("the primary pg-0 mounts no claim pgdata-pg-0 for the PGDATA volume (it mounts [pgwal-pg-0])",
+                missing.getMessage());
+        assertEquals("/data", BackupSetLocator.asConfigured().pgdataClaim(List.of(new VolumeSpec(VolumeRole.TABLESPACE, "t", "/ts"),
+                new VolumeSpec(VolumeRole.PGDATA, null, "/data"))));
     }
 
     @Test
@@ -89,6 +103,11 @@ class PrimaryMemberVolumesTest {
             @Override
             public Optional<VolumeJobs> volumeJobs() {
                 return Optional.empty();
+            }
+
+            @Override
+            public ControlFile readControlFile(String claim, Duration timeout) {
+                throw new AssertionError("locating the backup set must not read pg_control");
             }
         };
     }

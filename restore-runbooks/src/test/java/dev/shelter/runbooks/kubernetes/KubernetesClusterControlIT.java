@@ -73,7 +73,8 @@ class KubernetesClusterControlIT extends ClusterControlContract {
     void startAStatefulSetOfOne() {
         bed = KubeTestBed.open(server, ceph, binaries);
         postgres = bed.startPostgres(STATEFUL_SET);
-        control = new KubernetesClusterControl(bed.shelterClient(), new KubernetesTarget(bed.namespace(), STATEFUL_SET));
+        control = new KubernetesClusterControl(bed.shelterClient(), new KubernetesTarget(bed.namespace(), STATEFUL_SET),
+                new KubernetesClusterControl.Settings("pgdata", Optional.empty()));
     }
 
     @AfterAll
@@ -108,6 +109,33 @@ class KubernetesClusterControlIT extends ClusterControlContract {
                 }
             }
         }
+    }
+
+    /** The test bed's pods keep PGDATA in "pgdata" inside the claim (TestKubelet), as Settings say. */
+    @Override
+    protected String pgdataClaim() {
+        return "pgdata-" + STATEFUL_SET + "-0";
+    }
+
+    @Test
+    @Order(17)
+    void aPgdataPathThatHoldsNoControlFileIsNotFoundAndSaysWhereItLooked() throws Exception {
+        KubernetesClusterControl elsewhere = new KubernetesClusterControl(bed.shelterClient(),
+                new KubernetesTarget(bed.namespace(), STATEFUL_SET),
+                new KubernetesClusterControl.Settings("pgroot/data", Optional.of("shelter:test")));
+        control.scale(0, TIMEOUT);
+        try {
+            ClusterTargetException missing = assertThrows(ClusterTargetException.class,
+                    () -> elsewhere.readControlFile(pgdataClaim(), TIMEOUT));
+            assertEquals(ClusterTargetException.Reason.NOT_FOUND, missing.reason(), missing.getMessage());
+            assertTrue(missing.getMessage().contains("/mnt/pgroot/data/global/pg_control"), missing.getMessage());
+            assertTrue(missing.getMessage().contains("shelter: no pg_control at /mnt/pgroot/data/global/pg_control"),
+                    "the job's own log, read through pods/log: " + missing.getMessage());
+        } finally {
+            control.scale(1, TIMEOUT);
+        }
+        assertEquals(List.of(), new BatchV1Api(bed.adminClient()).listNamespacedJob(bed.namespace()).execute().getItems()
+                .stream().map(job -> job.getMetadata().getName()).toList(), "the finished jobs were not deleted");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.shelter.runbooks.local;
 import dev.shelter.runbooks.cluster.ClusterControl;
 import dev.shelter.runbooks.cluster.ClusterControlContract;
 import dev.shelter.runbooks.cluster.ClusterEvent;
+import dev.shelter.runbooks.cluster.ClusterTargetException;
 import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.Member;
 import dev.shelter.runbooks.cluster.VolumeLocation;
@@ -26,6 +27,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The local adapter against a real PostgreSQL 15 of its own: the same contract as on Kubernetes. */
@@ -78,6 +80,26 @@ class LocalClusterControlIT extends ClusterControlContract {
         assertFalse(Files.exists(postgres.dataDirectory().resolve("postmaster.pid")), "postmaster.pid is still there");
         assertEquals(List.of(new VolumeLocation.LocalDirectory(postgres.dataDirectory())),
                 member.volumes().stream().map(v -> v.location()).toList());
+    }
+
+    @Override
+    protected String pgdataClaim() {
+        return postgres.dataDirectory().toString();
+    }
+
+    @Test
+    @Order(11)
+    void onlyThePgdataVolumeHasAControlFileAndTheStateStaysOutOfTheBackupSet() {
+        ClusterTargetException other = assertThrows(ClusterTargetException.class,
+                () -> control.readControlFile("/somewhere/else", TIMEOUT));
+        assertEquals(ClusterTargetException.Reason.NOT_FOUND, other.reason());
+        assertTrue(other.getMessage().contains("has no pgdata volume /somewhere/else"), other.getMessage());
+
+        LocalTarget target = new LocalTarget(postgres.dataDirectory(), binaries.directory(), "postgres");
+        List<VolumeSpec> volumes = List.of(new VolumeSpec(VolumeRole.PGDATA, null, postgres.dataDirectory().toString()));
+        IllegalArgumentException inside = assertThrows(IllegalArgumentException.class,
+                () -> new LocalClusterControl("local", target, volumes, postgres.dataDirectory().resolve("shelter")));
+        assertTrue(inside.getMessage().contains("which a rollback takes back in time"), inside.getMessage());
     }
 
     @Test

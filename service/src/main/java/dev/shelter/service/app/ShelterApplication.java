@@ -17,11 +17,10 @@ import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.KubernetesTarget;
 import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
-import dev.shelter.runbooks.cluster.ServerController;
 import dev.shelter.runbooks.engine.RunJournal;
 import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
-import dev.shelter.runbooks.local.LocalServerController;
+import dev.shelter.runbooks.local.LocalClusterControl;
 import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.runbooks.postgres.ServerInspector;
 import dev.shelter.runbooks.wal.WalArchive;
@@ -34,6 +33,7 @@ import dev.shelter.service.cli.BackupCommand;
 import dev.shelter.service.cli.HelpCommand;
 import dev.shelter.service.config.ClusterConfig;
 import dev.shelter.service.config.HookConfig;
+import dev.shelter.service.config.KubernetesTargetConfig;
 import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
 import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.service.config.WalReceiverConfig;
@@ -248,23 +248,25 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 environment.lifecycle().manage(closing(walStore));
                 walPrefix = cluster.walArchive.prefix != null ? cluster.walArchive.prefix : "";
             }
-            Optional<ServerController> controller = spec.target() instanceof LocalTarget local
-                    ? Optional.of(new LocalServerController(local)) : Optional.empty();
             ProtectedCluster.BackupPolicy policy = new ProtectedCluster.BackupPolicy(cluster.backups.allowStandby,
                     Duration.ofSeconds(cluster.backups.walTimeoutSeconds),
                     Optional.ofNullable(cluster.backups.maxAgeMinutes).map(Duration::ofMinutes));
             WalArchive walArchive = "plain".equals(cluster.walArchive.format) ? new PlainWalArchive(walStore, walPrefix)
                     : new ShelterWalArchive(walStore, walPrefix, Clock.systemUTC());
-            Optional<ClusterControl> control = Optional.empty();
+            // Every target has its control: the only way Shelter changes a cluster's members.
+            ClusterControl control;
             if (spec.target() instanceof KubernetesTarget kubernetesTarget) {
                 if (kubernetes == null) {
                     kubernetes = config.kubernetes.toConnection().open();
                 }
-                control = Optional.of(new KubernetesClusterControl(kubernetes, kubernetesTarget));
-                environment.healthChecks().register("cluster-target-" + cluster.name, new ClusterTargetHealthCheck(control.get()));
+                control = new KubernetesClusterControl(kubernetes, kubernetesTarget, ((KubernetesTargetConfig) cluster.target).settings());
+                environment.healthChecks().register("cluster-target-" + cluster.name, new ClusterTargetHealthCheck(control));
+            } else {
+                control = new LocalClusterControl(cluster.name, (LocalTarget) spec.target(), spec.volumes(),
+                        config.stateDirectoryOf(cluster.name));
             }
             protectedClusters.put(cluster.name, new ProtectedCluster(spec, control, snapshotter, walArchive,
-                    controller, hooks(cluster.hooks.pre, spec, postgres), hooks(cluster.hooks.post, spec, postgres), policy));
+                    hooks(cluster.hooks.pre, spec, postgres), hooks(cluster.hooks.post, spec, postgres), policy));
         }
         return protectedClusters;
     }

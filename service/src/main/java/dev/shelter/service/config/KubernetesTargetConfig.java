@@ -3,9 +3,14 @@ package dev.shelter.service.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.shelter.runbooks.cluster.ClusterTarget;
 import dev.shelter.runbooks.cluster.KubernetesTarget;
+import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 
-/** A PostgreSQL StatefulSet in a namespace. */
+import java.util.Optional;
+
+/** A PostgreSQL StatefulSet in a namespace, and how its volumes are laid out for the jobs Shelter runs on them. */
 public class KubernetesTargetConfig implements TargetConfig {
 
     @NotEmpty
@@ -16,8 +21,23 @@ public class KubernetesTargetConfig implements TargetConfig {
     @JsonProperty
     public String statefulSet;
 
+    /** Where PGDATA is inside the pgdata claim: Spilo's pgroot/data by default; "" for the claim's root. */
+    @NotNull
+    @Pattern(regexp = "(?!/)(?!.*(^|/)\\.\\.(/|$)).*", message = "must be a path relative to the claim's root, without '..'")
+    @JsonProperty
+    public String pgdataPath = KubernetesClusterControl.Settings.DEFAULTS.pgdataPath();
+
+    /** The image of the jobs that mount a stopped member's claim (sh, head, base64); absent: the StatefulSet's own. */
+    @JsonProperty
+    public String volumeJobImage;
+
     @Override
     public ClusterTarget toTarget() {
         return new KubernetesTarget(namespace, statefulSet);
+    }
+
+    public KubernetesClusterControl.Settings settings() {
+        return new KubernetesClusterControl.Settings(pgdataPath,
+                Optional.ofNullable(volumeJobImage).filter(image -> !image.isBlank()));
     }
 }

@@ -7,6 +7,8 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +40,14 @@ public class ShelterConfiguration extends Configuration {
     @JsonProperty
     public CephPoolConfig ceph;
 
+    /**
+     * Shelter's own state on this machine (a local cluster's annotations and events live in
+     * clusters/&lt;name&gt;): never inside a data directory or volume of a cluster it protects.
+     */
+    @NotEmpty
+    @JsonProperty
+    public String stateDirectory = "/var/lib/shelter";
+
     /** Used by clusters with kubernetes targets; absent means in-cluster. */
     @Valid
     @JsonProperty
@@ -47,6 +57,31 @@ public class ShelterConfiguration extends Configuration {
     public boolean isCephConfiguredWhereUsed() {
         return ceph != null || clusters == null
                 || clusters.stream().noneMatch(c -> c.snapshots instanceof RbdSnapshotsConfig);
+    }
+
+    /** Where a local cluster's state lives: {@code <stateDirectory>/clusters/<name>}. */
+    public Path stateDirectoryOf(String cluster) {
+        return Path.of(stateDirectory).toAbsolutePath().normalize().resolve("clusters").resolve(cluster);
+    }
+
+    @ValidationMethod(message = "stateDirectory must not be inside the data directory or a volume of a local cluster: "
+            + "a rollback would take Shelter's state back in time")
+    public boolean isStateOutsideEveryLocalCluster() {
+        if (stateDirectory == null || stateDirectory.isBlank() || clusters == null) {
+            return true;
+        }
+        return clusters.stream().filter(c -> c.target instanceof LocalTargetConfig && c.name != null).allMatch(c -> {
+            LocalTargetConfig local = (LocalTargetConfig) c.target;
+            Path state = stateDirectoryOf(c.name);
+            List<String> taken = new ArrayList<>();
+            if (local.dataDirectory != null) {
+                taken.add(local.dataDirectory);
+            }
+            if (c.volumes != null) {
+                c.volumes.stream().filter(v -> v.source != null).forEach(v -> taken.add(v.source));
+            }
+            return taken.stream().noneMatch(t -> state.startsWith(Path.of(t).toAbsolutePath().normalize()));
+        });
     }
 
     @ValidationMethod(message = "cluster names must be unique")

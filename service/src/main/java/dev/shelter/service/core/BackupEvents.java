@@ -24,10 +24,10 @@ public final class BackupEvents implements BackupListener {
     @Override
     public void backupEnded(BackupManifest manifest) {
         ProtectedCluster cluster = clusters.get(manifest.cluster().value());
-        if (cluster == null || cluster.control().isEmpty()) {
+        if (cluster == null) {
             return;
         }
-        cluster.control().get().recordEvent(eventFor(manifest));
+        cluster.control().recordEvent(eventFor(manifest));
     }
 
     static ClusterEvent eventFor(BackupManifest manifest) {

@@ -13,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ import java.util.Set;
 public final class RecoverInterruptedBackups {
 
     private static final Logger LOG = LoggerFactory.getLogger(RecoverInterruptedBackups.class);
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
 
     private final Map<String, ProtectedCluster> clusters;
     private final PostgresControl postgres;
@@ -62,7 +64,7 @@ public final class RecoverInterruptedBackups {
                 endOrphanSession(cluster, manifest);
                 leftBehind = deleteOrphanSnapshots(cluster, manifest);
                 if (manifest.request().mode() == BackupMode.OFFLINE) {
-                    cluster.serverController().ifPresent(server -> server.start());
+                    startStoppedCluster(cluster, manifest);
                 }
             }
             // Say "deleted" only of what was: a snapshot that could not be deleted is named, with why.
@@ -85,6 +87,22 @@ public final class RecoverInterruptedBackups {
             }
         } catch (RuntimeException e) {
             LOG.warn("cannot check {} for a leftover session of backup {}: {}", cluster.name(), manifest.id(), e.getMessage());
+        }
+    }
+
+    /**
+     * A backup recorded without a journal left no count of the members it stopped: a cluster asked
+     * for none gets one, the primary; one asked for more was started again already and is left alone.
+     */
+    private static void startStoppedCluster(ProtectedCluster cluster, BackupManifest manifest) {
+        try {
+            if (cluster.control().desiredReplicas() == 0) {
+                LOG.warn("cluster {} was stopped for offline backup {}; starting one member again", cluster.name(), manifest.id());
+                cluster.control().scale(1, START_TIMEOUT);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("cannot start cluster {} again after the interrupted offline backup {}; start it by hand: {}", cluster.name(),
+                    manifest.id(), e.getMessage());
         }
     }
 

@@ -114,10 +114,6 @@ public final class TakeBackup {
             throw new InvalidRequestException("label must be 1-100 characters of letters, digits, space and ._:+@- "
                     + "(it is written into backup_label)");
         }
-        if (mode == BackupMode.OFFLINE && cluster.serverController().isEmpty()) {
-            throw new ConflictException("cluster '" + clusterName + "' runs on " + cluster.spec().target().kind()
-                    + ", where Shelter cannot stop and start PostgreSQL yet: offline backups are not possible there");
-        }
         ServerFacts facts = inspector.inspect(cluster.spec().postgres(), PROBE_TIMEOUT);
         if (facts.inRecovery() && !cluster.policy().allowStandby()) {
             throw new ConflictException("cluster '" + clusterName + "' answers as a standby (in recovery); back up the "

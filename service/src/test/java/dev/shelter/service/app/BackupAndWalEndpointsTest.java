@@ -14,6 +14,7 @@ import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
 import dev.shelter.testing.ScratchDirectory;
+import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,7 +91,8 @@ class BackupAndWalEndpointsTest {
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                 objectStore: {kind: filesystem, directory: "%s"}
                 """.formatted(scratch.resolve("data"), scratch.resolve("data"), scratch.resolve("snapshots"), archive, store));
-        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString());
+        app = new DropwizardTestSupport<>(ShelterApplication.class, config.toString(),
+                ConfigOverride.config("stateDirectory", scratch.resolve("shelter-state").toString()));
         app.before();
     }
 

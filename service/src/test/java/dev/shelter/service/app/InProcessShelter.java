@@ -2,6 +2,7 @@ package dev.shelter.service.app;
 
 import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.testing.S3Server;
+import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.DropwizardTestSupport;
 
 import java.io.IOException;
@@ -69,8 +70,10 @@ final class InProcessShelter implements AutoCloseable {
 
     /** Starts Shelter on a configuration file; {@link #client()} then speaks with {@code token}. */
     static InProcessShelter startOn(Path configFile, String token) {
+        // Shelter's own state (a local cluster's events) goes next to the test's configuration, not to /var/lib/shelter.
         DropwizardTestSupport<ShelterConfiguration> app = new DropwizardTestSupport<>(ShelterApplication.class,
-                configFile.toString());
+                configFile.toString(), ConfigOverride.config("stateDirectory",
+                configFile.toAbsolutePath().getParent().resolve("shelter-state").toString()));
         try {
             app.before();
         } catch (Exception e) {

@@ -34,7 +34,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Shelter killed with -9 at each step of an online backup of a StatefulSet on the Kubernetes test
  * bed, its PGDATA on an RBD image behind the primary pod's claim (csi-vol-…, not the claim
  * template's name): after the restart the backup is failed, PostgreSQL holds no backup session,
- * and Ceph lists not one snapshot of that backup on the image. Each case prints its evidence.
+ * and Ceph lists not one snapshot of that backup on the image. Offline too: the StatefulSet scaled
+ * to zero by the killed Shelter is scaled back by the restarted one, and PostgreSQL answers with its
+ * rows. Each case prints its evidence.
  */
 @RealKubernetes
 @RealCeph
@@ -79,7 +81,7 @@ class KubernetesBackupKilledAtEachStepIT {
                   tokens: [{name: it-admin, role: admin, token: %s}]
                 clusters:
                   - name: orders
-                    target: {kind: kubernetes, namespace: %s, statefulSet: orders}
+                    target: {kind: kubernetes, namespace: %s, statefulSet: orders, pgdataPath: pgdata}
                     postgres: {jdbcUrl: "%s", user: %s, password: %s}
                     volumes: [{role: pgdata, source: pgdata}]
                     snapshots: {kind: rbd}
@@ -146,6 +148,58 @@ class KubernetesBackupKilledAtEachStepIT {
                     backupSessions(id), backup.path("failure").asText());
             assertEquals(outcome, backup.path("state").asText(), backup.toString());
             assertEquals(0, backupSessions(id));
+            if (outcome.equals("failed")) {
+                assertEquals(List.of(), left, "no snapshot of the interrupted backup is left on " + image);
+                assertTrue(backup.path("failure").asText().contains("Shelter stopped"), backup.toString());
+            } else {
+                assertEquals(1, left.size(), "the complete backup keeps its snapshot: " + left);
+                deleteOnceFree(client, "/api/v1/backups/" + id);
+                assertEquals(List.of(), snapshotsOf(id));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "offline backup on RBD, killed at {0}:{1}")
+    @CsvSource({
+            "StopServer, executed, failed",
+            "ReadShutdownCheckpoint, executed, failed",
+            "CreateSnapshots, executed, failed",
+            "StartServer, executed, failed",
+            "RecordBackupComplete, executed, completed",
+    })
+    void anOfflineBackupKilledAtTheStepLeavesTheStatefulSetRunningAfterTheRestart(String step, String moment, String outcome)
+            throws Exception {
+        run++;
+        orders.execute("CREATE TABLE IF NOT EXISTS offline_rows (id int PRIMARY KEY)",
+                "INSERT INTO offline_rows VALUES (" + run + ")");
+        String rows = orders.queryValue("SELECT string_agg(id::text, ',' ORDER BY id) FROM offline_rows");
+        String id;
+        try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"),
+                List.of("-Dshelter.failpoint=" + step + ":" + moment))) {
+            ShelterClient client = shelter.client(TOKEN);
+            ShelterClient.Answer started = client.post("/api/v1/clusters/orders/backups",
+                    "{\"mode\":\"offline\",\"confirm\":\"orders\"}");
+            assertEquals(202, started.status(), started.text());
+            id = started.body().path("id").asText();
+            String reached = "FAILPOINT REACHED " + step + ":" + moment;
+            Poll.until("Shelter reaches " + step + ":" + moment, Duration.ofSeconds(180), shelter::log,
+                    log -> log.contains(reached), () -> "");
+            assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
+        }
+        String atKill = "pods " + bed.kubelet().runsPostgresFor("orders-0") + ", snapshots on " + image + " " + snapshotsOf(id);
+
+        try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-restarted.log"))) {
+            ShelterClient client = shelter.client(TOKEN);
+            JsonNode backup = client.get("/api/v1/backups/" + id).body();
+            // The restart rolls the run back before it serves: the StatefulSet is asked for its one member again.
+            String after = Poll.until("PostgreSQL of orders answers after the restart", Duration.ofSeconds(120),
+                    () -> orders.queryValue("SELECT string_agg(id::text, ',' ORDER BY id) FROM offline_rows"), rows::equals);
+            List<SnapshotRef> left = snapshotsOf(id);
+            System.out.printf("offline backup on RBD killed at %s:%s -> at the kill: PostgreSQL running %s; after the restart: "
+                            + "state %s, snapshots in Ceph %s, rows %s, failure: %s%n", step, moment, atKill,
+                    backup.path("state").asText(), left, after, backup.path("failure").asText());
+            assertEquals(outcome, backup.path("state").asText(), backup.toString());
+            assertEquals(rows, after);
             if (outcome.equals("failed")) {
                 assertEquals(List.of(), left, "no snapshot of the interrupted backup is left on " + image);
                 assertTrue(backup.path("failure").asText().contains("Shelter stopped"), backup.toString());

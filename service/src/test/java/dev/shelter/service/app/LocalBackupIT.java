@@ -278,7 +278,11 @@ class LocalBackupIT {
         assertTrue(failed.path("failure").asText().contains("stop backup mode"), failed.toString());
         assertEquals(0, failed.path("snapshots").size());
         assertFalse(Files.exists(snapshotDirectory("shelter-" + id)), "the snapshot of the failed backup is deleted");
-        ShelterClient.Answer next = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it after terminate\"}");
+        // The failure is recorded by the rollback's last undo; the run journals its end just after, and until
+        // then the cluster is busy (409).
+        ShelterClient.Answer next = Poll.until("a new backup once the failed one's run has ended", Duration.ofSeconds(60),
+                () -> client.post("/api/v1/clusters/primary/backups", "{\"label\":\"it after terminate\"}"),
+                answer -> answer.status() != 409);
         assertEquals(202, next.status(), next.text());
         assertEquals("completed", client.awaitEnd(next.body().path("id").asText()).path("state").asText());
     }

@@ -40,6 +40,7 @@ class ShelterApplicationTest {
     private static final DropwizardAppExtension<ShelterConfiguration> APP = new DropwizardAppExtension<>(
             ShelterApplication.class, ResourceHelpers.resourceFilePath("shelter-test.yml"),
             ConfigOverride.config("objectStore.directory", WORK.resolve("store").toString()),
+            ConfigOverride.config("stateDirectory", WORK.resolve("shelter-state").toString()),
             ConfigOverride.config("clusters[0].snapshots.directory", WORK.resolve("snapshots").toString()),
             ConfigOverride.config("auth.tokens[1].token", "file:" + WORK.resolve("operator.token")),
             ConfigOverride.config("logging.appenders[0].currentLogFilename", LOG.toString()),

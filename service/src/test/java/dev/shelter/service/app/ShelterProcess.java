@@ -49,6 +49,8 @@ final class ShelterProcess implements AutoCloseable {
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         List<String> command = new ArrayList<>(List.of(java.toString(), "-Xmx256m"));
+        // Shelter's own state (a local cluster's events) goes next to the test's configuration, not to /var/lib/shelter.
+        command.add("-Ddw.stateDirectory=" + config.toAbsolutePath().getParent().resolve("shelter-state"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", JAR.toAbsolutePath().toString(), "server", config.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

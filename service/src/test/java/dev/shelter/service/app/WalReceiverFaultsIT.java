@@ -16,6 +16,7 @@ import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.RealS3;
 import dev.shelter.testing.S3Server;
 import dev.shelter.testing.ScratchDirectory;
+import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.DropwizardTestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -150,7 +151,8 @@ class WalReceiverFaultsIT {
             Path outageConfig = scratch.resolve("shelter-outage.yml");
             Files.writeString(outageConfig, shelterConfig("{kind: s3, endpoint: \"%s\", region: %s, bucket: outage, accessKeyId: %s, secretAccessKey: \"file:%s\"}"
                     .formatted(s3.endpoint(), s3.region(), s3.accessKeyId(), secret)));
-            DropwizardTestSupport<ShelterConfiguration> app = new DropwizardTestSupport<>(ShelterApplication.class, outageConfig.toString());
+            DropwizardTestSupport<ShelterConfiguration> app = new DropwizardTestSupport<>(ShelterApplication.class, outageConfig.toString(),
+                    ConfigOverride.config("stateDirectory", scratch.resolve("shelter-state").toString()));
             app.before();
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicReference<Exception> writerFailure = new AtomicReference<>();

@@ -52,11 +52,12 @@ class ConfigurationRulesTest {
                 backups: {allowStandby: false, walTimeoutSeconds: 300, maxAgeMinutes: 1500}
                 hooks: {pre: [{sql: CHECKPOINT, timeoutSeconds: 30}], post: [{url: "https://hooks.example/done"}]}
               - name: on-kube
-                target: {kind: kubernetes, namespace: databases, statefulSet: pg}
+                target: {kind: kubernetes, namespace: databases, pgdataPath: pgroot/data, volumeJobImage: "registry.example/spilo:3", statefulSet: pg}
                 postgres: {jdbcUrl: "jdbc:postgresql://pg.databases.svc:5432/postgres"}
                 volumes: [{role: pgdata, source: pgdata}, {role: pgwal, source: pgwal}]
                 snapshots: {kind: rbd}
             catalog: {kind: memory}
+            stateDirectory: /var/lib/shelter
             objectStore: {kind: s3, endpoint: "http://127.0.0.1:9000", bucket: shelter, accessKeyId: key, secretAccessKey: secret, partSizeBytes: 5242880, serverSideEncryption: AES256}
             kubernetes: {server: "https://127.0.0.1:6443", token: "a-token", certificateAuthorityFile: /etc/ca.crt}
             ceph: {configFile: /etc/ceph/ceph.conf, keyringFile: /etc/ceph/keyring, pool: replicapool, operationTimeoutSeconds: 15}
@@ -108,6 +109,16 @@ class ConfigurationRulesTest {
                         "clusters[1].target.namespace must not be empty"),
                 arguments("a kubernetes target without a StatefulSet", ", statefulSet: pg}", "}",
                         "clusters[1].target.statefulSet must not be empty"),
+                arguments("a pgdataPath that is absolute", "pgdataPath: pgroot/data", "pgdataPath: /pgroot/data",
+                        "clusters[1].target.pgdataPath must be a path relative to the claim's root, without '..'"),
+                arguments("a pgdataPath that leaves the claim", "pgdataPath: pgroot/data", "pgdataPath: pgroot/../../etc",
+                        "clusters[1].target.pgdataPath must be a path relative to the claim's root, without '..'"),
+                arguments("Shelter's state inside a local cluster's data directory", "stateDirectory: /var/lib/shelter",
+                        "stateDirectory: /var/lib/postgresql/15/main/shelter", "stateDirectory must not be inside the data directory"),
+                arguments("Shelter's state inside a tablespace volume", "stateDirectory: /var/lib/shelter", "stateDirectory: /srv/fast",
+                        "stateDirectory must not be inside the data directory or a volume of a local cluster"),
+                arguments("no state directory", "stateDirectory: /var/lib/shelter", "stateDirectory: \"\"",
+                        "stateDirectory must not be empty"),
                 arguments("a JDBC URL of another driver", "jdbc:postgresql://127.0.0.1:5432/postgres", "jdbc:mysql://127.0.0.1/x",
                         "clusters[0].postgres.jdbcUrl must start with jdbc:postgresql:"),
                 arguments("no volumes", "[{role: pgdata, source: pgdata}, {role: pgwal, source: pgwal}]", "[]",

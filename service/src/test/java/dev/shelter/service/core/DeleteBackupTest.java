@@ -26,6 +26,7 @@ import dev.shelter.runbooks.cluster.VolumeRole;
 import dev.shelter.runbooks.cluster.VolumeSpec;
 import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.failure.ConflictException;
+import dev.shelter.runbooks.local.LocalClusterControl;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
@@ -75,8 +76,9 @@ class DeleteBackupTest {
         ClusterSpec spec = new ClusterSpec(new ClusterName("main"), new LocalTarget(data, work.resolve("bin"), "postgres"), PG,
                 List.of(new VolumeSpec(VolumeRole.PGDATA, null, data.toString()),
                         new VolumeSpec(VolumeRole.TABLESPACE, "fast", tablespace.toString())));
-        ProtectedCluster cluster = new ProtectedCluster(spec, Optional.empty(), snapshotter, new PlainWalArchive(blobs, "wal/"),
-                Optional.empty(), List.of(), List.of(), new ProtectedCluster.BackupPolicy(false, Duration.ofSeconds(60), Optional.empty()));
+        ProtectedCluster cluster = new ProtectedCluster(spec, new LocalClusterControl("main", (LocalTarget) spec.target(), spec.volumes(),
+                    work.resolve("shelter-state")), snapshotter, new PlainWalArchive(blobs, "wal/"), List.of(), List.of(),
+                new ProtectedCluster.BackupPolicy(false, Duration.ofSeconds(60), Optional.empty()));
         deleteBackup = new DeleteBackup(new ClusterRegistry(List.of(cluster)), catalog,
                 new RunbookEngine(new BlobJournalStore(blobs, new JournalCodec()), Clock.systemUTC(), "delete-backup-test"), Clock.systemUTC());
     }

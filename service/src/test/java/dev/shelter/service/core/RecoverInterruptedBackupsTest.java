@@ -17,6 +17,7 @@ import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.cluster.VolumeRole;
 import dev.shelter.runbooks.cluster.VolumeSpec;
 import dev.shelter.runbooks.postgres.BackupSession;
+import dev.shelter.runbooks.local.LocalClusterControl;
 import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.storage.blob.fs.FsBlobStore;
@@ -63,8 +64,8 @@ class RecoverInterruptedBackupsTest {
             ClusterSpec spec = new ClusterSpec(new ClusterName("main"), new LocalTarget(data, work.resolve("bin"), "postgres"), PG,
                     List.of(new VolumeSpec(VolumeRole.PGDATA, null, data.toString()),
                             new VolumeSpec(VolumeRole.TABLESPACE, "gone", gone.toString())));
-            ProtectedCluster cluster = new ProtectedCluster(spec, Optional.empty(), snapshotter, new PlainWalArchive(blobs, "wal/"),
-                    Optional.empty(), List.of(), List.of(),
+            ProtectedCluster cluster = new ProtectedCluster(spec, new LocalClusterControl("main", (LocalTarget) spec.target(), spec.volumes(),
+                    work.resolve("shelter-state")), snapshotter, new PlainWalArchive(blobs, "wal/"), List.of(), List.of(),
                     new ProtectedCluster.BackupPolicy(false, Duration.ofSeconds(60), Optional.empty()));
             BackupManifest interrupted = BackupManifest.running(new BackupRequest(new BackupId("20261129T120000Z-abcdef"),
                     new ClusterName("main"), BackupMode.ONLINE, "interrupted", true, Instant.parse("2026-11-29T12:00:00Z")));

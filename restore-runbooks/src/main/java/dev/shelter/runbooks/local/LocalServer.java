@@ -1,46 +1,40 @@
 package dev.shelter.runbooks.local;
 
-import dev.shelter.runbooks.backup.Lsn;
-import dev.shelter.runbooks.backup.SystemIdentifier;
-import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.cluster.LocalTarget;
-import dev.shelter.runbooks.cluster.ServerController;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A PostgreSQL server on this machine, driven by pg_ctl and read by pg_controldata, run as the
- * target's OS user (the server refuses root). The server's output goes to {@code log/shelter-pg_ctl.log}
- * in its data directory.
+ * A PostgreSQL server on this machine, driven by pg_ctl run as the target's OS user (the server
+ * refuses root): {@link LocalClusterControl}'s detail, never a port of its own (the runbooks change a
+ * cluster's members only through {@code ClusterControl.scale}). The server's output goes to
+ * {@code log/shelter-pg_ctl.log} in its data directory. Both calls wait until done and are idempotent.
  */
-public final class LocalServerController implements ServerController {
+final class LocalServer {
 
     private static final long COMMAND_TIMEOUT_SECONDS = 120;
 
     private final LocalTarget target;
 
-    public LocalServerController(LocalTarget target) {
+    LocalServer(LocalTarget target) {
         this.target = target;
     }
 
-    @Override
-    public void stopCleanly() {
+    /** A fast, clean shutdown (sessions rolled back, shutdown checkpoint written). */
+    void stopCleanly() {
         if (!isRunning()) {
             return;
         }
         run(pgCtl("stop", "-m", "fast", "-w", "-t", "90"));
     }
 
-    @Override
-    public void start() {
+    void start() {
         if (isRunning()) {
             return;
         }
@@ -56,30 +50,9 @@ public final class LocalServerController implements ServerController {
         run(pgCtl("start", "-w", "-t", "90", "-l", logDirectory.resolve("shelter-pg_ctl.log").toString()));
     }
 
-    @Override
-    public boolean isRunning() {
+    boolean isRunning() {
         // pg_ctl status: 0 running, 3 not running, 4 no data directory
         return execute(pgCtl("status")).exitCode() == 0;
-    }
-
-    @Override
-    public ShutdownCheckpoint readShutdownCheckpoint() {
-        Result result = run(List.of(target.binDirectory().resolve("pg_controldata").toString(), "-D",
-                target.dataDirectory().toString()));
-        Map<String, String> fields = new HashMap<>();
-        for (String line : result.output().split("\n")) {
-            int colon = line.indexOf(':');
-            if (colon > 0) {
-                fields.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
-            }
-        }
-        String state = fields.getOrDefault("Database cluster state", "");
-        if (!state.equals("shut down")) {
-            throw new IllegalStateException("PostgreSQL in " + target.dataDirectory() + " is '" + state + "', not cleanly shut down");
-        }
-        return new ShutdownCheckpoint(Lsn.parse(fields.get("Latest checkpoint location")),
-                new Timeline(Long.parseLong(fields.get("Latest checkpoint's TimeLineID"))),
-                SystemIdentifier.parse(fields.get("Database system identifier")));
     }
 
     private List<String> pgCtl(String... arguments) {
