@@ -2,7 +2,6 @@ package dev.shelter.service.core;
 
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
-import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
@@ -18,7 +17,6 @@ import dev.shelter.storage.snapshot.SnapshotException;
 import dev.shelter.storage.snapshot.SnapshotRef;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -34,14 +32,14 @@ public final class DeleteBackup {
     private final ClusterRegistry clusters;
     private final BackupCatalog catalog;
     private final RunbookEngine engine;
+    private final FinishingRuns finishing;
     private final Clock clock;
-    private static final Duration FINISHING = Duration.ofSeconds(60);
-
     private final KeyLocks deleting = new KeyLocks();
 
     public DeleteBackup(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, Clock clock) {
         this.clusters = clusters;
         this.engine = engine;
+        this.finishing = new FinishingRuns(catalog, engine);
         this.catalog = catalog;
         this.clock = clock;
     }
@@ -88,7 +86,7 @@ public final class DeleteBackup {
             catalog.record(deleted);
             return deleted;
         }
-        awaitRunsFinishing(cluster, manifest.cluster());
+        finishing.awaitBefore(cluster.spec().name());
         Run<DeleteRun> run = engine.begin(DeleteBackupPlan.create(), new DeleteRun(cluster, catalog, clock, manifest.id()),
                 cluster.spec().name(), id, Map.of());
         RunJournal ended = engine.execute(run);
@@ -97,22 +95,6 @@ public final class DeleteBackup {
                     + " (run " + ended.id() + "; a later delete finishes it)");
         }
         return ShowBackups.requireKnown(catalog, id);
-    }
-
-    /**
-     * A backup's run ends just after the backup does (its post-hooks, the journal's last write):
-     * with no backup of the cluster running, a run still holding it is only finishing, and the
-     * delete waits for it instead of answering "busy". A run that holds on longer still gets 409.
-     */
-    private void awaitRunsFinishing(ProtectedCluster cluster, ClusterName clusterName) {
-        if (catalog.inState(BackupState.RUNNING).stream().anyMatch(m -> m.cluster().equals(clusterName))) {
-            return;
-        }
-        try {
-            engine.awaitIdle(cluster.spec().name(), FINISHING);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     private static ConflictException protectedSnapshot(SnapshotRef ref, String id) {

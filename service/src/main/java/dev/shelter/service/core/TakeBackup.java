@@ -49,6 +49,7 @@ public final class TakeBackup {
     private final PostgresControl postgres;
     private final BackupCatalog catalog;
     private final RunbookEngine engine;
+    private final FinishingRuns finishing;
     private final BackupListener listener;
     private final ExecutorService executor;
     private final Clock clock;
@@ -60,6 +61,7 @@ public final class TakeBackup {
         this.postgres = postgres;
         this.catalog = catalog;
         this.engine = engine;
+        this.finishing = new FinishingRuns(catalog, engine);
         this.listener = listener;
         this.executor = executor;
         this.clock = clock;
@@ -75,6 +77,7 @@ public final class TakeBackup {
         }
         BackupManifest manifest = checkedRequest(cluster, mode, order);
         refuseRecordedRunning(cluster.spec().name());
+        finishing.awaitBefore(cluster.spec().name());
         BackupRun context = BackupRun.starting(cluster, postgres, catalog, clock, manifest);
         Run<BackupRun> run = engine.begin(BackupPlan.of(mode), context, cluster.spec().name(), manifest.id().value(),
                 Map.of());

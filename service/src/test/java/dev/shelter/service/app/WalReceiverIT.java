@@ -128,6 +128,9 @@ class WalReceiverIT {
         primary.awaitTrue("SELECT flush_lsn >= '" + caughtUp + "'::pg_lsn FROM pg_stat_replication "
                 + "WHERE application_name = 'shelter-wal-receiver'", Duration.ofSeconds(180));
         // ... then a commit in a quiet segment is durable within a few flush intervals, without a switch.
+        // The commit goes at the start of a fresh segment: a commit near a segment's end could see
+        // the server's own background records carry the insert position into the next one.
+        primary.queryValue("SELECT pg_switch_wal()::text");
         Ledger.insert(primary, "last", 1);
         Lsn lastCommit = Lsn.parse(primary.queryValue("SELECT pg_current_wal_lsn()::text"));
         String segmentOfLastCommit = primary.queryValue("SELECT pg_walfile_name('" + lastCommit + "'::pg_lsn)");
