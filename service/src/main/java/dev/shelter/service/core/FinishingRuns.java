@@ -1,11 +1,13 @@
 package dev.shelter.service.core;
 
+import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.engine.RunbookEngine;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A backup's run ends just after the backup does (its post-hooks, the journal's last writes): a
@@ -26,14 +28,21 @@ final class FinishingRuns {
         this.engine = engine;
     }
 
-    void awaitBefore(ClusterName cluster) {
-        if (catalog.inState(BackupState.RUNNING).stream().anyMatch(m -> m.cluster().equals(cluster))) {
-            return;
+    /**
+     * Waits out a run of {@code cluster} that is only finishing; returns, without waiting, the
+     * backup of the cluster recorded as running, if there is one (its run is not finishing).
+     */
+    Optional<BackupManifest> awaitBefore(ClusterName cluster) {
+        Optional<BackupManifest> running = catalog.inState(BackupState.RUNNING).stream()
+                .filter(m -> m.cluster().equals(cluster)).findFirst();
+        if (running.isPresent()) {
+            return running;
         }
         try {
             engine.awaitIdle(cluster, FINISHING);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        return Optional.empty();
     }
 }

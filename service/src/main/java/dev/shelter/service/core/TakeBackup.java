@@ -4,8 +4,6 @@ import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupRequest;
-import dev.shelter.runbooks.backup.BackupState;
-import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.engine.Facts;
@@ -26,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -76,8 +73,11 @@ public final class TakeBackup {
                     + "snapshots are taken: to go ahead, send \"confirm\": \"" + clusterName + "\" (or \"dryRun\": true to see the plan)");
         }
         BackupManifest manifest = checkedRequest(cluster, mode, order);
-        refuseRecordedRunning(cluster.spec().name());
-        finishing.awaitBefore(cluster.spec().name());
+        // A backup recorded as running holds the cluster too, even without a run (left by a Shelter before journals).
+        finishing.awaitBefore(cluster.spec().name()).ifPresent(recorded -> {
+            throw new ConflictException("backup " + recorded.id() + " of cluster '" + clusterName + "' is recorded as "
+                    + "running; one backup at a time per cluster");
+        });
         BackupRun context = BackupRun.starting(cluster, postgres, catalog, clock, manifest);
         Run<BackupRun> run = engine.begin(BackupPlan.of(mode), context, cluster.spec().name(), manifest.id().value(),
                 Map.of());
@@ -124,16 +124,6 @@ public final class TakeBackup {
         }
         return BackupManifest.running(new BackupRequest(id, cluster.spec().name(), mode, label,
                 order.fastCheckpoint() == null || order.fastCheckpoint(), clock.instant()));
-    }
-
-    /** A backup recorded as running without a run (left by a Shelter before journals) holds the cluster too. */
-    private void refuseRecordedRunning(ClusterName clusterName) {
-        Optional<BackupManifest> recorded = catalog.inState(BackupState.RUNNING).stream()
-                .filter(m -> m.cluster().equals(clusterName)).findFirst();
-        if (recorded.isPresent()) {
-            throw new ConflictException("backup " + recorded.get().id() + " of cluster '" + clusterName + "' is recorded as "
-                    + "running; one backup at a time per cluster");
-        }
     }
 
     /** Exactly "online" or "offline", as the API documents them: a mode that is nearly right is still a guess. */

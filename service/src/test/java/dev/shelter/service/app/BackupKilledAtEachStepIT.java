@@ -24,8 +24,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -128,18 +126,15 @@ class BackupKilledAtEachStepIT {
         run++;
         String id;
         int sessionsBeforeKill;
-        try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"),
-                List.of("-Dshelter.failpoint=" + step + ":" + moment))) {
+        try (ShelterProcess shelter = FrozenShelter.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"), step, moment)) {
             ShelterClient client = shelter.client(TOKEN);
             ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups",
                     "{\"mode\":\"" + mode + "\",\"confirm\":\"primary\"}");
             assertEquals(202, started.status(), started.text());
             id = started.body().path("id").asText();
-            String reached = "FAILPOINT REACHED " + step + ":" + moment;
-            Poll.until("Shelter reaches " + step + ":" + moment, Duration.ofSeconds(90), shelter::log,
-                    log -> log.contains(reached), () -> "");
+            FrozenShelter.awaitFrozen(shelter, step, moment, Duration.ofSeconds(90));
             sessionsBeforeKill = backupSessions(id);
-            assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
+            FrozenShelter.kill(shelter);
         }
         String atKill = "backup sessions just before the kill " + sessionsBeforeKill + "; after it: snapshots " + snapshotsOf(id) + ", backup sessions " + backupSessions(id)
                 + ", PostgreSQL " + (primary.isRunning() ? "running" : "stopped");
@@ -160,14 +155,14 @@ class BackupKilledAtEachStepIT {
                 assertTrue(backup.path("failure").asText().contains("Shelter stopped"), backup.toString());
             } else {
                 assertEquals(1, left.size(), "the complete backup keeps its snapshot: " + left);
-                deleteOnceFree(client, "/api/v1/backups/" + id);
+                assertDeleted(client, "/api/v1/backups/" + id);
                 assertEquals(List.of(), snapshotsOf(id));
             }
             ShelterClient.Answer next = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"after the kill\"}");
             assertEquals(202, next.status(), next.text() + "\n" + shelter.log());
             JsonNode completed = client.awaitEnd(next.body().path("id").asText());
             assertEquals("completed", completed.path("state").asText(), completed.toString());
-            deleteOnceFree(client, "/api/v1/backups/" + completed.path("id").asText());
+            assertDeleted(client, "/api/v1/backups/" + completed.path("id").asText());
         }
     }
 
@@ -176,30 +171,14 @@ class BackupKilledAtEachStepIT {
     void aDeleteKilledMidwayIsFinishedAfterTheRestart(String moment) throws Exception {
         run++;
         String id;
-        try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"),
-                List.of("-Dshelter.failpoint=DeleteSnapshots:" + moment))) {
+        try (ShelterProcess shelter = FrozenShelter.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"), "DeleteSnapshots", moment)) {
             ShelterClient client = shelter.client(TOKEN);
             ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"to delete\"}");
             assertEquals(202, started.status(), started.text());
             id = started.body().path("id").asText();
             assertEquals("completed", client.awaitEnd(id).path("state").asText());
             assertEquals(1, snapshotsOf(id).size());
-            // The backup's run ends just after it is complete (post-hooks): until then the cluster is busy (409).
-            AtomicReference<CompletableFuture<ShelterClient.Answer>> deleting = new AtomicReference<>();
-            Poll.until("Shelter reaches DeleteSnapshots:" + moment, Duration.ofSeconds(90), () -> {
-                if (shelter.log().contains("FAILPOINT REACHED DeleteSnapshots:" + moment)) {
-                    return true;
-                }
-                CompletableFuture<ShelterClient.Answer> last = deleting.get();
-                if (last == null || (last.isDone() && last.join().status() == 409)) {
-                    deleting.set(CompletableFuture.supplyAsync(() -> client.delete("/api/v1/backups/" + id)));
-                } else if (last.isDone()) {
-                    throw new AssertionError("the delete ended before its failpoint: " + last.join().text());
-                }
-                return false;
-            }, Boolean.TRUE::equals, () -> "");
-            assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
-            deleting.get().handle((answer, failure) -> answer).join(); // the connection died with Shelter
+            FrozenShelter.killDeleteAt(shelter, client, id, moment);
         }
         String atKill = "at the kill: snapshots " + snapshotsOf(id);
 
@@ -212,10 +191,8 @@ class BackupKilledAtEachStepIT {
         }
     }
 
-    /** DELETE, waiting while the cluster is busy (409) with the end of the backup's run (its post-hooks, after it is complete). */
-    private static void deleteOnceFree(ShelterClient client, String path) {
-        ShelterClient.Answer deleted = Poll.until("DELETE " + path + " once the cluster's run has ended", Duration.ofSeconds(60),
-                () -> client.delete(path), answer -> answer.status() != 409);
+    private static void assertDeleted(ShelterClient client, String path) {
+        ShelterClient.Answer deleted = client.delete(path);
         assertEquals(200, deleted.status(), deleted.text());
     }
 

@@ -24,8 +24,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -124,17 +122,14 @@ class KubernetesBackupKilledAtEachStepIT {
         run++;
         String id;
         int sessionsBeforeKill;
-        try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"),
-                List.of("-Dshelter.failpoint=" + step + ":" + moment))) {
+        try (ShelterProcess shelter = FrozenShelter.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"), step, moment)) {
             ShelterClient client = shelter.client(TOKEN);
             ShelterClient.Answer started = client.post("/api/v1/clusters/orders/backups", "{\"mode\":\"online\"}");
             assertEquals(202, started.status(), started.text());
             id = started.body().path("id").asText();
-            String reached = "FAILPOINT REACHED " + step + ":" + moment;
-            Poll.until("Shelter reaches " + step + ":" + moment, Duration.ofSeconds(120), shelter::log,
-                    log -> log.contains(reached), () -> "");
+            FrozenShelter.awaitFrozen(shelter, step, moment, Duration.ofSeconds(120));
             sessionsBeforeKill = backupSessions(id);
-            assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
+            FrozenShelter.kill(shelter);
         }
         String atKill = "backup sessions just before the kill " + sessionsBeforeKill + "; after it: snapshots on " + image + " " + snapshotsOf(id) + ", backup sessions " + backupSessions(id);
 
@@ -153,7 +148,7 @@ class KubernetesBackupKilledAtEachStepIT {
                 assertTrue(backup.path("failure").asText().contains("Shelter stopped"), backup.toString());
             } else {
                 assertEquals(1, left.size(), "the complete backup keeps its snapshot: " + left);
-                deleteOnceFree(client, "/api/v1/backups/" + id);
+                assertDeleted(client, "/api/v1/backups/" + id);
                 assertEquals(List.of(), snapshotsOf(id));
             }
         }
@@ -174,17 +169,14 @@ class KubernetesBackupKilledAtEachStepIT {
                 "INSERT INTO offline_rows VALUES (" + run + ")");
         String rows = orders.queryValue("SELECT string_agg(id::text, ',' ORDER BY id) FROM offline_rows");
         String id;
-        try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"),
-                List.of("-Dshelter.failpoint=" + step + ":" + moment))) {
+        try (ShelterProcess shelter = FrozenShelter.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"), step, moment)) {
             ShelterClient client = shelter.client(TOKEN);
             ShelterClient.Answer started = client.post("/api/v1/clusters/orders/backups",
                     "{\"mode\":\"offline\",\"confirm\":\"orders\"}");
             assertEquals(202, started.status(), started.text());
             id = started.body().path("id").asText();
-            String reached = "FAILPOINT REACHED " + step + ":" + moment;
-            Poll.until("Shelter reaches " + step + ":" + moment, Duration.ofSeconds(180), shelter::log,
-                    log -> log.contains(reached), () -> "");
-            assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
+            FrozenShelter.awaitFrozen(shelter, step, moment, Duration.ofSeconds(180));
+            FrozenShelter.kill(shelter);
         }
         String atKill = "pods " + bed.kubelet().runsPostgresFor("orders-0") + ", snapshots on " + image + " " + snapshotsOf(id);
 
@@ -205,7 +197,7 @@ class KubernetesBackupKilledAtEachStepIT {
                 assertTrue(backup.path("failure").asText().contains("Shelter stopped"), backup.toString());
             } else {
                 assertEquals(1, left.size(), "the complete backup keeps its snapshot: " + left);
-                deleteOnceFree(client, "/api/v1/backups/" + id);
+                assertDeleted(client, "/api/v1/backups/" + id);
                 assertEquals(List.of(), snapshotsOf(id));
             }
         }
@@ -216,30 +208,14 @@ class KubernetesBackupKilledAtEachStepIT {
     void aDeleteKilledMidwayIsFinishedAfterTheRestart(String moment) throws Exception {
         run++;
         String id;
-        try (ShelterProcess shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"),
-                List.of("-Dshelter.failpoint=DeleteSnapshots:" + moment))) {
+        try (ShelterProcess shelter = FrozenShelter.start(config, TOKEN, scratch.resolve("shelter-" + run + "-killed.log"), "DeleteSnapshots", moment)) {
             ShelterClient client = shelter.client(TOKEN);
             ShelterClient.Answer started = client.post("/api/v1/clusters/orders/backups", "{\"mode\":\"online\"}");
             assertEquals(202, started.status(), started.text());
             id = started.body().path("id").asText();
             assertEquals("completed", client.awaitEnd(id).path("state").asText());
             assertEquals(1, snapshotsOf(id).size());
-            // The backup's run ends just after it is complete (post-hooks): until then the cluster is busy (409).
-            AtomicReference<CompletableFuture<ShelterClient.Answer>> deleting = new AtomicReference<>();
-            Poll.until("Shelter reaches DeleteSnapshots:" + moment, Duration.ofSeconds(90), () -> {
-                if (shelter.log().contains("FAILPOINT REACHED DeleteSnapshots:" + moment)) {
-                    return true;
-                }
-                CompletableFuture<ShelterClient.Answer> last = deleting.get();
-                if (last == null || (last.isDone() && last.join().status() == 409)) {
-                    deleting.set(CompletableFuture.supplyAsync(() -> client.delete("/api/v1/backups/" + id)));
-                } else if (last.isDone()) {
-                    throw new AssertionError("the delete ended before its failpoint: " + last.join().text());
-                }
-                return false;
-            }, Boolean.TRUE::equals, () -> "");
-            assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL");
-            deleting.get().handle((answer, failure) -> answer).join(); // the connection died with Shelter
+            FrozenShelter.killDeleteAt(shelter, client, id, moment);
         }
         String atKill = "at the kill: snapshots " + snapshotsOf(id);
 
@@ -252,10 +228,8 @@ class KubernetesBackupKilledAtEachStepIT {
         }
     }
 
-    /** DELETE, waiting while the cluster is busy (409) with the end of the backup's run (its post-hooks, after it is complete). */
-    private static void deleteOnceFree(ShelterClient client, String path) {
-        ShelterClient.Answer deleted = Poll.until("DELETE " + path + " once the cluster's run has ended", Duration.ofSeconds(60),
-                () -> client.delete(path), answer -> answer.status() != 409);
+    private static void assertDeleted(ShelterClient client, String path) {
+        ShelterClient.Answer deleted = client.delete(path);
         assertEquals(200, deleted.status(), deleted.text());
     }
 

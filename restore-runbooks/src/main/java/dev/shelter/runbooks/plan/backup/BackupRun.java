@@ -148,6 +148,14 @@ public final class BackupRun {
         }
     }
 
+    /** Records which server a session reached; a standby is refused unless the policy allows it (it may have changed since the request). */
+    void recordServer(BackupSession.ServerState state) {
+        if (state.inRecovery() && !cluster.policy().allowStandby()) {
+            throw new IllegalStateException("the server is a standby (in recovery); backups from standbys are not allowed");
+        }
+        record(requireManifest().withServer(state.identity(), state.databaseBytes()));
+    }
+
     public void enter(BackupPhase phase) {
         record(requireManifest().inPhase(phase));
     }

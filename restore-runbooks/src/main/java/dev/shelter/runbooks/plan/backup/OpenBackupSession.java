@@ -39,11 +39,8 @@ final class OpenBackupSession implements Step<BackupRun> {
         BackupSession session = run.postgres().openBackupSession(run.cluster().spec().postgres(), run.sessionName());
         run.holdSession(session);
         BackupSession.ServerState state = session.inspect();
-        if (state.inRecovery() && !run.cluster().policy().allowStandby()) {
-            throw new IllegalStateException("the server is a standby (in recovery); backups from standbys are not allowed");
-        }
+        run.recordServer(state);
         step.record(FROM_STANDBY, Boolean.toString(state.inRecovery()));
-        run.record(run.requireManifest().withServer(state.identity(), state.databaseBytes()));
     }
 
     /**

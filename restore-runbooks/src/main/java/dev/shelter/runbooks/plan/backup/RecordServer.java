@@ -26,11 +26,7 @@ final class RecordServer implements Step<BackupRun> {
     @Override
     public void execute(BackupRun run, StepRun step) {
         try (BackupSession session = run.postgres().openBackupSession(run.cluster().spec().postgres(), run.sessionName())) {
-            BackupSession.ServerState state = session.inspect();
-            if (state.inRecovery() && !run.cluster().policy().allowStandby()) {
-                throw new IllegalStateException("the server is a standby (in recovery); backups from standbys are not allowed");
-            }
-            run.record(run.requireManifest().withServer(state.identity(), state.databaseBytes()));
+            run.recordServer(session.inspect());
         }
     }
 }
