@@ -21,12 +21,15 @@ import java.util.Properties;
 /** Inspects a server over a short-lived JDBC session whose every wait is bounded by the timeout. */
 public final class JdbcServerInspector implements ServerInspector {
 
+    // A primary's timeline is the one it writes: just after a promotion, pg_control's checkpoint
+    // still names the old one until the end-of-recovery checkpoint completes.
     private static final String FACTS_SQL = """
             SELECT current_setting('server_version'),
                    current_setting('server_version_num')::int / 10000,
                    pg_is_in_recovery(),
                    (SELECT system_identifier FROM pg_control_system())::text,
-                   (SELECT timeline_id FROM pg_control_checkpoint()),
+                   (CASE WHEN pg_is_in_recovery() THEN (SELECT timeline_id FROM pg_control_checkpoint())::bigint
+                         ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint END),
                    (CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END)::text
             """;
 
