@@ -165,6 +165,14 @@ public final class RunbookEngine {
         }
     }
 
+    /** Every run's journal: live for the runs this engine executes, else as stored. */
+    public List<RunJournal> journals() {
+        java.util.Map<RunId, RunJournal> all = new java.util.LinkedHashMap<>();
+        journals.listAll().forEach(journal -> all.put(journal.id(), journal));
+        active.values().forEach(run -> all.put(run.id(), run.journal()));
+        return List.copyOf(all.values());
+    }
+
     /** The runs a crash left behind (in the store, whoever held them). */
     public List<RunJournal> unfinished() {
         return journals.unfinished();

@@ -46,7 +46,11 @@ public final class RecoveryFiles {
         /** The end of the backup ('immediate'): exactly the backup's data. */
         BACKUP_END,
         /** The last WAL the archive holds: every transaction committed and archived since. */
-        END_OF_ARCHIVE
+        END_OF_ARCHIVE;
+
+        RestoreTarget asRestoreTarget() {
+            return this == BACKUP_END ? new RestoreTarget.BackupEnd() : new RestoreTarget.Latest();
+        }
     }
 
     /**
@@ -62,12 +66,18 @@ public final class RecoveryFiles {
         write(pgdata, manifest, restoreCommand, target, null);
     }
 
-    /**
-     * As {@link #write(Path, BackupManifest, String, Target)}, following {@code along}'s timeline
-     * (its history as archived), which must continue the backup's: the backup's timeline is in it
-     * and had not yet branched off where the backup ended. Otherwise the restore is refused.
-     */
+    /** As {@link #write(Path, BackupManifest, String, RestoreTarget, TimelineHistory)} for the two simple targets. */
     public static void write(Path pgdata, BackupManifest manifest, String restoreCommand, Target target, TimelineHistory along) {
+        write(pgdata, manifest, restoreCommand, target.asRestoreTarget(), along);
+    }
+
+    /**
+     * Writes the recovery files for {@code target}, following {@code along}'s timeline (its history
+     * as archived; null: the backup's own), which must continue the backup's: the backup's timeline
+     * is in it and had not yet branched off where the backup ended. Otherwise the restore is refused.
+     */
+    public static void write(Path pgdata, BackupManifest manifest, String restoreCommand, RestoreTarget target,
+                             TimelineHistory along) {
         BackupModeWindow window = requireWindow(manifest);
         Timeline timeline = along == null ? window.timeline() : requireReachable(manifest, along);
         refuseLiveServer(pgdata);
@@ -197,7 +207,7 @@ public final class RecoveryFiles {
         return along.timeline();
     }
 
-    private static byte[] withRecoverySettings(Path autoConf, BackupManifest manifest, String restoreCommand, Target target,
+    private static byte[] withRecoverySettings(Path autoConf, BackupManifest manifest, String restoreCommand, RestoreTarget target,
                                                Timeline timeline) throws IOException {
         String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
         int previous = existing.indexOf(BLOCK_START);
@@ -209,11 +219,20 @@ public final class RecoveryFiles {
         }
         String block = BLOCK_START + " (backup " + manifest.id() + ")\n"
                 + "restore_command = '" + quote(restoreCommand) + "'\n"
-                + (target == Target.BACKUP_END ? "recovery_target = 'immediate'\n" : "")
-                + "recovery_target_inclusive = on\n"
+                + targetLines(target)
                 + "recovery_target_timeline = '" + timeline.id() + "'\n"
                 + "recovery_target_action = 'promote'\n";
         return (existing + block).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Exactly one target, and its inclusiveness where it has one (on otherwise, PostgreSQL's default, said explicitly). */
+    private static String targetLines(RestoreTarget target) {
+        StringBuilder lines = new StringBuilder();
+        target.settings().forEach((key, value) -> lines.append(key).append(" = '").append(quote(value)).append("'\n"));
+        if (!target.settings().containsKey("recovery_target_inclusive")) {
+            lines.append("recovery_target_inclusive = on\n");
+        }
+        return lines.toString();
     }
 
     private static String quote(String value) {

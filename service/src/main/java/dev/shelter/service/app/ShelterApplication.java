@@ -7,9 +7,9 @@ import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.catalog.BlobJournalStore;
-import dev.shelter.runbooks.catalog.JournalCodec;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.InMemoryBackupIndex;
+import dev.shelter.runbooks.catalog.JournalCodec;
 import dev.shelter.runbooks.catalog.ManifestCodec;
 import dev.shelter.runbooks.cluster.BackupHook;
 import dev.shelter.runbooks.cluster.ClusterControl;
@@ -21,8 +21,11 @@ import dev.shelter.runbooks.engine.RunJournal;
 import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.runbooks.local.LocalClusterControl;
+import dev.shelter.runbooks.plan.restore.RestoreRun;
 import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.runbooks.postgres.ServerInspector;
+import dev.shelter.runbooks.restore.RecoveryFilesTarget;
+import dev.shelter.runbooks.restore.RestoreCommand;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.service.api.StrictJson;
@@ -35,6 +38,7 @@ import dev.shelter.service.config.ClusterConfig;
 import dev.shelter.service.config.HookConfig;
 import dev.shelter.service.config.KubernetesTargetConfig;
 import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
+import dev.shelter.service.config.RestoreConfig;
 import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.service.config.WalReceiverConfig;
 import dev.shelter.service.core.ArchiveWalFile;
@@ -45,6 +49,8 @@ import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InspectCluster;
 import dev.shelter.service.core.RecoverInterruptedBackups;
+import dev.shelter.service.core.RestoreCluster;
+import dev.shelter.service.core.RestoreSettings;
 import dev.shelter.service.core.ResumeInterruptedRuns;
 import dev.shelter.service.core.ShowBackups;
 import dev.shelter.service.core.TakeBackup;
@@ -69,13 +75,16 @@ import dev.shelter.service.hooks.SqlHook;
 import dev.shelter.service.metrics.BackupMetrics;
 import dev.shelter.service.postgres.JdbcBackupIndex;
 import dev.shelter.service.postgres.JdbcPostgresControl;
+import dev.shelter.service.postgres.JdbcRecoveryWatch;
 import dev.shelter.service.postgres.JdbcServerInspector;
 import dev.shelter.service.postgres.PgReplicationProbe;
 import dev.shelter.service.postgres.PgWalStreamSource;
 import dev.shelter.service.resources.BackupsResource;
 import dev.shelter.service.resources.ClusterBackupsResource;
+import dev.shelter.service.resources.ClusterRestoresResource;
 import dev.shelter.service.resources.ClustersResource;
 import dev.shelter.service.resources.OpenApiResource;
+import dev.shelter.service.resources.RestoresResource;
 import dev.shelter.service.resources.WalResource;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.service.wal.ShelterWalArchive;
@@ -167,7 +176,13 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         Failpoint.fromSystemProperty().ifPresent(engine::observeSteps);
         ExecutorService backupThreads = environment.lifecycle().executorService("backup-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
-        ResumeInterruptedRuns resumption = new ResumeInterruptedRuns(clusters, engine, postgres, catalog, backupEnded, clock);
+        ExecutorService restoreThreads = environment.lifecycle().executorService("restore-%d")
+                .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
+        RestoreCluster restoreCluster = new RestoreCluster(clusters, catalog, engine,
+                new RestoreRun.Ports(inspector, postgres, new JdbcRecoveryWatch(inspector)), restoreSettings(config),
+                new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), restoreThreads, clock);
+        ResumeInterruptedRuns resumption = new ResumeInterruptedRuns(clusters, engine, postgres, catalog, backupEnded, restoreCluster,
+                clock);
         RecoverInterruptedBackups recovery = new RecoverInterruptedBackups(protectedClusters, postgres, catalog, clock);
         environment.lifecycle().manage(new Managed() {
             @Override
@@ -186,8 +201,10 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         logRequestsWithoutQueries(config);
         environment.jersey().register(new ClustersResource(clusters, new InspectCluster(clusters, inspector)));
         ShowBackups showBackups = new ShowBackups(clusters, catalog, engine);
-        environment.jersey().register(new ClusterBackupsResource(
-                new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), showBackups));
+        TakeBackup takeBackup = new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock);
+        environment.jersey().register(new ClusterBackupsResource(takeBackup, showBackups));
+        environment.jersey().register(new ClusterRestoresResource(restoreCluster));
+        environment.jersey().register(new RestoresResource(restoreCluster));
         environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(clusters, catalog, engine, clock)));
         Map<String, WalMonitor> walMonitors = startWalReceivers(config, environment, protectedClusters);
         environment.jersey().register(new WalResource(new ArchiveWalFile(clusters, inspector),
@@ -222,6 +239,24 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 ? new JdbcBackupIndex(config.catalog.postgres.toEndpoint(), codec)
                 : new InMemoryBackupIndex();
         return new BackupCatalog(new BlobManifestStore(objectStore, codec), index);
+    }
+
+    /** Per cluster, what its restores need from the configuration, or why it cannot be restored yet. */
+    private static Map<String, RestoreSettings> restoreSettings(ShelterConfiguration config) {
+        Map<String, RestoreSettings> settings = new java.util.HashMap<>();
+        for (ClusterConfig cluster : config.clusters) {
+            RestoreConfig restore = cluster.restore;
+            Optional<String> command = restore.walUrl == null || restore.tokenFile == null ? Optional.empty()
+                    : Optional.of(RestoreCommand.curl(restore.walUrl, new ClusterName(cluster.name), restore.tokenFile));
+            Optional<RecoveryFilesTarget> files = cluster.target.recoveryFiles();
+            Optional<String> refusal = command.isEmpty()
+                    ? Optional.of("its restore.walUrl and restore.tokenFile are not configured: a restored server fetches WAL "
+                    + "from Shelter with them")
+                    : files.isEmpty() ? Optional.of("rollback restores of kind: kubernetes clusters come with the restore-prepare "
+                    + "job, which is not there yet") : Optional.empty();
+            settings.put(cluster.name, new RestoreSettings(command, files, Duration.ofMinutes(restore.recoveryTimeoutMinutes), refusal));
+        }
+        return settings;
     }
 
     private static Map<String, ProtectedCluster> protectClusters(ShelterConfiguration config, Environment environment,

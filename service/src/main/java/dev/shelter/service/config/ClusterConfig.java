@@ -51,6 +51,10 @@ public class ClusterConfig {
     @JsonProperty
     public HooksConfig hooks = new HooksConfig();
 
+    @Valid
+    @JsonProperty
+    public RestoreConfig restore = new RestoreConfig();
+
     public ClusterSpec toSpec() {
         return new ClusterSpec(new ClusterName(name), target.toTarget(), postgres.toEndpoint(),
                 volumes.stream().map(VolumeConfig::toSpec).toList());

@@ -40,4 +40,10 @@ public class KubernetesTargetConfig implements TargetConfig {
         return new KubernetesClusterControl.Settings(pgdataPath,
                 Optional.ofNullable(volumeJobImage).filter(image -> !image.isBlank()));
     }
+
+    /** Not yet: on Kubernetes the recovery files are written by a restore-prepare job, which comes with the next step. */
+    @Override
+    public java.util.Optional<dev.shelter.runbooks.restore.RecoveryFilesTarget> recoveryFiles() {
+        return java.util.Optional.empty();
+    }
 }

@@ -26,4 +26,9 @@ public class LocalTargetConfig implements TargetConfig {
     public ClusterTarget toTarget() {
         return new LocalTarget(Path.of(dataDirectory), Path.of(binDirectory), osUser);
     }
+
+    @Override
+    public java.util.Optional<dev.shelter.runbooks.restore.RecoveryFilesTarget> recoveryFiles() {
+        return java.util.Optional.of(new dev.shelter.runbooks.restore.LocalRecoveryFiles(java.nio.file.Path.of(dataDirectory)));
+    }
 }

@@ -12,4 +12,7 @@ import dev.shelter.runbooks.cluster.ClusterTarget;
 public interface TargetConfig {
 
     ClusterTarget toTarget();
+
+    /** Where a restore writes its recovery files on this kind of target; empty where restores cannot write them yet. */
+    java.util.Optional<dev.shelter.runbooks.restore.RecoveryFilesTarget> recoveryFiles();
 }

@@ -9,6 +9,7 @@ import dev.shelter.runbooks.plan.backup.BackupPlan;
 import dev.shelter.runbooks.plan.backup.BackupRun;
 import dev.shelter.runbooks.plan.delete.DeleteBackupPlan;
 import dev.shelter.runbooks.plan.delete.DeleteRun;
+import dev.shelter.runbooks.plan.restore.RestorePlan;
 import dev.shelter.runbooks.postgres.PostgresControl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,15 +34,17 @@ public final class ResumeInterruptedRuns {
     private final PostgresControl postgres;
     private final BackupCatalog catalog;
     private final BackupListener listener;
+    private final RestoreCluster restores;
     private final Clock clock;
 
     public ResumeInterruptedRuns(ClusterRegistry clusters, RunbookEngine engine, PostgresControl postgres, BackupCatalog catalog,
-                                 BackupListener listener, Clock clock) {
+                                 BackupListener listener, RestoreCluster restores, Clock clock) {
         this.clusters = clusters;
         this.engine = engine;
         this.postgres = postgres;
         this.catalog = catalog;
         this.listener = listener;
+        this.restores = restores;
         this.clock = clock;
     }
 
@@ -66,6 +69,10 @@ public final class ResumeInterruptedRuns {
     }
 
     private boolean resume(RunJournal journal, ProtectedCluster cluster) {
+        if (RestorePlan.named(journal.plan()).isPresent()) {
+            restores.resume(journal, cluster);
+            return true;
+        }
         BackupId subject = new BackupId(journal.subject());
         Optional<RunJournal> ended = BackupPlan.named(journal.plan())
                 .map(plan -> engine.resume(journal, plan, new BackupRun(cluster, postgres, catalog, clock, subject)));

@@ -1,5 +1,6 @@
 package dev.shelter.service.postgres;
 
+import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.cluster.PostgresEndpoint;
 import dev.shelter.runbooks.failure.ClusterUnreachableException;
 import dev.shelter.runbooks.postgres.BackupSession;
@@ -41,6 +42,22 @@ public final class JdbcPostgresControl implements PostgresControl {
             try (ResultSet row = statement.executeQuery()) {
                 row.next();
                 return row.getInt(1);
+            }
+        } catch (SQLException e) {
+            throw unreachable(endpoint, e);
+        }
+    }
+
+    @Override
+    public Lsn sealCurrentWal(PostgresEndpoint endpoint) {
+        try (Connection connection = connect(endpoint, JdbcServerInspector.connectionProperties(endpoint, CONNECT_TIMEOUT));
+             Statement statement = connection.createStatement()) {
+            statement.setQueryTimeout((int) CONNECT_TIMEOUT.toSeconds());
+            // pg_current_xact_id() assigns a transaction id: its autocommit writes a commit record, stamped now.
+            statement.execute("SELECT pg_current_xact_id()");
+            try (ResultSet row = statement.executeQuery("SELECT pg_switch_wal()::text")) {
+                row.next();
+                return Lsn.parse(row.getString(1));
             }
         } catch (SQLException e) {
             throw unreachable(endpoint, e);

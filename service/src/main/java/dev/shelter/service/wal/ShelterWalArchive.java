@@ -261,8 +261,10 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
     }
 
     @Override
+    /** In any incarnation, as {@link #fetch} reads: a restore replays the old incarnations' WAL too. */
     public boolean contains(WalFileName name) {
-        return readState().map(state -> store.stat(key(state, state.current(), name)).isPresent()).orElse(false);
+        return readState().map(state -> state.newestFirst().stream()
+                .anyMatch(incarnation -> store.stat(key(state, incarnation, name)).isPresent())).orElse(false);
     }
 
     @Override

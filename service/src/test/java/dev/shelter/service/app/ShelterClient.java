@@ -26,7 +26,15 @@ final class ShelterClient {
         this.token = token;
     }
 
-    record Answer(int status, JsonNode body, String text) {
+    record Answer(int status, JsonNode body, String text, java.net.http.HttpHeaders headers) {
+
+        Answer(int status, JsonNode body, String text) {
+            this(status, body, text, java.net.http.HttpHeaders.of(java.util.Map.of(), (a, b) -> true));
+        }
+
+        String location() {
+            return headers.firstValue("Location").orElse("");
+        }
     }
 
     Answer get(String path) {
@@ -78,7 +86,7 @@ final class ShelterClient {
             HttpResponse<String> response = HttpClient.newHttpClient().send(request.header("Authorization", "Bearer " + token)
                     .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
             JsonNode body = response.body().isEmpty() ? JSON.nullNode() : JSON.readTree(response.body());
-            return new Answer(response.statusCode(), body, response.body());
+            return new Answer(response.statusCode(), body, response.body(), response.headers());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

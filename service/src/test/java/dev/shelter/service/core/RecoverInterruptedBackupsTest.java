@@ -86,6 +86,12 @@ class RecoverInterruptedBackupsTest {
 
     /** A PostgreSQL with no leftover session; recovery asks nothing else of it here. */
     private static final class NoSessions implements PostgresControl {
+
+        @Override
+        public dev.shelter.runbooks.backup.Lsn sealCurrentWal(PostgresEndpoint endpoint) {
+            throw new AssertionError("no WAL is sealed here");
+        }
+
         @Override
         public BackupSession openBackupSession(PostgresEndpoint endpoint, String applicationName) {
             throw new UnsupportedOperationException();

@@ -1,0 +1,76 @@
+package dev.shelter.runbooks.plan.restore;
+
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.engine.Facts;
+import dev.shelter.runbooks.engine.FailurePolicy;
+import dev.shelter.runbooks.engine.Step;
+import dev.shelter.runbooks.engine.StepRun;
+import dev.shelter.runbooks.postgres.RecoveryState;
+import dev.shelter.runbooks.postgres.ServerFacts;
+import dev.shelter.runbooks.restore.RestoreFacts;
+
+import java.time.Duration;
+
+/**
+ * Waits until the restored server has replayed to its target and promoted. A recovery that pauses
+ * fails at once; one whose server stops (PostgreSQL ends a recovery that cannot reach its target,
+ * or whose restore_command failed, by exiting) fails as soon as the member is gone, never a hang.
+ */
+final class AwaitRecoveryEnd implements Step<RestoreRun> {
+
+    static final String PROMOTED_TIMELINE = RestoreFacts.PROMOTED_TIMELINE;
+    static final String PROMOTED_AT = RestoreFacts.PROMOTED_AT;
+    private static final int LOOKS_BETWEEN_MEMBER_CHECKS = 8;
+
+    @Override
+    public String name() {
+        return "AwaitRecoveryEnd";
+    }
+
+    @Override
+    public String target(RestoreRun run, Facts facts) {
+        return "PostgreSQL of " + run.clusterName() + " replays to " + run.target().describe() + " and promotes (at most "
+                + run.recoveryTimeout().toMinutes() + " min)";
+    }
+
+    @Override
+    public boolean isDone(RestoreRun run, Facts facts) {
+        return facts.get(PROMOTED_TIMELINE).isPresent();
+    }
+
+    @Override
+    public void execute(RestoreRun run, StepRun step) {
+        Lsn start = run.backup().window().startLsn();
+        Lsn end = facts(step).get(CheckTarget.REPLAYABLE_TO).map(Lsn::parse).orElse(null);
+        int[] looks = {0};
+        ServerFacts promoted = run.ports().recoveryWatch().awaitPromotion(run.cluster().spec().postgres(), run.recoveryTimeout(),
+                state -> {
+                    step.checkCancelled();
+                    if (state.replayed() != null && end != null && end.isAfter(start)) {
+                        step.progress(Math.max(0, state.replayed().value() - start.value()), end.value() - start.value(), "bytes of WAL");
+                    }
+                    if (state.phase() == RecoveryState.Phase.UNREACHABLE && ++looks[0] % LOOKS_BETWEEN_MEMBER_CHECKS == 0
+                            && run.cluster().control().members().isEmpty()) {
+                        throw new IllegalStateException("PostgreSQL of " + run.clusterName() + " stopped during recovery ("
+                                + state.detail() + "): it cannot reach " + run.target().describe() + " with the archived WAL, "
+                                + "or restore_command failed; see the server's log. Nothing was promoted");
+                    }
+                });
+        step.record(PROMOTED_TIMELINE, Long.toString(promoted.timeline().id()));
+        step.record(PROMOTED_AT, run.clock().instant().toString());
+    }
+
+    private static Facts facts(StepRun step) {
+        return step.facts();
+    }
+
+    @Override
+    public Duration timeout() {
+        return Duration.ofDays(7); // the run's own recovery timeout bounds it
+    }
+
+    @Override
+    public FailurePolicy onFailure() {
+        return FailurePolicy.stopAndAlert();
+    }
+}

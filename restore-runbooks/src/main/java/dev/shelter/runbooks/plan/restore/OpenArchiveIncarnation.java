@@ -1,0 +1,45 @@
+package dev.shelter.runbooks.plan.restore;
+
+import dev.shelter.runbooks.engine.Facts;
+import dev.shelter.runbooks.engine.FailurePolicy;
+import dev.shelter.runbooks.engine.Step;
+import dev.shelter.runbooks.engine.StepRun;
+
+/**
+ * Before the restored server starts: a new archive incarnation, so the new history's WAL never
+ * meets the old one's names; the old incarnations stay readable for restore_command. An archive
+ * that keeps no incarnations (plain files) relies on PostgreSQL choosing a timeline whose history
+ * is not yet archived, which it does by asking restore_command.
+ */
+final class OpenArchiveIncarnation implements Step<RestoreRun> {
+
+    static final String INCARNATION = "archiveIncarnation";
+
+    @Override
+    public String name() {
+        return "OpenArchiveIncarnation";
+    }
+
+    @Override
+    public String target(RestoreRun run, Facts facts) {
+        return run.cluster().walArchive().inspection().isPresent() ? "a new incarnation of " + run.cluster().walArchive().describe()
+                : run.cluster().walArchive().describe() + " (keeps no incarnations: nothing to do)";
+    }
+
+    @Override
+    public boolean isDone(RestoreRun run, Facts facts) {
+        return facts.get(INCARNATION).isPresent();
+    }
+
+    @Override
+    public void execute(RestoreRun run, StepRun step) {
+        String incarnation = run.cluster().walArchive().inspection().map(inspection -> Integer.toString(inspection.beginIncarnation()))
+                .orElse("none");
+        step.record(INCARNATION, incarnation);
+    }
+
+    @Override
+    public FailurePolicy onFailure() {
+        return FailurePolicy.stopAndAlert();
+    }
+}

@@ -1,0 +1,51 @@
+package dev.shelter.runbooks.plan.restore;
+
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.postgres.PostgresControl;
+import dev.shelter.runbooks.postgres.RecoveryWatch;
+import dev.shelter.runbooks.postgres.ServerInspector;
+import dev.shelter.runbooks.restore.ArchivedTimelines;
+import dev.shelter.runbooks.restore.RecoveryFilesTarget;
+import dev.shelter.runbooks.restore.RestoreTarget;
+import dev.shelter.runbooks.wal.TimelineHistory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * What the steps of one restore share: the cluster, the backup it starts from, the target and the
+ * timeline recovery follows (all journaled, so a resumed restore is the same restore), the ports it
+ * acts through, and the restore_command its server fetches WAL with.
+ */
+public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, RestoreTarget target, Timeline timeline,
+                         Ports ports, RecoveryFilesTarget recoveryFiles, String restoreCommand, Duration recoveryTimeout,
+                         Clock clock) {
+
+    /** The PostgreSQL ports a restore talks through. */
+    public record Ports(ServerInspector inspector, PostgresControl postgres, RecoveryWatch recoveryWatch) {
+    }
+
+    public RestoreRun {
+        Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(backup, "backup");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(timeline, "timeline");
+        Objects.requireNonNull(ports, "ports");
+        Objects.requireNonNull(recoveryFiles, "recoveryFiles");
+        Objects.requireNonNull(restoreCommand, "restoreCommand");
+        Objects.requireNonNull(recoveryTimeout, "recoveryTimeout");
+        Objects.requireNonNull(clock, "clock");
+    }
+
+    public String clusterName() {
+        return cluster.name();
+    }
+
+    /** The history recovery follows, as archived. */
+    public TimelineHistory history() {
+        return new ArchivedTimelines(cluster.walArchive()).historyOf(timeline);
+    }
+}

@@ -1,0 +1,19 @@
+package dev.shelter.runbooks.restore;
+
+/** The names under which a restore's journal keeps what it was asked and what it found. */
+public final class RestoreFacts {
+
+    public static final String BACKUP = "backup";
+    public static final String TARGET = "target";
+    public static final String TIMELINE = "timeline";
+    public static final String REQUESTED_BY = "requestedBy";
+    public static final String STRATEGY = "strategy";
+    public static final String REPLAYABLE_TO = "replayableTo";
+    public static final String VOLUMES_ROLLBACK_STARTED_AT = "volumesRollbackStartedAt";
+    public static final String PROMOTED_TIMELINE = "promotedTimeline";
+    public static final String PROMOTED_AT = "promotedAt";
+    public static final String RECOVERY_STOPPED = "recoveryStopped";
+
+    private RestoreFacts() {
+    }
+}

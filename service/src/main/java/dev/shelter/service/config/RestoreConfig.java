@@ -1,0 +1,27 @@
+package dev.shelter.service.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
+
+/**
+ * How a restored server of the cluster fetches WAL from Shelter: restore_command GETs
+ * {@code walUrl}/api/v1/clusters/{name}/wal/%f with the operator token in {@code tokenFile} (a path
+ * as the server sees it, readable by its OS user). Without both, restores of the cluster are refused.
+ */
+public class RestoreConfig {
+
+    @Pattern(regexp = "https?://[^\\s'\"$`\\\\]+", message = "must be an http(s) URL without quotes, spaces or $")
+    @JsonProperty
+    public String walUrl;
+
+    @Pattern(regexp = "/[^\\s'\"$`\\\\]*", message = "must be an absolute path without quotes, spaces or $")
+    @JsonProperty
+    public String tokenFile;
+
+    @Min(1)
+    @Max(10080)
+    @JsonProperty
+    public int recoveryTimeoutMinutes = 60;
+}

@@ -1,0 +1,247 @@
+package dev.shelter.service.core;
+
+import dev.shelter.runbooks.backup.BackupId;
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.ClusterName;
+import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.catalog.BackupCatalog;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.engine.Facts;
+import dev.shelter.runbooks.engine.Plan;
+import dev.shelter.runbooks.engine.PlanPreview;
+import dev.shelter.runbooks.engine.Run;
+import dev.shelter.runbooks.engine.RunId;
+import dev.shelter.runbooks.engine.RunJournal;
+import dev.shelter.runbooks.engine.RunState;
+import dev.shelter.runbooks.engine.RunbookEngine;
+import dev.shelter.runbooks.failure.ConflictException;
+import dev.shelter.runbooks.plan.restore.RestorePlan;
+import dev.shelter.runbooks.plan.restore.RestoreRun;
+import dev.shelter.runbooks.restore.ArchivedTimelines;
+import dev.shelter.runbooks.restore.BackupChoice;
+import dev.shelter.runbooks.restore.RestoreFacts;
+import dev.shelter.runbooks.restore.RestorePreflight;
+import dev.shelter.runbooks.restore.RestoreRefusedException;
+import dev.shelter.runbooks.restore.RestoreTarget;
+import dev.shelter.runbooks.restore.UnknownBackupForRestoreException;
+import dev.shelter.runbooks.wal.TimelineHistory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Restores a cluster to a target from one of its backups: reads the request, chooses the backup,
+ * checks the target against the archive before anything changes (a refusal changes nothing), then
+ * runs the rollback plan in the background under the cluster's lock. Every restore is a run of the
+ * engine, its id the run's, its journal the record GET /restores/{id} shows. A restore that
+ * completes is followed by a fresh backup of the restored cluster.
+ */
+public final class RestoreCluster {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RestoreCluster.class);
+
+    /** The target as asked: exactly one of time, lsn, xid, name, immediate, latest; inclusive and timeline optional. */
+    public record TargetOrder(String time, String lsn, Long xid, String name, Boolean inclusive, Boolean immediate, Boolean latest,
+                              Long timeline) {
+    }
+
+    /** What was asked; a null target with a backup id means the end of that backup. */
+    public record Order(String backupId, TargetOrder target, String strategy, String confirm) {
+    }
+
+    /** A restore ready to run, or to show as a dry run. */
+    public record Prepared(RestoreRun context, RestorePreflight.Findings findings) {
+    }
+
+    private final ClusterRegistry clusters;
+    private final BackupCatalog catalog;
+    private final RunbookEngine engine;
+    private final RestoreRun.Ports ports;
+    private final Map<String, RestoreSettings> settings;
+    private final TakeBackup takeBackup;
+    private final ExecutorService executor;
+    private final Clock clock;
+
+    public RestoreCluster(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, RestoreRun.Ports ports,
+                          Map<String, RestoreSettings> settings, TakeBackup takeBackup, ExecutorService executor, Clock clock) {
+        this.clusters = clusters;
+        this.catalog = catalog;
+        this.engine = engine;
+        this.ports = ports;
+        this.settings = Map.copyOf(settings);
+        this.takeBackup = takeBackup;
+        this.executor = executor;
+        this.clock = clock;
+    }
+
+    /** Begins the restore and returns its journal as begun; 4xx exceptions for anything refused, with nothing changed. */
+    public RunJournal start(String clusterName, Order order, String requestedBy) {
+        Prepared prepared = prepare(clusterName, order);
+        if (!clusterName.equals(order.confirm())) {
+            throw new InvalidRequestException("a restore replaces the data of cluster '" + clusterName + "': to go ahead, send "
+                    + "\"confirm\": \"" + clusterName + "\" (or \"dryRun\": true to see what it would do)");
+        }
+        RestoreRun context = prepared.context();
+        Run<RestoreRun> run = engine.begin(RestorePlan.rollback(), context, context.cluster().spec().name(),
+                "restore-of-" + context.backup().id(), Map.of(
+                        RestoreFacts.BACKUP, context.backup().id().value(),
+                        RestoreFacts.TARGET, context.target().encode(),
+                        RestoreFacts.TIMELINE, Long.toString(context.timeline().id()),
+                        RestoreFacts.REQUESTED_BY, requestedBy,
+                        RestoreFacts.STRATEGY, "rollback"));
+        executor.submit(() -> execute(run));
+        return run.journal();
+    }
+
+    /** The backup, target, findings and steps, with nothing changed. */
+    public Preview preview(String clusterName, Order order) {
+        Prepared prepared = prepare(clusterName, order);
+        PlanPreview plan = engine.preview(RestorePlan.rollback(), prepared.context(), Facts.empty());
+        return new Preview(prepared, plan);
+    }
+
+    /** A dry run's answer. */
+    public record Preview(Prepared prepared, PlanPreview plan) {
+    }
+
+    public RunJournal show(String id) {
+        return find(id).orElseThrow(() -> new UnknownRestoreException(id));
+    }
+
+    /** The cluster's restores, newest first. */
+    public List<RunJournal> list(String clusterName) {
+        ClusterName name = clusters.require(clusterName).spec().name();
+        return engine.journals().stream().filter(j -> j.cluster().equals(name) && RestorePlan.named(j.plan()).isPresent())
+                .sorted(Comparator.comparing(RunJournal::id).reversed()).toList();
+    }
+
+    /** Cancels a running restore before its point of no return; after it, cancelling would leave a half-restored cluster. */
+    public RunJournal cancel(String id) {
+        RunJournal journal = show(id);
+        if (journal.state().isFinished()) {
+            throw new ConflictException("restore " + id + " has already ended (" + journal.state().name().toLowerCase() + ")");
+        }
+        if (RestorePlan.isPastPointOfNoReturn(journal.facts())) {
+            throw new ConflictException("restore " + id + " has rolled back the volumes of cluster '" + journal.cluster()
+                    + "': cancelling now would leave it half-restored; it finishes (" + journal.currentStep() + ")");
+        }
+        engine.cancel(journal.id());
+        return show(id);
+    }
+
+    /** After a restart: the context of an unfinished restore, rebuilt from its journal. */
+    public RestoreRun contextOf(RunJournal journal, ProtectedCluster cluster) {
+        Facts facts = journal.factsView();
+        BackupManifest backup = catalog.find(new BackupId(facts.require(RestoreFacts.BACKUP))).orElseThrow(() -> new IllegalStateException(
+                "restore " + journal.id() + " starts from backup " + facts.require(RestoreFacts.BACKUP) + ", which the catalog no longer has"));
+        RestoreSettings restore = settingsOf(cluster);
+        return new RestoreRun(cluster, backup, RestoreTarget.decode(facts.require(RestoreFacts.TARGET)),
+                new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))), ports, restore.recoveryFiles().orElseThrow(),
+                restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), clock);
+    }
+
+    /**
+     * Resumes an interrupted restore in the background: its server fetches WAL from this Shelter,
+     * which must be serving by then. Its unfinished journal keeps holding the cluster meanwhile.
+     */
+    public void resume(RunJournal journal, ProtectedCluster cluster) {
+        Plan<RestoreRun> plan = RestorePlan.named(journal.plan()).orElseThrow();
+        RestoreRun context = contextOf(journal, cluster);
+        executor.submit(() -> {
+            try {
+                afterwards(engine.resume(journal, plan, context));
+            } catch (RuntimeException e) {
+                LOG.error("restore {} of {} could not be resumed", journal.id(), journal.cluster(), e);
+            }
+        });
+    }
+
+    private void execute(Run<RestoreRun> run) {
+        try {
+            afterwards(engine.execute(run));
+        } catch (RuntimeException e) {
+            LOG.error("restore {} of {} ended with an error the plan did not handle", run.id(), run.cluster(), e);
+        }
+    }
+
+    /** Rule 9: a fresh backup right after a restore; the restored history has none yet. */
+    private void afterwards(RunJournal ended) {
+        if (ended.state() != RunState.SUCCEEDED) {
+            LOG.warn("restore {} of {} ended {}: {}", ended.id(), ended.cluster(), ended.state(), ended.failure());
+            return;
+        }
+        LOG.info("restore {} of {} completed ({}); taking a fresh backup", ended.id(), ended.cluster(),
+                ended.facts().get(RestoreFacts.RECOVERY_STOPPED));
+        try {
+            takeBackup.start(ended.cluster().value(), new TakeBackup.Order("online", "after restore " + ended.id(), true, null));
+        } catch (RuntimeException e) {
+            LOG.error("restore {} of {} completed, but the fresh backup after it could not start: {}", ended.id(), ended.cluster(),
+                    e.getMessage());
+        }
+    }
+
+    private Optional<RunJournal> find(String id) {
+        if (!RunId.isWellFormed(id)) {
+            return Optional.empty();
+        }
+        RunId runId = new RunId(id);
+        return engine.journals().stream().filter(j -> j.id().equals(runId) && RestorePlan.named(j.plan()).isPresent()).findFirst();
+    }
+
+    private Prepared prepare(String clusterName, Order order) {
+        ProtectedCluster cluster = clusters.require(clusterName);
+        if (order.strategy() != null && !order.strategy().equals("rollback")) {
+            throw new InvalidRequestException("strategy must be \"rollback\" (the only one so far), not \"" + order.strategy() + "\"");
+        }
+        RestoreTarget target = RestoreTargets.parse(order.target(), order.backupId() != null);
+        RestoreSettings restore = settingsOf(cluster);
+        restore.refusal().ifPresent(reason -> {
+            throw new ConflictException("cluster '" + clusterName + "' cannot be restored: " + reason);
+        });
+        List<BackupManifest> backups = catalog.list(cluster.spec().name(), Optional.empty(), 0, Integer.MAX_VALUE).items();
+        try {
+            ArchivedTimelines timelines = new ArchivedTimelines(cluster.walArchive());
+            Timeline timeline = order.target() != null && order.target().timeline() != null ? new Timeline(order.target().timeline())
+                    : timelines.newest(newestBackupTimeline(backups));
+            TimelineHistory along = timelines.historyOf(timeline);
+            BackupManifest backup = BackupChoice.choose(backups, target, along,
+                    Optional.ofNullable(order.backupId()).map(RestoreCluster::backupId));
+            RestorePreflight.Findings findings = RestorePreflight.check(backup, target, along, cluster.walArchive());
+            RestoreRun context = new RestoreRun(cluster, backup, target, timeline, ports, restore.recoveryFiles().orElseThrow(),
+                    restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), clock);
+            return new Prepared(context, findings);
+        } catch (UnknownBackupForRestoreException e) {
+            throw new UnknownBackupException(order.backupId());
+        } catch (RestoreRefusedException e) {
+            throw new RestoreNotPossibleException(e.getMessage() + "; nothing was changed", e);
+        }
+    }
+
+    private static Timeline newestBackupTimeline(List<BackupManifest> backups) {
+        return backups.stream().filter(b -> b.state() == BackupState.COMPLETED).map(b -> b.window().timeline())
+                .max(Comparator.comparingLong(Timeline::id)).orElse(new Timeline(1));
+    }
+
+    private static BackupId backupId(String text) {
+        try {
+            return new BackupId(text);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("backupId: " + e.getMessage());
+        }
+    }
+
+    private RestoreSettings settingsOf(ProtectedCluster cluster) {
+        RestoreSettings restore = settings.get(cluster.name());
+        if (restore == null) {
+            throw new IllegalStateException("no restore settings were wired for cluster " + cluster.name());
+        }
+        return restore;
+    }
+}

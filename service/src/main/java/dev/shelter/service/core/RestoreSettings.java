@@ -1,0 +1,15 @@
+package dev.shelter.service.core;
+
+import dev.shelter.runbooks.restore.RecoveryFilesTarget;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * What a cluster's restores need beyond its ports, from its configuration: the restore_command
+ * its server fetches WAL with, where the recovery files are written, and how long recovery may
+ * take. {@code refusal} says why the cluster cannot be restored yet, when it cannot.
+ */
+public record RestoreSettings(Optional<String> restoreCommand, Optional<RecoveryFilesTarget> recoveryFiles,
+                              Duration recoveryTimeout, Optional<String> refusal) {
+}

@@ -1,0 +1,247 @@
+package dev.shelter.service.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shelter.testing.Poll;
+import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.PostgresInstance;
+import dev.shelter.testing.RealPostgresBinaries;
+import dev.shelter.testing.RealS3;
+import dev.shelter.testing.S3Server;
+import dev.shelter.testing.ScratchDirectory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Point-in-time restores through the API, in local mode, on real PostgreSQL 15 archiving through
+ * Shelter into s3proxy. A table receives batches of rows, one transaction each, with backups taken
+ * along the way; each batch's commit time (track_commit_timestamp), transaction id and the WAL
+ * position after its commit are kept. Every restore is then compared by its rows: exactly the
+ * batches committed at (inclusive) or before (exclusive) the target are there, no more, no fewer.
+ */
+@RealPostgresBinaries
+@RealS3
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class LocalPointInTimeRestoreIT {
+
+    private static final String ADMIN = "pitr-it-admin-token-0123";
+    private static final String OPERATOR = "pitr-it-operator-token-01";
+    private static final int BATCHES = 12;
+    private static final int ROWS_PER_BATCH = 50;
+    private static final Duration RESTORE_TIMEOUT = Duration.ofMinutes(4);
+
+    private final PostgresBinaries binaries;
+    private final S3Server s3;
+    private ScratchDirectory scratch;
+    private String bucket;
+    private PostgresInstance primary;
+    private InProcessShelter shelter;
+    private ShelterClient admin;
+    private String firstBackup;
+    private String secondBackup;
+    private final List<Batch> batches = new ArrayList<>();
+
+    /** One committed batch: its transaction, its commit time, and the WAL position just after its commit. */
+    private record Batch(int number, long xid, String committedAt, String lsnAfter) {
+    }
+
+    LocalPointInTimeRestoreIT(PostgresBinaries binaries, S3Server s3) {
+        this.binaries = binaries;
+        this.s3 = s3;
+    }
+
+    @BeforeAll
+    void writeBatchesAroundTwoBackups() throws Exception {
+        scratch = ScratchDirectory.create("shelter-pitr-it");
+        bucket = s3.createBucket("pitr");
+        primary = PostgresInstance.create(binaries, scratch.resolve("primary"));
+        Files.writeString(primary.dataDirectory().resolve("postgresql.conf"), "\ntrack_commit_timestamp = on\n",
+                StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        Path tokenFile = scratch.resolve("primary/operator-token");
+        Files.writeString(tokenFile, OPERATOR + "\n");
+        PostgresInstance.chownToServerUser(tokenFile);
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        Path config = scratch.resolve("shelter.yml");
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN), InProcessShelter.operator(OPERATOR))
+                .replaceFirst("port: 0", "port: " + port) + """
+                clusters:
+                  - name: main
+                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
+                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
+                    volumes: [{role: pgdata, source: "%s"}]
+                    snapshots: {kind: local-directory, directory: "%s"}
+                    backups: {walTimeoutSeconds: 120}
+                    restore: {walUrl: "http://127.0.0.1:%d", tokenFile: "%s", recoveryTimeoutMinutes: 5}
+                %s
+                """.formatted(primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
+                primary.dataDirectory(), scratch.resolve("snapshots"), port, tokenFile,
+                InProcessShelter.s3ObjectStore(s3, bucket, scratch.resolve("s3-secret"))));
+        shelter = InProcessShelter.startOn(config, ADMIN);
+        admin = shelter.client();
+
+        primary.start();
+        String archiveCommand = "curl -sSf -X PUT -H \"Authorization: Bearer $(cat " + tokenFile + ")\" -H \"Content-Type: "
+                + "application/octet-stream\" --data-binary \"@%p\" http://127.0.0.1:" + port + "/api/v1/clusters/main/wal/%f";
+        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET archive_command = '" + archiveCommand.replace("'", "''") + "'");
+            s.execute("SELECT pg_reload_conf()");
+            s.execute("CREATE TABLE pitr (id bigserial PRIMARY KEY, batch int NOT NULL, note text NOT NULL)");
+        }
+        firstBackup = backUp("first");
+        for (int number = 1; number <= BATCHES; number++) {
+            batches.add(commitBatch(number));
+            if (number == 4) {
+                secondBackup = backUp("second");
+            }
+            if (number == 8) {
+                primary.queryValue("SELECT pg_create_restore_point('after-batch-8')::text");
+            }
+        }
+    }
+
+    @AfterAll
+    void stopEverything() {
+        try {
+            if (shelter != null) {
+                shelter.close();
+            }
+            if (primary != null) {
+                primary.close();
+            }
+        } finally {
+            if (bucket != null) {
+                s3.deleteBucket(bucket);
+            }
+            if (scratch != null) {
+                scratch.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void eachTargetGivesBackExactlyTheBatchesCommittedUpToIt() throws Exception {
+        Batch third = batches.get(2);
+        restoreAndCompare("{\"time\": \"" + third.committedAt() + "\", \"inclusive\": true, \"timeline\": 1}", 3, firstBackup);
+        Batch sixth = batches.get(5);
+        restoreAndCompare("{\"time\": \"" + sixth.committedAt() + "\", \"inclusive\": false, \"timeline\": 1}", 5, secondBackup);
+        restoreAndCompare("{\"lsn\": \"" + batches.get(6).lsnAfter() + "\", \"timeline\": 1}", 7, secondBackup);
+        restoreAndCompare("{\"xid\": " + batches.get(9).xid() + ", \"inclusive\": false, \"timeline\": 1}", 9, secondBackup);
+        restoreAndCompare("{\"xid\": " + batches.get(1).xid() + ", \"inclusive\": true, \"timeline\": 1}", 2, firstBackup,
+                firstBackup);
+        restoreAndCompare("{\"name\": \"after-batch-8\", \"timeline\": 1}", 8, secondBackup);
+        restoreAndCompare("{\"latest\": true, \"timeline\": 1}", BATCHES, secondBackup);
+    }
+
+    /** Restores to {@code target}; the cluster must then hold batches 1..{@code expected} exactly, from {@code backup}. */
+    private void restoreAndCompare(String target, int expected, String backup) throws Exception {
+        restoreAndCompare(target, expected, backup, null);
+    }
+
+    private void restoreAndCompare(String target, int expected, String backup, String backupId) throws Exception {
+        String body = "{" + (backupId == null ? "" : "\"backupId\": \"" + backupId + "\", ") + "\"target\": " + target
+                + ", \"confirm\": \"main\"}";
+        ShelterClient.Answer preview = admin.post("/api/v1/clusters/main/restores",
+                body.replace("\"confirm\": \"main\"}", "\"dryRun\": true}"));
+        assertEquals(200, preview.status(), preview.text());
+        assertEquals(backup, preview.body().path("backupId").asText(), "the backup chosen for " + target + ": " + preview.text());
+
+        ShelterClient.Answer started = admin.post("/api/v1/clusters/main/restores", body);
+        assertEquals(202, started.status(), started.text());
+        String id = started.body().path("id").asText();
+        assertEquals("/api/v1/restores/" + id, started.location());
+        JsonNode restore = Poll.until("restore " + id + " to " + target + " ends", RESTORE_TIMEOUT,
+                () -> admin.get("/api/v1/restores/" + id).body(), r -> !r.path("state").asText().equals("running"),
+                primary::logTail);
+        assertEquals("completed", restore.path("state").asText(), restore.toPrettyString() + "\n" + primary.logTail());
+        assertEquals(backup, restore.path("backupId").asText());
+        assertEquals("it-admin", restore.path("requestedBy").asText());
+        assertTrue(restore.path("promotedTimeline").asLong() > 1, restore.toPrettyString());
+        assertTrue(restore.path("rtoSeconds").asDouble() > 0, restore.toPrettyString());
+
+        String expectedBatches = IntStream.rangeClosed(1, expected).mapToObj(n -> n + ":" + ROWS_PER_BATCH)
+                .collect(Collectors.joining(","));
+        assertEquals(expectedBatches, batchesNow(), "rows after restoring to " + target + " (stopped: "
+                + restore.path("recoveryStopped").asText() + ")");
+        awaitFreshBackupAfter(id);
+    }
+
+    /** A completed restore is followed by a fresh backup, which holds the cluster until it ends. */
+    private void awaitFreshBackupAfter(String restoreId) {
+        JsonNode fresh = Poll.until("a fresh backup after restore " + restoreId, Duration.ofMinutes(2),
+                () -> admin.get("/api/v1/clusters/main/backups?limit=500").body().path("backups"),
+                list -> {
+                    for (JsonNode b : list) {
+                        if (b.path("label").asText().equals("after restore " + restoreId) && !b.path("state").asText().equals("running")) {
+                            return true;
+                        }
+                    }
+                    return false;
+                });
+        for (JsonNode b : fresh) {
+            if (b.path("label").asText().equals("after restore " + restoreId)) {
+                assertEquals("completed", b.path("state").asText(), b.toPrettyString());
+            }
+        }
+    }
+
+    private String batchesNow() throws Exception {
+        return primary.queryValue("SELECT coalesce(string_agg(batch || ':' || n, ',' ORDER BY batch), '') FROM "
+                + "(SELECT batch, count(*) AS n FROM pitr GROUP BY batch) b");
+    }
+
+    private String backUp(String label) {
+        ShelterClient.Answer started = admin.post("/api/v1/clusters/main/backups", "{\"label\": \"" + label + "\"}");
+        assertEquals(202, started.status(), started.text());
+        JsonNode backup = admin.awaitEnd(started.body().path("id").asText());
+        assertEquals("completed", backup.path("state").asText(), backup.toPrettyString());
+        return backup.path("id").asText();
+    }
+
+    private Batch commitBatch(int number) throws Exception {
+        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+            c.setAutoCommit(false);
+            long xid;
+            try (ResultSet r = s.executeQuery("SELECT pg_current_xact_id()::text::bigint")) {
+                r.next();
+                xid = r.getLong(1);
+            }
+            s.execute("INSERT INTO pitr (batch, note) SELECT " + number + ", 'batch " + number + " row ' || g FROM generate_series(1, "
+                    + ROWS_PER_BATCH + ") g");
+            c.commit();
+            c.setAutoCommit(true);
+            String committedAt;
+            try (ResultSet r = s.executeQuery("SELECT to_char(pg_xact_commit_timestamp('" + xid + "'::xid) AT TIME ZONE 'UTC', "
+                    + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")) {
+                r.next();
+                committedAt = r.getString(1);
+            }
+            return new Batch(number, xid, committedAt, primary.queryValue("SELECT pg_current_wal_lsn()::text"));
+        }
+    }
+}
