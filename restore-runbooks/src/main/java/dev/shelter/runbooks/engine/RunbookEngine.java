@@ -205,6 +205,11 @@ public final class RunbookEngine {
         return active.values().stream().filter(run -> run.subject().equals(subject)).map(Run::journal).findFirst();
     }
 
+    /** The live journal of the run this engine is executing on {@code cluster}, if any. */
+    public Optional<RunJournal> runningOn(ClusterName cluster) {
+        return active.values().stream().filter(run -> run.cluster().equals(cluster)).map(Run::journal).findFirst();
+    }
+
     /**
      * Waits, at most {@code timeout}, until no run of this engine holds {@code cluster}; true if
      * none does. For a caller that knows the run in the way is only finishing (its subject has

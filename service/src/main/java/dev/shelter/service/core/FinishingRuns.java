@@ -5,6 +5,8 @@ import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.engine.RunbookEngine;
+import dev.shelter.runbooks.plan.backup.BackupPlan;
+import dev.shelter.runbooks.plan.delete.DeleteBackupPlan;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -37,6 +39,12 @@ final class FinishingRuns {
                 .filter(m -> m.cluster().equals(cluster)).findFirst();
         if (running.isPresent()) {
             return running;
+        }
+        // Only a backup's or a delete's run is "finishing" once no backup runs; a restore holds the cluster until it ends.
+        boolean finishing = engine.runningOn(cluster)
+                .map(run -> BackupPlan.named(run.plan()).isPresent() || run.plan().equals(DeleteBackupPlan.NAME)).orElse(false);
+        if (!finishing) {
+            return Optional.empty();
         }
         try {
             engine.awaitIdle(cluster, FINISHING);

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.services.s3.S3Client;
 
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,12 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -62,6 +67,7 @@ class LocalPointInTimeRestoreIT {
     private String firstBackup;
     private String secondBackup;
     private final List<Batch> batches = new ArrayList<>();
+    private final List<Long> promotedTimelines = new ArrayList<>();
 
     /** One committed batch: its transaction, its commit time, and the WAL position just after its commit. */
     private record Batch(int number, long xid, String committedAt, String lsnAfter) {
@@ -144,8 +150,45 @@ class LocalPointInTimeRestoreIT {
     }
 
     @Test
+    @Order(0)
+    void aRestoreThatCannotBeDoneIsRefusedAndChangesNothing() throws Exception {
+        String rowsBefore = batchesNow();
+        Set<Path> snapshotsBefore = snapshots();
+        assertRefused(400, "offset", "{\"target\": {\"time\": \"2026-11-29T10:00:00\"}, \"confirm\": \"main\"}");
+        assertRefused(400, "exactly one of", "{\"target\": {\"lsn\": \"0/1\", \"xid\": 5}, \"confirm\": \"main\"}");
+        assertRefused(400, "\"confirm\": \"main\"", "{\"target\": {\"latest\": true}}");
+        assertRefused(400, "\"confirm\": \"main\"", "{\"target\": {\"latest\": true}, \"confirm\": \"other\"}");
+        assertRefused(400, "inclusive applies", "{\"target\": {\"latest\": true, \"inclusive\": false}, \"confirm\": \"main\"}");
+        assertRefused(404, "20200101T000000Z-abcdef", "{\"backupId\": \"20200101T000000Z-abcdef\", \"confirm\": \"main\"}");
+        assertRefused(422, "no completed backup can reach", "{\"target\": {\"time\": \"2000-01-01T00:00:00+02:00\"}, "
+                + "\"confirm\": \"main\"}");
+        assertRefused(422, "beyond the end of the archived WAL", "{\"target\": {\"lsn\": \"FF/0\"}, \"confirm\": \"main\"}");
+        assertRefused(422, "has no history file", "{\"target\": {\"latest\": true, \"timeline\": 42}, \"confirm\": \"main\"}");
+        assertRefused(422, "ends at", "{\"backupId\": \"" + secondBackup + "\", \"target\": {\"lsn\": \""
+                + batches.get(1).lsnAfter() + "\"}, \"confirm\": \"main\"}");
+
+        assertEquals(rowsBefore, batchesNow(), "the cluster runs, with its rows");
+        assertEquals(snapshotsBefore, snapshots(), "no snapshot was touched");
+        assertEquals(0, admin.get("/api/v1/clusters/main/restores").body().path("restores").size(), "no restore was begun");
+    }
+
+    private void assertRefused(int status, String because, String body) {
+        ShelterClient.Answer answer = admin.post("/api/v1/clusters/main/restores", body);
+        assertEquals(status, answer.status(), body + " -> " + answer.text());
+        assertEquals(status, answer.body().path("code").asInt(), answer.text());
+        assertTrue(answer.body().path("message").asText().contains(because), body + " -> " + answer.text());
+    }
+
+    private Set<Path> snapshots() throws Exception {
+        try (Stream<Path> files = Files.list(scratch.resolve("snapshots"))) {
+            return files.collect(Collectors.toSet());
+        }
+    }
+
+    @Test
     @Order(1)
     void eachTargetGivesBackExactlyTheBatchesCommittedUpToIt() throws Exception {
+        Map<String, String> archivedBefore = archivedObjects();
         Batch third = batches.get(2);
         restoreAndCompare("{\"time\": \"" + third.committedAt() + "\", \"inclusive\": true, \"timeline\": 1}", 3, firstBackup);
         Batch sixth = batches.get(5);
@@ -156,6 +199,29 @@ class LocalPointInTimeRestoreIT {
                 firstBackup);
         restoreAndCompare("{\"name\": \"after-batch-8\", \"timeline\": 1}", 8, secondBackup);
         restoreAndCompare("{\"latest\": true, \"timeline\": 1}", BATCHES, secondBackup);
+
+        Map<String, String> archivedAfter = archivedObjects();
+        archivedBefore.forEach((key, etag) -> assertEquals(etag, archivedAfter.get(key), key + " was never overwritten"));
+        for (int i = 1; i < promotedTimelines.size(); i++) {
+            assertTrue(promotedTimelines.get(i) > promotedTimelines.get(i - 1), "each restore a new, higher timeline: " + promotedTimelines);
+        }
+        for (long timeline : promotedTimelines) {
+            Set<String> incarnations = archivedAfter.keySet().stream().filter(k -> k.matches(".*/\\d{4}/%08X/.*".formatted(timeline)))
+                    .map(k -> k.split("/")[3]).collect(Collectors.toSet());
+            assertEquals(1, incarnations.size(), "timeline " + timeline + "'s WAL is in one incarnation: " + incarnations);
+            assertTrue(Integer.parseInt(incarnations.iterator().next()) > 1, "timeline " + timeline + " is in a new incarnation");
+        }
+    }
+
+    @Test
+    @Order(2)
+    void walWrittenAfterARestoreIsArchivedAndRestorable() throws Exception {
+        batches.add(commitBatch(BATCHES + 1));
+        ShelterClient.Answer preview = admin.post("/api/v1/clusters/main/restores", "{\"target\": {\"latest\": true}, \"dryRun\": true}");
+        assertEquals(200, preview.status(), preview.text());
+        assertEquals(promotedTimelines.get(promotedTimelines.size() - 1), preview.body().path("timeline").asLong(),
+                "the newest timeline is followed by default");
+        restoreAndCompare("{\"latest\": true}", BATCHES + 1, preview.body().path("backupId").asText());
     }
 
     /** Restores to {@code target}; the cluster must then hold batches 1..{@code expected} exactly, from {@code backup}. */
@@ -174,6 +240,10 @@ class LocalPointInTimeRestoreIT {
         ShelterClient.Answer started = admin.post("/api/v1/clusters/main/restores", body);
         assertEquals(202, started.status(), started.text());
         String id = started.body().path("id").asText();
+        ShelterClient.Answer second = admin.post("/api/v1/clusters/main/restores", body);
+        assertEquals(409, second.status(), "one restore per cluster: " + second.text());
+        assertTrue(second.text().contains(id), "the refusal names the restore that runs: " + second.text());
+        assertEquals(409, admin.post("/api/v1/clusters/main/backups", "{}").status(), "no backup while a restore runs");
         assertEquals("/api/v1/restores/" + id, started.location());
         JsonNode restore = Poll.until("restore " + id + " to " + target + " ends", RESTORE_TIMEOUT,
                 () -> admin.get("/api/v1/restores/" + id).body(), r -> !r.path("state").asText().equals("running"),
@@ -182,6 +252,7 @@ class LocalPointInTimeRestoreIT {
         assertEquals(backup, restore.path("backupId").asText());
         assertEquals("it-admin", restore.path("requestedBy").asText());
         assertTrue(restore.path("promotedTimeline").asLong() > 1, restore.toPrettyString());
+        promotedTimelines.add(restore.path("promotedTimeline").asLong());
         assertTrue(restore.path("rtoSeconds").asDouble() > 0, restore.toPrettyString());
 
         String expectedBatches = IntStream.rangeClosed(1, expected).mapToObj(n -> n + ":" + ROWS_PER_BATCH)
@@ -207,6 +278,16 @@ class LocalPointInTimeRestoreIT {
             if (b.path("label").asText().equals("after restore " + restoreId)) {
                 assertEquals("completed", b.path("state").asText(), b.toPrettyString());
             }
+        }
+    }
+
+    /** Every archived WAL file in the bucket with its ETag (the MD5 of what was stored); not the archive's own state document. */
+    private Map<String, String> archivedObjects() {
+        try (S3Client client = s3.newClient()) {
+            Map<String, String> objects = new TreeMap<>();
+            client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix("wal/main/")).contents()
+                    .stream().filter(o -> o.key().endsWith(".zst")).forEach(o -> objects.put(o.key(), o.eTag()));
+            return objects;
         }
     }
 
