@@ -26,7 +26,18 @@ public final class RestorePreflight {
     private RestorePreflight() {
     }
 
+    /** As strict as before anything changes: the archive alone decides. */
     public static Findings check(BackupManifest backup, RestoreTarget target, TimelineHistory along, WalArchive archive) {
+        return check(backup, target, along, archive, Optional.empty());
+    }
+
+    /**
+     * As a request is checked, while the cluster still runs: WAL the primary has written on the
+     * timeline ({@code written}) but not yet archived counts, since the restore's first step switches
+     * and archives it, and its check, strict, runs again before anything changes.
+     */
+    public static Findings check(BackupManifest backup, RestoreTarget target, TimelineHistory along, WalArchive archive,
+                                 Optional<Lsn> written) {
         Optional<String> unreachable = BackupChoice.whyNot(backup, target, along);
         if (unreachable.isPresent()) {
             throw new RestoreRefusedException("backup " + backup.id() + " cannot reach " + target.describe() + ": " + unreachable.get());
@@ -37,6 +48,11 @@ public final class RestorePreflight {
                 + ") to " + reach.end() + " along timeline " + along.timeline() + " (" + reach.segments() + " segments; "
                 + reach.firstMissing() + " is the first not archived)");
         if (target instanceof RestoreTarget.AtLsn lsn && !reach.end().isAfter(lsn.lsn())) {
+            if (written.isPresent() && !lsn.lsn().isAfter(written.get())) {
+                notes.add(target.describe() + " is written by the running primary (at " + written.get() + ") but not yet "
+                        + "archived: the restore's first step switches WAL and waits until it is");
+                return new Findings(reach.end(), reach.segments(), notes);
+            }
             throw new RestoreRefusedException(target.describe() + " is beyond the end of the archived WAL on timeline "
                     + along.timeline() + " (" + reach.end() + "; " + reach.firstMissing() + " is not archived)");
         }

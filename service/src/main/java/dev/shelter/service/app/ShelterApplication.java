@@ -205,6 +205,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.jersey().register(new ClusterBackupsResource(takeBackup, showBackups));
         environment.jersey().register(new ClusterRestoresResource(restoreCluster));
         environment.jersey().register(new RestoresResource(restoreCluster));
+        // A resumed restore starts its server only once this API serves the restore_command it fetches WAL with.
+        environment.lifecycle().addServerLifecycleListener(server -> restoreCluster.serving());
         environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(clusters, catalog, engine, clock)));
         Map<String, WalMonitor> walMonitors = startWalReceivers(config, environment, protectedClusters);
         environment.jersey().register(new WalResource(new ArchiveWalFile(clusters, inspector),

@@ -4,6 +4,7 @@ import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.ClusterName;
+import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
@@ -15,9 +16,11 @@ import dev.shelter.runbooks.engine.RunId;
 import dev.shelter.runbooks.engine.RunJournal;
 import dev.shelter.runbooks.engine.RunState;
 import dev.shelter.runbooks.engine.RunbookEngine;
+import dev.shelter.runbooks.failure.ClusterUnreachableException;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.plan.restore.RestorePlan;
 import dev.shelter.runbooks.plan.restore.RestoreRun;
+import dev.shelter.runbooks.postgres.ServerFacts;
 import dev.shelter.runbooks.restore.ArchivedTimelines;
 import dev.shelter.runbooks.restore.BackupChoice;
 import dev.shelter.runbooks.restore.RestoreFacts;
@@ -30,11 +33,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Restores a cluster to a target from one of its backups: reads the request, chooses the backup,
@@ -68,6 +74,8 @@ public final class RestoreCluster {
     private final TakeBackup takeBackup;
     private final ExecutorService executor;
     private final Clock clock;
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+    private final CountDownLatch serving = new CountDownLatch(1);
 
     public RestoreCluster(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, RestoreRun.Ports ports,
                           Map<String, RestoreSettings> settings, TakeBackup takeBackup, ExecutorService executor, Clock clock) {
@@ -156,11 +164,21 @@ public final class RestoreCluster {
         RestoreRun context = contextOf(journal, cluster);
         executor.submit(() -> {
             try {
+                if (!serving.await(5, TimeUnit.MINUTES)) {
+                    LOG.warn("Shelter's API is not serving after 5 minutes; resuming restore {} anyway", journal.id());
+                }
                 afterwards(engine.resume(journal, plan, context));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 LOG.error("restore {} of {} could not be resumed", journal.id(), journal.cluster(), e);
             }
         });
+    }
+
+    /** Shelter's API serves from now on: a resumed restore's server can fetch WAL through it. */
+    public void serving() {
+        serving.countDown();
     }
 
     private void execute(Run<RestoreRun> run) {
@@ -213,7 +231,8 @@ public final class RestoreCluster {
             TimelineHistory along = timelines.historyOf(timeline);
             BackupManifest backup = BackupChoice.choose(backups, target, along,
                     Optional.ofNullable(order.backupId()).map(RestoreCluster::backupId));
-            RestorePreflight.Findings findings = RestorePreflight.check(backup, target, along, cluster.walArchive());
+            RestorePreflight.Findings findings = RestorePreflight.check(backup, target, along, cluster.walArchive(),
+                    writtenOn(cluster, timeline));
             RestoreRun context = new RestoreRun(cluster, backup, target, timeline, ports, restore.recoveryFiles().orElseThrow(),
                     restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), clock);
             return new Prepared(context, findings);
@@ -221,6 +240,16 @@ public final class RestoreCluster {
             throw new UnknownBackupException(order.backupId());
         } catch (RestoreRefusedException e) {
             throw new RestoreNotPossibleException(e.getMessage() + "; nothing was changed", e);
+        }
+    }
+
+    /** Where the running primary writes, if it answers as one on {@code timeline}: WAL there is archived by the restore's first step. */
+    private Optional<Lsn> writtenOn(ProtectedCluster cluster, Timeline timeline) {
+        try {
+            ServerFacts server = ports.inspector().inspect(cluster.spec().postgres(), PROBE_TIMEOUT);
+            return !server.inRecovery() && server.timeline().equals(timeline) ? Optional.ofNullable(server.walLsn()) : Optional.empty();
+        } catch (ClusterUnreachableException e) {
+            return Optional.empty();
         }
     }
 

@@ -119,6 +119,16 @@ public final class FsBlobStore implements BlobStore {
                     }
                     return FileVisitResult.CONTINUE;
                 }
+
+                // A writer's temporary file, renamed into place (or a blob deleted) between reading the
+                // directory and looking at the file: it is not a blob of this listing.
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                    if (e instanceof java.nio.file.NoSuchFileException) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    throw e;
+                }
             });
         } catch (IOException e) {
             throw new BlobStoreException("cannot list '" + prefix + "' in " + root, e);

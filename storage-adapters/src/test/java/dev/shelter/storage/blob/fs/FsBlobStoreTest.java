@@ -25,6 +25,27 @@ class FsBlobStoreTest extends BlobStoreContract {
         return FsBlobStore.open(new FsBlobStoreConfig(root));
     }
 
+    /** A writer's temporary file renamed away while the directory is read is no error, and never a blob. */
+    @Test
+    void listingWhileABlobIsRewrittenSeesOnlyTheBlob() throws Exception {
+        store.put(BlobKey.of("j/x"), new byte[] {1});
+        java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread writer = new Thread(() -> {
+            while (writing.get()) {
+                store.put(BlobKey.of("j/x"), new byte[] {2});
+            }
+        });
+        writer.start();
+        try {
+            for (int i = 0; i < 5000; i++) {
+                assertEquals(java.util.List.of("j/x"), store.list("j/").stream().map(b -> b.key().value()).toList());
+            }
+        } finally {
+            writing.set(false);
+            writer.join();
+        }
+    }
+
     @Test
     void blobsAreFilesUnderTheRoot() throws Exception {
         store.put(BlobKey.of("a/b/c"), new byte[] {7});
