@@ -152,6 +152,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
         bootstrap.addCommand(new BackupCommand(System.out, System.getenv()));
         bootstrap.addCommand(new CatalogCommand(System.out));
+        // Named in full: RestoreCommand alone is the runbooks' restore_command, imported above.
+        bootstrap.addCommand(new dev.shelter.service.cli.RestoreCommand(System.out, System.getenv()));
         bootstrap.addCommand(new HelpCommand(System.out, System.err));
     }
 

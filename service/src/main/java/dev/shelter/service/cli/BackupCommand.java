@@ -10,14 +10,7 @@ import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 import net.sourceforge.argparse4j.inf.Subparsers;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -30,8 +23,6 @@ import java.util.function.Function;
  * Whatever goes wrong ends in one line on stderr and exit code 1, never a stack trace.
  */
 public final class BackupCommand extends Command {
-
-    static final String DEFAULT_URL = "http://127.0.0.1:8080";
 
     private static final String ACTION = "backupAction";
     private static final Duration POLL = Duration.ofMillis(500);
@@ -50,7 +41,7 @@ public final class BackupCommand extends Command {
         Subparsers actions = subparser.addSubparsers().dest(ACTION).metavar("ACTION").title("actions")
                 .description("'backup ACTION --help' (or 'help backup ACTION') shows an action's arguments");
 
-        Subparser create = action(actions, "create", "start a backup of a cluster (operator token)");
+        Subparser create = PrintHelp.action(actions, "create", "start a backup of a cluster (operator token)", out);
         create.addArgument("cluster").help("the cluster's name in Shelter's configuration");
         create.addArgument("--mode").choices("online", "offline").setDefault("online")
                 .help("online: backup mode around the snapshots; offline: clean stop, snapshots, start (downtime)");
@@ -62,39 +53,29 @@ public final class BackupCommand extends Command {
         create.addArgument("--wait").action(Arguments.storeTrue())
                 .help("wait until the backup ends, showing its phases; exit 0 if it completed, 1 if it failed");
 
-        Subparser list = action(actions, "list", "list a cluster's backups, newest first, with failure reasons (viewer token)");
+        Subparser list = PrintHelp.action(actions, "list", "list a cluster's backups, newest first, with failure reasons (viewer token)", out);
         list.addArgument("cluster").help("the cluster's name in Shelter's configuration");
         list.addArgument("--state").choices("running", "completed", "failed", "deleted").help("only backups in this state");
         list.addArgument("--offset").type(Integer.class).setDefault(0).help("skip this many backups (paging)");
         list.addArgument("--limit").type(Integer.class).setDefault(50).help("list at most this many backups");
 
-        Subparser show = action(actions, "show", "show one backup's manifest as JSON (viewer token)");
+        Subparser show = PrintHelp.action(actions, "show", "show one backup's manifest as JSON (viewer token)", out);
         show.addArgument("id").help("the backup's id, as 'create' printed it or 'list' shows it");
-        Subparser delete = action(actions, "delete", "delete a backup's snapshots and manifest (admin token)");
+        Subparser delete = PrintHelp.action(actions, "delete", "delete a backup's snapshots and manifest (admin token)", out);
         delete.addArgument("id").help("the backup's id, as 'list' shows it; deleting a deleted backup is not an error");
 
         for (Subparser action : new Subparser[] {create, list, show, delete}) {
-            action.addArgument("--url").help("Shelter's base URL (default: $SHELTER_URL, else " + DEFAULT_URL + ")");
-            action.addArgument("--token-file").dest("tokenFile")
-                    .help("a file holding the bearer token (default: $SHELTER_TOKEN_FILE, else the token in $SHELTER_TOKEN)");
+            ShelterApi.addConnectionArguments(action);
         }
-    }
-
-    /** An action whose --help prints to this command's output, like the commands' own. */
-    private Subparser action(Subparsers actions, String name, String help) {
-        Subparser action = actions.addParser(name, false).help(help).description(help);
-        action.addArgument("-h", "--help").action(new PrintHelp(out)).help("show this action's arguments and exit")
-                .setDefault(Arguments.SUPPRESS);
-        return action;
     }
 
     @Override
     public void run(Bootstrap<?> bootstrap, Namespace namespace) {
-        ShelterApi api = api(namespace);
+        ShelterApi api = ShelterApi.connect(namespace, environment);
         switch (namespace.getString(ACTION)) {
             case "create" -> create(api, namespace);
             case "list" -> list(api, namespace);
-            case "show" -> out.println(pretty(api.expectOk(api.get(backupPath(namespace.getString("id"))),
+            case "show" -> out.println(ShelterApi.pretty(api.expectOk(api.get(backupPath(namespace.getString("id"))),
                     "show backup " + namespace.getString("id"))));
             case "delete" -> delete(api, namespace.getString("id"));
             default -> throw new CliFailure("unknown action " + namespace.getString(ACTION));
@@ -115,19 +96,6 @@ public final class BackupCommand extends Command {
                 + " (please report it)";
     }
 
-    private ShelterApi api(Namespace namespace) {
-        String url = namespace.getString("url");
-        String urlSource = "--url";
-        if (url == null && present("SHELTER_URL")) {
-            url = environment.get("SHELTER_URL");
-            urlSource = "$SHELTER_URL";
-        } else if (url == null) {
-            url = DEFAULT_URL;
-            urlSource = "the default URL";
-        }
-        return new ShelterApi(url, urlSource, token(namespace.getString("tokenFile")));
-    }
-
     private void create(ShelterApi api, Namespace namespace) {
         String cluster = namespace.getString("cluster");
         ObjectNode request = ShelterApi.json().createObjectNode()
@@ -139,7 +107,7 @@ public final class BackupCommand extends Command {
         if (namespace.getString("confirm") != null) {
             request.put("confirm", namespace.getString("confirm"));
         }
-        JsonNode started = api.expectOk(api.post("/api/v1/clusters/" + encode(cluster) + "/backups", request),
+        JsonNode started = api.expectOk(api.post("/api/v1/clusters/" + ShelterApi.encode(cluster) + "/backups", request),
                 "start a backup of " + cluster);
         String id = started.path("id").asText();
         out.println("backup " + id + " of " + cluster + " started");
@@ -170,7 +138,7 @@ public final class BackupCommand extends Command {
         if (namespace.getString("state") != null) {
             query.append("&state=").append(namespace.getString("state"));
         }
-        JsonNode page = api.expectOk(api.get("/api/v1/clusters/" + encode(cluster) + "/backups" + query), "list backups of " + cluster);
+        JsonNode page = api.expectOk(api.get("/api/v1/clusters/" + ShelterApi.encode(cluster) + "/backups" + query), "list backups of " + cluster);
         out.print(backupTable(page.path("backups")));
         out.printf("%d of %d backups (offset %d)%n", page.path("backups").size(), page.path("total").asInt(), page.path("offset").asInt());
     }
@@ -212,14 +180,6 @@ public final class BackupCommand extends Command {
         out.println("backup " + text(deleted, "id", s -> s, id) + " " + deleted.path("state").asText());
     }
 
-    private static String pretty(JsonNode node) {
-        try {
-            return ShelterApi.json().writerWithDefaultPrettyPrinter().writeValueAsString(node);
-        } catch (IOException e) {
-            return node.toString();
-        }
-    }
-
     static String summary(JsonNode b) {
         String line = "backup " + b.path("id").asText() + " " + b.path("state").asText();
         if ("completed".equals(b.path("state").asText())) {
@@ -236,47 +196,8 @@ public final class BackupCommand extends Command {
         return value.isMissingNode() || value.isNull() ? absent : format.apply(value.asText());
     }
 
-    /** The token from --token-file, $SHELTER_TOKEN_FILE or $SHELTER_TOKEN, in that order, with where it came from. */
-    private ShelterApi.Token token(String tokenFile) {
-        String source = "--token-file " + tokenFile;
-        if (tokenFile == null && present("SHELTER_TOKEN_FILE")) {
-            tokenFile = environment.get("SHELTER_TOKEN_FILE");
-            source = "$SHELTER_TOKEN_FILE (" + tokenFile + ")";
-        }
-        if (tokenFile != null) {
-            String token;
-            try {
-                token = Files.readString(Path.of(tokenFile), StandardCharsets.UTF_8).strip();
-            } catch (NoSuchFileException e) {
-                throw new CliFailure("the token file named by " + source + " does not exist");
-            } catch (AccessDeniedException e) {
-                throw new CliFailure("the token file named by " + source + " is not readable by this user");
-            } catch (IOException | RuntimeException e) {
-                throw new CliFailure("cannot read the token file named by " + source + ": " + (e.getMessage() == null
-                        ? e.getClass().getSimpleName() : e.getMessage()));
-            }
-            if (token.isEmpty()) {
-                throw new CliFailure("the token file named by " + source + " is empty");
-            }
-            return new ShelterApi.Token(token, source);
-        }
-        if (!present("SHELTER_TOKEN")) {
-            throw new CliFailure("no token: give --token-file FILE, or set SHELTER_TOKEN_FILE or SHELTER_TOKEN");
-        }
-        return new ShelterApi.Token(environment.get("SHELTER_TOKEN").strip(), "$SHELTER_TOKEN");
-    }
-
-    private boolean present(String variable) {
-        String value = environment.get(variable);
-        return value != null && !value.isBlank();
-    }
-
     private static String backupPath(String id) {
-        return "/api/v1/backups/" + encode(id);
-    }
-
-    private static String encode(String segment) {
-        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+        return "/api/v1/backups/" + ShelterApi.encode(id);
     }
 
     private static void pause() {

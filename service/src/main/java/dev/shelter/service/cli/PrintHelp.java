@@ -1,10 +1,13 @@
 package dev.shelter.service.cli;
 
 import net.sourceforge.argparse4j.helper.HelpScreenException;
+import net.sourceforge.argparse4j.impl.Arguments;
 import net.sourceforge.argparse4j.inf.Argument;
 import net.sourceforge.argparse4j.inf.ArgumentAction;
 import net.sourceforge.argparse4j.inf.ArgumentParser;
 import net.sourceforge.argparse4j.inf.ArgumentParserException;
+import net.sourceforge.argparse4j.inf.Subparser;
+import net.sourceforge.argparse4j.inf.Subparsers;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -22,6 +25,14 @@ final class PrintHelp implements ArgumentAction {
 
     PrintHelp(PrintStream out) {
         this.out = out;
+    }
+
+    /** A command's action whose -h/--help prints to {@code out}, like the commands' own. */
+    static Subparser action(Subparsers actions, String name, String help, PrintStream out) {
+        Subparser action = actions.addParser(name, false).help(help).description(help);
+        action.addArgument("-h", "--help").action(new PrintHelp(out)).help("show this action's arguments and exit")
+                .setDefault(Arguments.SUPPRESS);
+        return action;
     }
 
     @Override

@@ -2,20 +2,29 @@ package dev.shelter.service.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
 
 import javax.net.ssl.SSLException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 
 /** The REST API of a running Shelter, as the command line uses it: JSON in, JSON out, a bearer token. */
 final class ShelterApi {
@@ -37,6 +46,8 @@ final class ShelterApi {
     record Token(String value, String source) {
     }
 
+    static final String DEFAULT_URL = "http://127.0.0.1:8080";
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(60);
@@ -53,6 +64,27 @@ final class ShelterApi {
         this.token = token;
     }
 
+    /** --url and --token-file, which every action that talks to Shelter takes. */
+    static void addConnectionArguments(Subparser action) {
+        action.addArgument("--url").help("Shelter's base URL (default: $SHELTER_URL, else " + DEFAULT_URL + ")");
+        action.addArgument("--token-file").dest("tokenFile")
+                .help("a file holding the bearer token (default: $SHELTER_TOKEN_FILE, else the token in $SHELTER_TOKEN)");
+    }
+
+    /** The API named by --url, $SHELTER_URL or the default, with the token from --token-file, $SHELTER_TOKEN_FILE or $SHELTER_TOKEN. */
+    static ShelterApi connect(Namespace namespace, Map<String, String> environment) {
+        String url = namespace.getString("url");
+        String urlSource = "--url";
+        if (url == null && present(environment, "SHELTER_URL")) {
+            url = environment.get("SHELTER_URL");
+            urlSource = "$SHELTER_URL";
+        } else if (url == null) {
+            url = DEFAULT_URL;
+            urlSource = "the default URL";
+        }
+        return new ShelterApi(url, urlSource, token(namespace.getString("tokenFile"), environment));
+    }
+
     Reply get(String path) {
         return send(HttpRequest.newBuilder(resolve(path)).GET());
     }
@@ -60,6 +92,11 @@ final class ShelterApi {
     Reply post(String path, JsonNode body) {
         return send(HttpRequest.newBuilder(resolve(path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
+    }
+
+    /** A POST without a body, for an action on a resource ("cancel"). */
+    Reply post(String path) {
+        return send(HttpRequest.newBuilder(resolve(path)).POST(HttpRequest.BodyPublishers.noBody()));
     }
 
     Reply delete(String path) {
@@ -82,6 +119,55 @@ final class ShelterApi {
 
     static ObjectMapper json() {
         return JSON;
+    }
+
+    /** JSON as people read it, two-space indented. */
+    static String pretty(JsonNode node) {
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(node);
+        } catch (IOException e) {
+            return node.toString();
+        }
+    }
+
+    /** One path segment, percent-encoded (a space as %20, never +). */
+    static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    /** The token from --token-file, $SHELTER_TOKEN_FILE or $SHELTER_TOKEN, in that order, with where it came from. */
+    private static Token token(String tokenFile, Map<String, String> environment) {
+        String source = "--token-file " + tokenFile;
+        if (tokenFile == null && present(environment, "SHELTER_TOKEN_FILE")) {
+            tokenFile = environment.get("SHELTER_TOKEN_FILE");
+            source = "$SHELTER_TOKEN_FILE (" + tokenFile + ")";
+        }
+        if (tokenFile != null) {
+            String token;
+            try {
+                token = Files.readString(Path.of(tokenFile), StandardCharsets.UTF_8).strip();
+            } catch (NoSuchFileException e) {
+                throw new CliFailure("the token file named by " + source + " does not exist");
+            } catch (AccessDeniedException e) {
+                throw new CliFailure("the token file named by " + source + " is not readable by this user");
+            } catch (IOException | RuntimeException e) {
+                throw new CliFailure("cannot read the token file named by " + source + ": " + (e.getMessage() == null
+                        ? e.getClass().getSimpleName() : e.getMessage()));
+            }
+            if (token.isEmpty()) {
+                throw new CliFailure("the token file named by " + source + " is empty");
+            }
+            return new Token(token, source);
+        }
+        if (!present(environment, "SHELTER_TOKEN")) {
+            throw new CliFailure("no token: give --token-file FILE, or set SHELTER_TOKEN_FILE or SHELTER_TOKEN");
+        }
+        return new Token(environment.get("SHELTER_TOKEN").strip(), "$SHELTER_TOKEN");
+    }
+
+    private static boolean present(Map<String, String> environment, String variable) {
+        String value = environment.get(variable);
+        return value != null && !value.isBlank();
     }
 
     /** An absolute http(s) URL with a host, or a {@link CliFailure} saying what a base URL looks like. */

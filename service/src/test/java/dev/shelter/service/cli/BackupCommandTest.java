@@ -149,9 +149,9 @@ class BackupCommandTest {
     void helpListsTheCommandsAndExplainsEachActionsArguments() {
         CommandLine.Run top = CommandLine.run(Map.of(), "help");
         assertEquals(0, top.exitCode(), top.toString());
-        assertTrue(top.out().contains("  backup  Create, list, show and delete backups through a running Shelter's REST API\n"),
+        assertTrue(top.out().contains("  backup   Create, list, show and delete backups through a running Shelter's REST API\n"),
                 top.toString());
-        assertTrue(top.out().contains("  help    Show the commands"), top.toString());
+        assertTrue(top.out().contains("  help     Show the commands"), top.toString());
 
         CommandLine.Run backup = CommandLine.run(Map.of(), "help", "backup");
         assertEquals(0, backup.exitCode(), backup.toString());

@@ -37,6 +37,7 @@ final class CommandLine {
         PrintStream commandErr = new PrintStream(err, true, StandardCharsets.UTF_8);
         Bootstrap<ShelterConfiguration> bootstrap = new Bootstrap<>(new ShelterApplication());
         bootstrap.addCommand(new BackupCommand(commandOut, environment));
+        bootstrap.addCommand(new RestoreCommand(commandOut, environment));
         bootstrap.addCommand(new HelpCommand(commandOut, commandErr));
         Cli cli = new Cli(new JarLocation(CommandLine.class), bootstrap, out, err);
         int exitCode = cli.run(arguments).isPresent() ? 1 : 0;
