@@ -52,4 +52,13 @@ public interface ClusterControl {
      *                                the configured place; TIMEOUT: the job took longer than {@code timeout})
      */
     ControlFile readControlFile(String claim, Duration timeout);
+
+    /**
+     * What the cluster's PostgreSQL last said went wrong (its FATAL and PANIC lines, newest last), for a
+     * failure's message: a restore that stops says why in PostgreSQL's words. Empty where the target
+     * cannot read the server's log.
+     */
+    default List<String> serverComplaints() {
+        return List.of();
+    }
 }

@@ -16,6 +16,10 @@ import java.util.function.UnaryOperator;
  */
 public final class Run<C> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Run.class);
+    /** How long a run waits for its journal store to take a change before it gives up. */
+    static final java.time.Duration PERSIST_PATIENCE = java.time.Duration.ofMinutes(15);
+
     private final Plan<C> plan;
     private final C context;
     private final JournalStore journals;
@@ -64,12 +68,39 @@ public final class Run<C> {
         return journal.factsView();
     }
 
-    /** Applies the change, persists it, and only then makes it the run's journal. */
+    /**
+     * Applies the change, persists it, and only then makes it the run's journal. A store that fails
+     * (an object-store outage) is tried again, for a while, rather than acting on what is not
+     * recorded or abandoning a run that holds its cluster; the live journal stays readable meanwhile.
+     */
     synchronized RunJournal update(UnaryOperator<RunJournal> change) {
         RunJournal next = change.apply(journal).withUpdatedAt(clock.instant());
-        journals.put(next);
+        persist(next);
         journal = next;
         return next;
+    }
+
+    private void persist(RunJournal next) {
+        long deadline = System.nanoTime() + PERSIST_PATIENCE.toNanos();
+        long backoffMillis = 500;
+        while (true) {
+            try {
+                journals.put(next);
+                return;
+            } catch (RuntimeException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw e;
+                }
+                LOG.warn("run {}: its journal cannot be written ({}); trying again in {} ms", next.id(), e.getMessage(), backoffMillis);
+                try {
+                    Thread.sleep(backoffMillis);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoffMillis = Math.min(backoffMillis * 2, 10_000);
+            }
+        }
     }
 
     /** Only one thread drives a run. */

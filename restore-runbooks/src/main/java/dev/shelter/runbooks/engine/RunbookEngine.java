@@ -205,6 +205,11 @@ public final class RunbookEngine {
         return active.values().stream().filter(run -> run.subject().equals(subject)).map(Run::journal).findFirst();
     }
 
+    /** The live journal of run {@code id}, if this engine is executing it (readable while the store is not). */
+    public Optional<RunJournal> active(RunId id) {
+        return Optional.ofNullable(active.get(id)).map(Run::journal);
+    }
+
     /** The live journal of the run this engine is executing on {@code cluster}, if any. */
     public Optional<RunJournal> runningOn(ClusterName cluster) {
         return active.values().stream().filter(run -> run.cluster().equals(cluster)).map(Run::journal).findFirst();

@@ -210,6 +210,10 @@ public final class RestoreCluster {
             return Optional.empty();
         }
         RunId runId = new RunId(id);
+        Optional<RunJournal> live = engine.active(runId).filter(j -> RestorePlan.named(j.plan()).isPresent());
+        if (live.isPresent()) {
+            return live;
+        }
         return engine.journals().stream().filter(j -> j.id().equals(runId) && RestorePlan.named(j.plan()).isPresent()).findFirst();
     }
 

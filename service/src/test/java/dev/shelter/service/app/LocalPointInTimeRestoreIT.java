@@ -2,6 +2,7 @@ package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.testing.Poll;
+import dev.shelter.testing.Ports;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,10 +88,7 @@ class LocalPointInTimeRestoreIT {
         Path tokenFile = scratch.resolve("primary/operator-token");
         Files.writeString(tokenFile, OPERATOR + "\n");
         PostgresInstance.chownToServerUser(tokenFile);
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = Ports.reserve();
         Path config = scratch.resolve("shelter.yml");
         Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN), InProcessShelter.operator(OPERATOR))
                 .replaceFirst("port: 0", "port: " + port) + """

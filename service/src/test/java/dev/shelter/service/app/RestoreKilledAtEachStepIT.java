@@ -2,6 +2,7 @@ package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.testing.Poll;
+import dev.shelter.testing.Ports;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -12,7 +13,6 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -58,10 +58,7 @@ class RestoreKilledAtEachStepIT {
         Path tokenFile = scratch.resolve("primary/operator-token");
         Files.writeString(tokenFile, OPERATOR + "\n");
         PostgresInstance.chownToServerUser(tokenFile);
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = Ports.reserve();
         // A fixed port: the restore_command written into the restored cluster must reach the restarted Shelter too.
         config = scratch.resolve("shelter.yml");
         Files.writeString(config, """

@@ -53,11 +53,17 @@ final class AwaitRecoveryEnd implements Step<RestoreRun> {
                             && run.cluster().control().members().isEmpty()) {
                         throw new IllegalStateException("PostgreSQL of " + run.clusterName() + " stopped during recovery ("
                                 + state.detail() + "): it cannot reach " + run.target().describe() + " with the archived WAL, "
-                                + "or restore_command failed; see the server's log. Nothing was promoted");
+                                + "or restore_command failed. Nothing was promoted" + inPostgresWords(run));
                     }
                 });
         step.record(PROMOTED_TIMELINE, Long.toString(promoted.timeline().id()));
         step.record(PROMOTED_AT, run.clock().instant().toString());
+    }
+
+    /** "; PostgreSQL said: …" with the server's last complaints, or nothing where they cannot be read. */
+    static String inPostgresWords(RestoreRun run) {
+        java.util.List<String> complaints = run.cluster().control().serverComplaints();
+        return complaints.isEmpty() ? "" : "; PostgreSQL said: " + String.join(" | ", complaints);
     }
 
     private static Facts facts(StepRun step) {

@@ -27,7 +27,11 @@ final class StartMember implements Step<RestoreRun> {
 
     @Override
     public void execute(RestoreRun run, StepRun step) {
-        run.cluster().control().scale(1, StopCluster.SCALE_TIMEOUT);
+        try {
+            run.cluster().control().scale(1, StopCluster.SCALE_TIMEOUT);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException(e.getMessage() + AwaitRecoveryEnd.inPostgresWords(run), e);
+        }
     }
 
     @Override
