@@ -198,7 +198,7 @@ public final class RestoreCommand extends Command {
             String status = step.path("status").asText();
             if (PASSED.containsKey(status) && printed.add(step.path("index").asText() + " " + status)) {
                 out.println("  step " + step.path("index").asText() + "/" + steps.size() + " " + step.path("name").asText() + " "
-                        + PASSED.get(status) + text(step, "message", ": ", ""));
+                        + PASSED.get(status) + (status.equals("skipped-done") ? "" : text(step, "message", ": ", "")));
             }
         }
     }
