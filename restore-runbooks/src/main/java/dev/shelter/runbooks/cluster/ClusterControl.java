@@ -54,7 +54,7 @@ public interface ClusterControl {
     ControlFile readControlFile(String claim, Duration timeout);
 
     /**
-     * What the cluster's PostgreSQL last said went wrong (its FATAL and PANIC lines, newest last), for a
+     * What the cluster's PostgreSQL last said went wrong (its FATAL, PANIC and WARNING lines, newest last), for a
      * failure's message: a restore that stops says why in PostgreSQL's words. Empty where the target
      * cannot read the server's log.
      */

@@ -88,12 +88,13 @@ public final class LocalClusterControl implements ClusterControl {
         return List.of(new Member(name, role, Optional.empty(), true, located));
     }
 
-    /** The FATAL and PANIC lines of the log the server was started with (log/shelter-pg_ctl.log), the last five. */
+    /** The FATAL, PANIC and WARNING lines of the log the server was started with (log/shelter-pg_ctl.log), the last five. */
     @Override
     public List<String> serverComplaints() {
         Path log = target.dataDirectory().resolve("log").resolve("shelter-pg_ctl.log");
         try (java.util.stream.Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
-            List<String> complaints = lines.filter(l -> l.contains("FATAL:") || l.contains("PANIC:")).toList();
+            List<String> complaints = lines.filter(l -> l.contains("FATAL:") || l.contains("PANIC:") || l.contains("WARNING:"))
+                    .toList();
             return complaints.subList(Math.max(0, complaints.size() - 5), complaints.size());
         } catch (IOException | UncheckedIOException e) {
             return List.of();

@@ -37,11 +37,33 @@ import java.util.zip.CRC32C;
  * @param walLevel         the server's wal_level when pg_control was last written
  * @param walSegmentBytes  the WAL segment size
  * @param dataChecksumVersion zero when data pages carry no checksums
+ * @param standbySettings  the settings a server replaying this cluster's WAL needs at least as high
  */
 public record ControlFile(long systemIdentifier, int controlVersion, int catalogVersion, State state, Instant modified,
                           Lsn checkpoint, Lsn redo, Timeline timeline, Timeline previousTimeline, boolean fullPageWrites,
                           Lsn minRecoveryPoint, Lsn backupStartPoint, Lsn backupEndPoint, boolean backupEndRequired,
-                          WalLevel walLevel, int blockBytes, int walSegmentBytes, int dataChecksumVersion) {
+                          WalLevel walLevel, int blockBytes, int walSegmentBytes, int dataChecksumVersion,
+                          StandbySettings standbySettings) {
+
+    /**
+     * The settings pg_control records because a server in recovery needs each at least as high as
+     * the server that wrote the WAL: lower, and PostgreSQL pauses recovery ("insufficient parameter
+     * settings") or refuses to start.
+     */
+    public record StandbySettings(int maxConnections, int maxWorkerProcesses, int maxWalSenders, int maxPreparedTransactions,
+                                  int maxLocksPerTransaction) {
+
+        /** As postgresql.conf names them, in pg_controldata's order. */
+        public java.util.Map<String, Integer> byName() {
+            java.util.Map<String, Integer> settings = new java.util.LinkedHashMap<>();
+            settings.put("max_connections", maxConnections);
+            settings.put("max_worker_processes", maxWorkerProcesses);
+            settings.put("max_wal_senders", maxWalSenders);
+            settings.put("max_prepared_transactions", maxPreparedTransactions);
+            settings.put("max_locks_per_transaction", maxLocksPerTransaction);
+            return settings;
+        }
+    }
 
     /** Where PGDATA keeps it. */
     public static final String PATH = "global/pg_control";
@@ -69,6 +91,11 @@ public record ControlFile(long systemIdentifier, int controlVersion, int catalog
     private static final int BACKUP_END_POINT = 160;
     private static final int BACKUP_END_REQUIRED = 168;
     private static final int WAL_LEVEL = 172;
+    private static final int MAX_CONNECTIONS = 180;
+    private static final int MAX_WORKER_PROCESSES = 184;
+    private static final int MAX_WAL_SENDERS = 188;
+    private static final int MAX_PREPARED_XACTS = 192;
+    private static final int MAX_LOCKS_PER_XACT = 196;
     private static final int FLOAT_FORMAT = 208;
     private static final int BLOCK_SIZE = 216;
     private static final int WAL_SEGMENT_SIZE = 228;
@@ -177,7 +204,9 @@ public record ControlFile(long systemIdentifier, int controlVersion, int catalog
                 timeline(buffer, PREVIOUS_TIMELINE, source), buffer.get(FULL_PAGE_WRITES) != 0,
                 new Lsn(buffer.getLong(MIN_RECOVERY_POINT)), new Lsn(buffer.getLong(BACKUP_START_POINT)),
                 new Lsn(buffer.getLong(BACKUP_END_POINT)), buffer.get(BACKUP_END_REQUIRED) != 0, WalLevel.values()[walLevel],
-                buffer.getInt(BLOCK_SIZE), buffer.getInt(WAL_SEGMENT_SIZE), buffer.getInt(DATA_CHECKSUM_VERSION));
+                buffer.getInt(BLOCK_SIZE), buffer.getInt(WAL_SEGMENT_SIZE), buffer.getInt(DATA_CHECKSUM_VERSION),
+                new StandbySettings(buffer.getInt(MAX_CONNECTIONS), buffer.getInt(MAX_WORKER_PROCESSES), buffer.getInt(MAX_WAL_SENDERS),
+                        buffer.getInt(MAX_PREPARED_XACTS), buffer.getInt(MAX_LOCKS_PER_XACT)));
     }
 
     /** As pg_controldata prints it: unsigned decimal. */

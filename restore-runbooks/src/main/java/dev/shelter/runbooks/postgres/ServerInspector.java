@@ -10,4 +10,7 @@ public interface ServerInspector {
 
     /** Connects, asks, disconnects; throws {@link ClusterUnreachableException} within about {@code timeout}. */
     ServerFacts inspect(PostgresEndpoint endpoint, Duration timeout);
+
+    /** The server's current values of integer settings (max_connections…), by name; throws as {@link #inspect} does. */
+    java.util.Map<String, Integer> integerSettings(PostgresEndpoint endpoint, java.util.List<String> names, Duration timeout);
 }

@@ -37,6 +37,8 @@ public final class RecoveryFiles {
     private static final String AUTO_CONF = "postgresql.auto.conf";
     private static final String PID_FILE = "postmaster.pid";
     private static final String BLOCK_START = "# --- shelter restore settings";
+    private static final java.util.regex.Pattern RECOVERY_SETTING = java.util.regex.Pattern.compile(
+            "\\s*(restore_command|recovery_target\\w*|recovery_end_command)\\s*=");
 
     private RecoveryFiles() {
     }
@@ -78,6 +80,12 @@ public final class RecoveryFiles {
      */
     public static void write(Path pgdata, BackupManifest manifest, String restoreCommand, RestoreTarget target,
                              TimelineHistory along) {
+        write(pgdata, manifest, restoreCommand, target, along, java.util.Map.of());
+    }
+
+    /** As above, with {@code settings} (name to value) written into the recovery settings too. */
+    public static void write(Path pgdata, BackupManifest manifest, String restoreCommand, RestoreTarget target,
+                             TimelineHistory along, java.util.Map<String, String> settings) {
         BackupModeWindow window = requireWindow(manifest);
         Timeline timeline = along == null ? window.timeline() : requireReachable(manifest, along);
         refuseLiveServer(pgdata);
@@ -95,7 +103,7 @@ public final class RecoveryFiles {
             }
             writeOwned(pgdata.resolve(RECOVERY_SIGNAL), new byte[0], owner);
             writeOwned(pgdata.resolve(AUTO_CONF), withRecoverySettings(pgdata.resolve(AUTO_CONF), manifest, restoreCommand, target,
-                    timeline), owner);
+                    timeline, settings), owner);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write recovery files into " + pgdata, e);
         }
@@ -208,12 +216,16 @@ public final class RecoveryFiles {
     }
 
     private static byte[] withRecoverySettings(Path autoConf, BackupManifest manifest, String restoreCommand, RestoreTarget target,
-                                               Timeline timeline) throws IOException {
+                                               Timeline timeline, java.util.Map<String, String> settings) throws IOException {
         String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
         int previous = existing.indexOf(BLOCK_START);
         if (previous >= 0) {
             existing = existing.substring(0, previous); // a restore run again replaces its own settings
         }
+        // Exactly one target: recovery settings from elsewhere (an earlier restore's, rewritten by ALTER SYSTEM,
+        // which drops the block's marker) would add a second one, or another restore_command.
+        existing = existing.lines().filter(line -> !RECOVERY_SETTING.matcher(line).lookingAt())
+                .map(line -> line + "\n").collect(java.util.stream.Collectors.joining());
         if (!existing.isEmpty() && !existing.endsWith("\n")) {
             existing += "\n";
         }
@@ -221,7 +233,9 @@ public final class RecoveryFiles {
                 + "restore_command = '" + quote(restoreCommand) + "'\n"
                 + targetLines(target)
                 + "recovery_target_timeline = '" + timeline.id() + "'\n"
-                + "recovery_target_action = 'promote'\n";
+                + "recovery_target_action = 'promote'\n"
+                + settings.entrySet().stream().map(e -> e.getKey() + " = '" + quote(e.getValue()) + "'\n")
+                .collect(java.util.stream.Collectors.joining());
         return (existing + block).getBytes(StandardCharsets.UTF_8);
     }
 

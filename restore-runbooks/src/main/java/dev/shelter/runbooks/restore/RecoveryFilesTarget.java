@@ -5,12 +5,18 @@ import dev.shelter.runbooks.wal.TimelineHistory;
 
 /**
  * Where a restore writes its recovery files into the rolled-back, stopped PGDATA: in-process for a
- * local cluster ({@link LocalRecoveryFiles}); on Kubernetes a short-lived job mounts the claim.
+ * local cluster ({@code LocalRecoveryFiles}); on Kubernetes a short-lived job mounts the claim.
  */
 public interface RecoveryFilesTarget {
 
-    /** Writes them (idempotently) and verifies them as written, byte for byte. */
-    void write(BackupManifest backup, String restoreCommand, RestoreTarget target, TimelineHistory along);
+    /**
+     * Writes them (idempotently) and verifies them as written, byte for byte. Each of
+     * {@code settingsAtLeast} (max_connections…) the restored server would run with lower than given,
+     * or than the backup's pg_control records, is raised in the recovery settings: lower, PostgreSQL
+     * pauses recovery. Returns what was raised, "max_connections 100 -> 150", for the journal.
+     */
+    java.util.List<String> write(BackupManifest backup, String restoreCommand, RestoreTarget target, TimelineHistory along,
+                                 java.util.Map<String, Integer> settingsAtLeast);
 
     /** Where, for the dry run and the journal. */
     String describe();

@@ -117,7 +117,7 @@ class ControlFileTest {
         for (int offset : new int[] {0, 24, 32, 40, 136, 152, 160, 208}) {
             out.putLong(offset, in.getLong(offset));
         }
-        for (int offset : new int[] {8, 12, 16, 48, 52, 172, 216, 228, 252}) {
+        for (int offset : new int[] {8, 12, 16, 48, 52, 172, 180, 184, 188, 192, 196, 216, 228, 252}) {
             out.putInt(offset, in.getInt(offset));
         }
         byte[] big = withCrc(out.array(), ByteOrder.BIG_ENDIAN, b -> { });

@@ -62,6 +62,11 @@ final class PgControlData {
         assertEquals(get("Database block size"), Integer.toString(control.blockBytes()));
         assertEquals(get("Bytes per WAL segment"), Integer.toString(control.walSegmentBytes()));
         assertEquals(get("Data page checksum version"), Integer.toString(control.dataChecksumVersion()));
+        assertEquals(get("max_connections setting"), Integer.toString(control.standbySettings().maxConnections()));
+        assertEquals(get("max_worker_processes setting"), Integer.toString(control.standbySettings().maxWorkerProcesses()));
+        assertEquals(get("max_wal_senders setting"), Integer.toString(control.standbySettings().maxWalSenders()));
+        assertEquals(get("max_prepared_xacts setting"), Integer.toString(control.standbySettings().maxPreparedTransactions()));
+        assertEquals(get("max_locks_per_xact setting"), Integer.toString(control.standbySettings().maxLocksPerTransaction()));
     }
 
     static String format(Instant instant) {

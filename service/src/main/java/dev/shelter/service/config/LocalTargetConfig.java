@@ -29,6 +29,6 @@ public class LocalTargetConfig implements TargetConfig {
 
     @Override
     public java.util.Optional<dev.shelter.runbooks.restore.RecoveryFilesTarget> recoveryFiles() {
-        return java.util.Optional.of(new dev.shelter.runbooks.restore.LocalRecoveryFiles(java.nio.file.Path.of(dataDirectory)));
+        return java.util.Optional.of(new dev.shelter.runbooks.local.LocalRecoveryFiles((dev.shelter.runbooks.cluster.LocalTarget) toTarget()));
     }
 }

@@ -49,6 +49,25 @@ public final class JdbcServerInspector implements ServerInspector {
         }
     }
 
+    @Override
+    public java.util.Map<String, Integer> integerSettings(PostgresEndpoint endpoint, java.util.List<String> names, Duration timeout) {
+        java.util.Map<String, Integer> settings = new java.util.LinkedHashMap<>();
+        try (Connection connection = DriverManager.getConnection(endpoint.jdbcUrl(), connectionProperties(endpoint, timeout));
+             java.sql.PreparedStatement statement = connection.prepareStatement("SELECT current_setting(?)::int")) {
+            statement.setQueryTimeout(seconds(timeout));
+            for (String name : names) {
+                statement.setString(1, name);
+                try (ResultSet row = statement.executeQuery()) {
+                    row.next();
+                    settings.put(name, row.getInt(1));
+                }
+            }
+            return settings;
+        } catch (SQLException e) {
+            throw new ClusterUnreachableException("PostgreSQL at " + endpoint.jdbcUrl() + " did not answer: " + e.getMessage(), e);
+        }
+    }
+
     /**
      * Session settings for Shelter's connections: bounded waits, a recognisable application name,
      * and the primary when the URL lists several servers.

@@ -54,6 +54,7 @@ class LocalPointInTimeRestoreIT {
     private static final String ADMIN = "pitr-it-admin-token-0123";
     private static final String OPERATOR = "pitr-it-operator-token-01";
     private static final int BATCHES = 12;
+    private static final int TARGETS = 20;
     private static final int ROWS_PER_BATCH = 50;
     private static final Duration RESTORE_TIMEOUT = Duration.ofMinutes(4);
 
@@ -121,8 +122,8 @@ class LocalPointInTimeRestoreIT {
             if (number == 4) {
                 secondBackup = backUp("second");
             }
-            if (number == 8) {
-                primary.queryValue("SELECT pg_create_restore_point('after-batch-8')::text");
+            if (number % 2 == 0) {
+                primary.queryValue("SELECT pg_create_restore_point('after-batch-" + number + "')::text");
             }
         }
     }
@@ -186,15 +187,36 @@ class LocalPointInTimeRestoreIT {
     @Order(1)
     void eachTargetGivesBackExactlyTheBatchesCommittedUpToIt() throws Exception {
         Map<String, String> archivedBefore = archivedObjects();
-        Batch third = batches.get(2);
-        restoreAndCompare("{\"time\": \"" + third.committedAt() + "\", \"inclusive\": true, \"timeline\": 1}", 3, firstBackup);
-        Batch sixth = batches.get(5);
-        restoreAndCompare("{\"time\": \"" + sixth.committedAt() + "\", \"inclusive\": false, \"timeline\": 1}", 5, secondBackup);
-        restoreAndCompare("{\"lsn\": \"" + batches.get(6).lsnAfter() + "\", \"timeline\": 1}", 7, secondBackup);
-        restoreAndCompare("{\"xid\": " + batches.get(9).xid() + ", \"inclusive\": false, \"timeline\": 1}", 9, secondBackup);
-        restoreAndCompare("{\"xid\": " + batches.get(1).xid() + ", \"inclusive\": true, \"timeline\": 1}", 2, firstBackup,
-                firstBackup);
-        restoreAndCompare("{\"name\": \"after-batch-8\", \"timeline\": 1}", 8, secondBackup);
+        long seed = Long.getLong("shelter.pitr.seed", System.nanoTime());
+        System.out.println("LocalPointInTimeRestoreIT: " + TARGETS + " random targets, seed " + seed
+                + " (-Dshelter.pitr.seed=" + seed + " repeats them)");
+        java.util.Random random = new java.util.Random(seed);
+        List<String> kinds = List.of("time", "lsn", "xid", "name");
+        for (int i = 0; i < TARGETS; i++) {
+            // Every kind and inclusiveness in the first rounds; then at random.
+            String kind = i < 8 ? kinds.get(i % 4) : kinds.get(random.nextInt(kinds.size()));
+            boolean inclusive = i < 8 ? i < 4 : random.nextBoolean();
+            int k = 1 + random.nextInt(BATCHES);
+            if (kind.equals("name") && k % 2 == 1) {
+                k++; // restore points follow the even batches
+            }
+            Batch batch = batches.get(k - 1);
+            // The second backup ends after batch 4: a target after batch 4 is reached from it, earlier ones from the first.
+            String backup = k > 4 ? secondBackup : firstBackup;
+            switch (kind) {
+                case "time" -> restoreAndCompare("{\"time\": \"" + batch.committedAt() + "\", \"inclusive\": " + inclusive
+                        + ", \"timeline\": 1}", inclusive ? k : k - 1, backup);
+                // Between two commits: the next record after it is the next batch's, so both ways give batches 1..k.
+                case "lsn" -> restoreAndCompare("{\"lsn\": \"" + batch.lsnAfter() + "\", \"inclusive\": " + inclusive
+                        + ", \"timeline\": 1}", k, backup);
+                // Where a transaction or a restore point lies is known only to replay: the newest backup is taken
+                // unless one is named, so the earlier ones name the first backup.
+                case "xid" -> restoreAndCompare("{\"xid\": " + batch.xid() + ", \"inclusive\": " + inclusive + ", \"timeline\": 1}",
+                        inclusive ? k : k - 1, backup, backup.equals(firstBackup) ? firstBackup : null);
+                default -> restoreAndCompare("{\"name\": \"after-batch-" + k + "\", \"timeline\": 1}", k, backup,
+                        backup.equals(firstBackup) ? firstBackup : null);
+            }
+        }
         restoreAndCompare("{\"latest\": true, \"timeline\": 1}", BATCHES, secondBackup);
 
         Map<String, String> archivedAfter = archivedObjects();
@@ -219,6 +241,26 @@ class LocalPointInTimeRestoreIT {
         assertEquals(promotedTimelines.get(promotedTimelines.size() - 1), preview.body().path("timeline").asLong(),
                 "the newest timeline is followed by default");
         restoreAndCompare("{\"latest\": true}", BATCHES + 1, preview.body().path("backupId").asText());
+    }
+
+    /**
+     * max_connections raised after the backup: the WAL to replay records it, the backup's
+     * configuration does not. The restore raises it for recovery instead of letting PostgreSQL pause.
+     */
+    @Test
+    @Order(3)
+    void aSettingRaisedAfterTheBackupIsRaisedForRecoveryToo() throws Exception {
+        String backup = backUp("before max_connections went up");
+        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET max_connections = 150");
+        }
+        primary.stop();
+        primary.start();
+        assertEquals("150", primary.queryValue("SHOW max_connections"));
+        batches.add(commitBatch(batches.size() + 1));
+
+        restoreAndCompare("{\"latest\": true}", batches.size(), backup);
+        assertEquals("150", primary.queryValue("SHOW max_connections"), "the restored server runs with what its WAL requires");
     }
 
     /** Restores to {@code target}; the cluster must then hold batches 1..{@code expected} exactly, from {@code backup}. */

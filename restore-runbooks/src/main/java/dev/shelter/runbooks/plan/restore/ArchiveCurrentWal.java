@@ -57,6 +57,9 @@ final class ArchiveCurrentWal implements Step<RestoreRun> {
             step.record(NOT_SEALED, "PostgreSQL answers as a standby, which cannot switch WAL");
             return;
         }
+        // What the running server uses now: WAL written since the backup may require it of the restored server.
+        run.ports().inspector().integerSettings(run.cluster().spec().postgres(), WriteRecoveryFiles.STANDBY_SETTINGS, PROBE_TIMEOUT)
+                .forEach((name, value) -> step.record(WriteRecoveryFiles.LIVE_SETTING + name, Integer.toString(value)));
         Lsn switched = run.ports().postgres().sealCurrentWal(run.cluster().spec().postgres());
         WalArchive archive = run.cluster().walArchive();
         WalFileName last = WalFileName.lastNeededBefore(server.timeline(), switched, run.backup().server().walSegmentBytes());

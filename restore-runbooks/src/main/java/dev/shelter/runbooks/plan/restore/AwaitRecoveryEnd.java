@@ -5,6 +5,7 @@ import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.FailurePolicy;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
+import dev.shelter.runbooks.postgres.RecoveryStalledException;
 import dev.shelter.runbooks.postgres.RecoveryState;
 import dev.shelter.runbooks.postgres.ServerFacts;
 import dev.shelter.runbooks.restore.RestoreFacts;
@@ -42,8 +43,19 @@ final class AwaitRecoveryEnd implements Step<RestoreRun> {
     public void execute(RestoreRun run, StepRun step) {
         Lsn start = run.backup().window().startLsn();
         Lsn end = facts(step).get(CheckTarget.REPLAYABLE_TO).map(Lsn::parse).orElse(null);
+        ServerFacts promoted;
+        try {
+            promoted = awaitPromotion(run, step, start, end);
+        } catch (RecoveryStalledException e) {
+            throw new IllegalStateException(e.getMessage() + inPostgresWords(run), e);
+        }
+        step.record(PROMOTED_TIMELINE, Long.toString(promoted.timeline().id()));
+        step.record(PROMOTED_AT, run.clock().instant().toString());
+    }
+
+    private ServerFacts awaitPromotion(RestoreRun run, StepRun step, Lsn start, Lsn end) {
         int[] looks = {0};
-        ServerFacts promoted = run.ports().recoveryWatch().awaitPromotion(run.cluster().spec().postgres(), run.recoveryTimeout(),
+        return run.ports().recoveryWatch().awaitPromotion(run.cluster().spec().postgres(), run.recoveryTimeout(),
                 state -> {
                     step.checkCancelled();
                     if (state.replayed() != null && end != null && end.isAfter(start)) {
@@ -56,8 +68,6 @@ final class AwaitRecoveryEnd implements Step<RestoreRun> {
                                 + "or restore_command failed. Nothing was promoted" + inPostgresWords(run));
                     }
                 });
-        step.record(PROMOTED_TIMELINE, Long.toString(promoted.timeline().id()));
-        step.record(PROMOTED_AT, run.clock().instant().toString());
     }
 
     /** "; PostgreSQL said: …" with the server's last complaints, or nothing where they cannot be read. */

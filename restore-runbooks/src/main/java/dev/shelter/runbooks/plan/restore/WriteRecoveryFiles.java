@@ -5,14 +5,25 @@ import dev.shelter.runbooks.engine.FailurePolicy;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * backup_label and tablespace_map byte for byte, recovery.signal, restore_command, exactly one
- * target, its inclusiveness, the timeline, and promote at the end; verified as written. Once done
+ * target, its inclusiveness, the timeline, and promote at the end; verified as written. A setting
+ * the restored server would run lower than its WAL requires (max_connections…, as the backup's
+ * pg_control or the server before the restore had it) is raised: lower, recovery pauses. Once done
  * it is never redone: PostgreSQL consumes the files as it recovers.
  */
 final class WriteRecoveryFiles implements Step<RestoreRun> {
 
     static final String WRITTEN_AT = "recoveryFilesWrittenAt";
+    static final String SETTINGS_RAISED = "settingsRaised";
+    /** Journaled by ArchiveCurrentWal, per setting: the value the running server had before the restore. */
+    static final String LIVE_SETTING = "liveSetting.";
+    static final List<String> STANDBY_SETTINGS = List.of("max_connections", "max_worker_processes", "max_wal_senders",
+            "max_prepared_transactions", "max_locks_per_transaction");
 
     @Override
     public String name() {
@@ -32,7 +43,14 @@ final class WriteRecoveryFiles implements Step<RestoreRun> {
 
     @Override
     public void execute(RestoreRun run, StepRun step) {
-        run.recoveryFiles().write(run.backup(), run.restoreCommand(), run.target(), run.history());
+        Map<String, Integer> live = new LinkedHashMap<>();
+        for (String name : STANDBY_SETTINGS) {
+            step.facts().get(LIVE_SETTING + name).ifPresent(value -> live.put(name, Integer.parseInt(value)));
+        }
+        List<String> raised = run.recoveryFiles().write(run.backup(), run.restoreCommand(), run.target(), run.history(), live);
+        if (!raised.isEmpty()) {
+            step.record(SETTINGS_RAISED, String.join(", ", raised));
+        }
         step.record(WRITTEN_AT, run.clock().instant().toString());
     }
 
