@@ -2,7 +2,6 @@ package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.testing.Poll;
-import dev.shelter.testing.Ports;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -52,7 +51,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LocalPointInTimeRestoreIT {
 
     private static final String ADMIN = "pitr-it-admin-token-0123";
-    private static final String OPERATOR = "pitr-it-operator-token-01";
     private static final int BATCHES = 12;
     private static final int TARGETS = 20;
     private static final int ROWS_PER_BATCH = 50;
@@ -83,37 +81,20 @@ class LocalPointInTimeRestoreIT {
     void writeBatchesAroundTwoBackups() throws Exception {
         scratch = ScratchDirectory.create("shelter-pitr-it");
         bucket = s3.createBucket("pitr");
-        primary = PostgresInstance.create(binaries, scratch.resolve("primary"));
+        RestorableCluster cluster = RestorableCluster.create(binaries, scratch);
+        primary = cluster.primary;
         Files.writeString(primary.dataDirectory().resolve("postgresql.conf"), "\ntrack_commit_timestamp = on\n",
                 StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-        Path tokenFile = scratch.resolve("primary/operator-token");
-        Files.writeString(tokenFile, OPERATOR + "\n");
-        PostgresInstance.chownToServerUser(tokenFile);
-        int port = Ports.reserve();
         Path config = scratch.resolve("shelter.yml");
-        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN), InProcessShelter.operator(OPERATOR))
-                .replaceFirst("port: 0", "port: " + port) + """
-                clusters:
-                  - name: main
-                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
-                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
-                    volumes: [{role: pgdata, source: "%s"}]
-                    snapshots: {kind: local-directory, directory: "%s"}
-                    backups: {walTimeoutSeconds: 120}
-                    restore: {walUrl: "http://127.0.0.1:%d", tokenFile: "%s", recoveryTimeoutMinutes: 5}
-                %s
-                """.formatted(primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
-                primary.dataDirectory(), scratch.resolve("snapshots"), port, tokenFile,
-                InProcessShelter.s3ObjectStore(s3, bucket, scratch.resolve("s3-secret"))));
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN), InProcessShelter.operator(RestorableCluster.OPERATOR))
+                .replaceFirst("port: 0", "port: " + cluster.shelterPort) + cluster.clustersSection("main", binaries,
+                scratch.resolve("snapshots")) + InProcessShelter.s3ObjectStore(s3, bucket, scratch.resolve("s3-secret")) + "\n");
         shelter = InProcessShelter.startOn(config, ADMIN);
         admin = shelter.client();
 
         primary.start();
-        String archiveCommand = "curl -sSf -X PUT -H \"Authorization: Bearer $(cat " + tokenFile + ")\" -H \"Content-Type: "
-                + "application/octet-stream\" --data-binary \"@%p\" http://127.0.0.1:" + port + "/api/v1/clusters/main/wal/%f";
+        cluster.archiveThroughShelter("main");
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
-            s.execute("ALTER SYSTEM SET archive_command = '" + archiveCommand.replace("'", "''") + "'");
-            s.execute("SELECT pg_reload_conf()");
             s.execute("CREATE TABLE pitr (id bigserial PRIMARY KEY, batch int NOT NULL, note text NOT NULL)");
         }
         firstBackup = backUp("first");

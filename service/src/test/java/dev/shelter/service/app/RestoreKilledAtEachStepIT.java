@@ -2,7 +2,6 @@ package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.testing.Poll;
-import dev.shelter.testing.Ports;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -36,7 +35,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RestoreKilledAtEachStepIT {
 
     private static final String ADMIN = "restore-killed-it-admin-token";
-    private static final String OPERATOR = "restore-killed-it-operator-token";
     private static final Pattern STATE = Pattern.compile("\"state\"\\s*:\\s*\"([A-Z_]+)\"");
 
     private final PostgresBinaries binaries;
@@ -54,11 +52,8 @@ class RestoreKilledAtEachStepIT {
     @BeforeAll
     void backUpAndWriteMore() throws Exception {
         scratch = ScratchDirectory.create("shelter-restore-each-step-it");
-        primary = PostgresInstance.create(binaries, scratch.resolve("primary"));
-        Path tokenFile = scratch.resolve("primary/operator-token");
-        Files.writeString(tokenFile, OPERATOR + "\n");
-        PostgresInstance.chownToServerUser(tokenFile);
-        int port = Ports.reserve();
+        RestorableCluster cluster = RestorableCluster.create(binaries, scratch);
+        primary = cluster.primary;
         // A fixed port: the restore_command written into the restored cluster must reach the restarted Shelter too.
         config = scratch.resolve("shelter.yml");
         Files.writeString(config, """
@@ -69,23 +64,12 @@ class RestoreKilledAtEachStepIT {
                 logging: {level: INFO}
                 auth:
                   tokens: [{name: it-admin, role: admin, token: %s}, {name: it-operator, role: operator, token: %s}]
-                clusters:
-                  - name: primary
-                    target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
-                    postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
-                    volumes: [{role: pgdata, source: "%s"}]
-                    snapshots: {kind: local-directory, directory: "%s"}
-                    backups: {walTimeoutSeconds: 60}
-                    restore: {walUrl: "http://127.0.0.1:%d", tokenFile: "%s", recoveryTimeoutMinutes: 3}
-                objectStore: {kind: filesystem, directory: "%s"}
-                """.formatted(port, ADMIN, OPERATOR, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(),
-                primary.password(), primary.dataDirectory(), scratch.resolve("snapshots"), port, tokenFile, scratch.resolve("store")));
+                """.formatted(cluster.shelterPort, ADMIN, RestorableCluster.OPERATOR)
+                + cluster.clustersSection("primary", binaries, scratch.resolve("snapshots"))
+                + "objectStore: {kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}\n");
         primary.start();
-        String archiveCommand = "curl -sSf -X PUT -H \"Authorization: Bearer $(cat " + tokenFile + ")\" -H \"Content-Type: "
-                + "application/octet-stream\" --data-binary \"@%p\" http://127.0.0.1:" + port + "/api/v1/clusters/primary/wal/%f";
+        cluster.archiveThroughShelter("primary");
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
-            s.execute("ALTER SYSTEM SET archive_command = '" + archiveCommand.replace("'", "''") + "'");
-            s.execute("SELECT pg_reload_conf()");
             s.execute("CREATE TABLE ledger (id int PRIMARY KEY, batch int NOT NULL)");
         }
         try (ShelterProcess shelter = ShelterProcess.start(config, ADMIN, scratch.resolve("shelter-setup.log"))) {

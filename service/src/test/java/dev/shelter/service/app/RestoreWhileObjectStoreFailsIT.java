@@ -3,7 +3,6 @@ package dev.shelter.service.app;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.shelter.runbooks.postgres.ControlFile;
 import dev.shelter.testing.Poll;
-import dev.shelter.testing.Ports;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.PrivateS3Proxy;
@@ -31,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RestoreWhileObjectStoreFailsIT {
 
     private static final String ADMIN = "restore-outage-it-admin-token";
-    private static final String OPERATOR = "restore-outage-it-operator-token";
     private static final int SEGMENTS_AFTER_BACKUP = 16;
 
     private final PostgresBinaries binaries;
@@ -44,32 +42,16 @@ class RestoreWhileObjectStoreFailsIT {
     void anOutageDuringRecoveryStopsItWithoutPromotingAndTheRestoreFails() throws Exception {
         try (ScratchDirectory scratch = ScratchDirectory.create("shelter-restore-outage-it");
              PrivateS3Proxy proxy = PrivateS3Proxy.start(scratch.resolve("private-s3"), "outage");
-             PostgresInstance primary = PostgresInstance.create(binaries, scratch.resolve("primary"))) {
-            Path tokenFile = scratch.resolve("primary/operator-token");
-            Files.writeString(tokenFile, OPERATOR + "\n");
-            PostgresInstance.chownToServerUser(tokenFile);
-            int port = Ports.reserve();
+             RestorableCluster cluster = RestorableCluster.create(binaries, scratch)) {
+            PostgresInstance primary = cluster.primary;
             Path config = scratch.resolve("shelter.yml");
-            Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN), InProcessShelter.operator(OPERATOR))
-                    .replaceFirst("port: 0", "port: " + port) + """
-                    clusters:
-                      - name: main
-                        target: {kind: local, dataDirectory: "%s", binDirectory: "%s"}
-                        postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
-                        volumes: [{role: pgdata, source: "%s"}]
-                        snapshots: {kind: local-directory, directory: "%s"}
-                        backups: {walTimeoutSeconds: 120}
-                        restore: {walUrl: "http://127.0.0.1:%d", tokenFile: "%s", recoveryTimeoutMinutes: 3}
-                    %s
-                    """.formatted(primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
-                    primary.dataDirectory(), scratch.resolve("snapshots"), port, tokenFile,
-                    InProcessShelter.s3ObjectStore(proxy.server(), "outage", scratch.resolve("s3-secret"))));
+            Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN),
+                    InProcessShelter.operator(RestorableCluster.OPERATOR)).replaceFirst("port: 0", "port: " + cluster.shelterPort)
+                    + cluster.clustersSection("main", binaries, scratch.resolve("snapshots"))
+                    + InProcessShelter.s3ObjectStore(proxy.server(), "outage", scratch.resolve("s3-secret")) + "\n");
             primary.start();
-            String archiveCommand = "curl -sSf -X PUT -H \"Authorization: Bearer $(cat " + tokenFile + ")\" -H \"Content-Type: "
-                    + "application/octet-stream\" --data-binary \"@%p\" http://127.0.0.1:" + port + "/api/v1/clusters/main/wal/%f";
+            cluster.archiveThroughShelter("main");
             try (Connection c = primary.connect(); Statement s = c.createStatement()) {
-                s.execute("ALTER SYSTEM SET archive_command = '" + archiveCommand.replace("'", "''") + "'");
-                s.execute("SELECT pg_reload_conf()");
                 s.execute("CREATE TABLE ledger (id int PRIMARY KEY)");
             }
             try (InProcessShelter shelter = InProcessShelter.startOn(config, ADMIN)) {
