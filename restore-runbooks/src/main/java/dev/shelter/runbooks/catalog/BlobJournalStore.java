@@ -42,8 +42,8 @@ public final class BlobJournalStore implements JournalStore {
 
     /** Lists only the cluster's own journals: this is the lock check of every begin. */
     @Override
-    public List<RunJournal> unfinished(ClusterName cluster) {
-        return documents.readAll(ROOT + cluster.value() + "/").stream().filter(journal -> !journal.state().isFinished()).toList();
+    public List<RunJournal> list(ClusterName cluster) {
+        return documents.readAll(ROOT + cluster.value() + "/");
     }
 
     private static String stem(ClusterName cluster, RunId id) {

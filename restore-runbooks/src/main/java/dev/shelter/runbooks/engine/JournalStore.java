@@ -24,8 +24,13 @@ public interface JournalStore {
         return listAll().stream().filter(journal -> !journal.state().isFinished()).toList();
     }
 
+    /** Every journal of one cluster, whatever its state. */
+    default List<RunJournal> list(ClusterName cluster) {
+        return listAll().stream().filter(journal -> journal.cluster().equals(cluster)).toList();
+    }
+
     /** The unfinished runs of one cluster (at most one, unless something went wrong): its lock. */
     default List<RunJournal> unfinished(ClusterName cluster) {
-        return unfinished().stream().filter(journal -> journal.cluster().equals(cluster)).toList();
+        return list(cluster).stream().filter(journal -> !journal.state().isFinished()).toList();
     }
 }

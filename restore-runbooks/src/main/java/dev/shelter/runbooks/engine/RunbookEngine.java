@@ -165,11 +165,11 @@ public final class RunbookEngine {
         }
     }
 
-    /** Every run's journal: live for the runs this engine executes, else as stored. */
-    public List<RunJournal> journals() {
+    /** Every journal of {@code cluster}: live for the runs this engine executes, else as stored. */
+    public List<RunJournal> journals(ClusterName cluster) {
         java.util.Map<RunId, RunJournal> all = new java.util.LinkedHashMap<>();
-        journals.listAll().forEach(journal -> all.put(journal.id(), journal));
-        active.values().forEach(run -> all.put(run.id(), run.journal()));
+        journals.list(cluster).forEach(journal -> all.put(journal.id(), journal));
+        active.values().stream().filter(run -> run.cluster().equals(cluster)).forEach(run -> all.put(run.id(), run.journal()));
         return List.copyOf(all.values());
     }
 

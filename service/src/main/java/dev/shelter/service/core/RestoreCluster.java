@@ -126,7 +126,7 @@ public final class RestoreCluster {
     /** The cluster's restores, newest first. */
     public List<RunJournal> list(String clusterName) {
         ClusterName name = clusters.require(clusterName).spec().name();
-        return engine.journals().stream().filter(j -> j.cluster().equals(name) && RestorePlan.named(j.plan()).isPresent())
+        return engine.journals(name).stream().filter(j -> RestorePlan.named(j.plan()).isPresent())
                 .sorted(Comparator.comparing(RunJournal::id).reversed()).toList();
     }
 
@@ -210,11 +210,13 @@ public final class RestoreCluster {
             return Optional.empty();
         }
         RunId runId = new RunId(id);
-        Optional<RunJournal> live = engine.active(runId).filter(j -> RestorePlan.named(j.plan()).isPresent());
-        if (live.isPresent()) {
-            return live;
+        // The live journal first: it answers while the object store does not. Then one read per cluster, not every journal.
+        Optional<RunJournal> journal = engine.active(runId);
+        if (journal.isEmpty()) {
+            journal = clusters.all().stream().map(cluster -> engine.find(cluster.spec().name(), runId)).flatMap(Optional::stream)
+                    .findFirst();
         }
-        return engine.journals().stream().filter(j -> j.id().equals(runId) && RestorePlan.named(j.plan()).isPresent()).findFirst();
+        return journal.filter(j -> RestorePlan.named(j.plan()).isPresent());
     }
 
     private Prepared prepare(String clusterName, Order order) {

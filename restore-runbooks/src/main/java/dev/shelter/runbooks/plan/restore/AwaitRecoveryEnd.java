@@ -42,7 +42,7 @@ final class AwaitRecoveryEnd implements Step<RestoreRun> {
     @Override
     public void execute(RestoreRun run, StepRun step) {
         Lsn start = run.backup().window().startLsn();
-        Lsn end = facts(step).get(CheckTarget.REPLAYABLE_TO).map(Lsn::parse).orElse(null);
+        Lsn end = step.facts().get(CheckTarget.REPLAYABLE_TO).map(Lsn::parse).orElse(null);
         ServerFacts promoted;
         try {
             promoted = awaitPromotion(run, step, start, end);
@@ -74,10 +74,6 @@ final class AwaitRecoveryEnd implements Step<RestoreRun> {
     static String inPostgresWords(RestoreRun run) {
         java.util.List<String> complaints = run.cluster().control().serverComplaints();
         return complaints.isEmpty() ? "" : "; PostgreSQL said: " + String.join(" | ", complaints);
-    }
-
-    private static Facts facts(StepRun step) {
-        return step.facts();
     }
 
     @Override
