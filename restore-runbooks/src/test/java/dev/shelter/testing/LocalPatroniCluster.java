@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -46,7 +47,7 @@ public final class LocalPatroniCluster implements AutoCloseable {
     /** One member: its Patroni name, its PostgreSQL port, its REST API, its directory (config, data, log). */
     public record Member(String name, int postgresPort, URI restEndpoint, Path home) {
 
-        Path dataDirectory() {
+        public Path dataDirectory() {
             return home.resolve("data");
         }
 
@@ -60,8 +61,13 @@ public final class LocalPatroniCluster implements AutoCloseable {
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
     private static final String REST_USER = "shelter";
 
+    /** Patroni's scope: the cluster's name, and its keys' directory in etcd under /service. */
+    public static final String SCOPE = "shelter-test";
+
     private final ScratchDirectory scratch;
+    private final Map<String, String> parameters;
     private final List<Member> members = new ArrayList<>();
+    private int etcdClientPort;
     private final String superuserPassword = randomSecret();
     private final String restPassword = randomSecret();
     private final ObjectMapper json = new ObjectMapper();
@@ -72,20 +78,27 @@ public final class LocalPatroniCluster implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::close, "stop LocalPatroniCluster");
     private boolean closed;
 
-    private LocalPatroniCluster(ScratchDirectory scratch) {
+    private LocalPatroniCluster(ScratchDirectory scratch, Map<String, String> parameters) {
         this.scratch = scratch;
+        this.parameters = Map.copyOf(parameters);
     }
 
     /** Starts etcd and {@code memberCount} members; returns once one leads and every other streams from it. */
     public static LocalPatroniCluster start(PatroniBinaries patroni, PostgresBinaries postgres, int memberCount) {
-        LocalPatroniCluster cluster = new LocalPatroniCluster(ScratchDirectory.create("shelter-patroni-"));
+        return start(patroni, postgres, memberCount, Map.of());
+    }
+
+    /** As above, each member's PostgreSQL also running with {@code parameters} (archive_command...). */
+    public static LocalPatroniCluster start(PatroniBinaries patroni, PostgresBinaries postgres, int memberCount,
+                                            Map<String, String> parameters) {
+        LocalPatroniCluster cluster = new LocalPatroniCluster(ScratchDirectory.create("shelter-patroni-"), parameters);
         // A failed run must not leave servers behind, even when the JVM exits without close().
         Runtime.getRuntime().addShutdownHook(cluster.shutdownHook);
         try {
             Files.setPosixFilePermissions(cluster.scratch.path(), PosixFilePermissions.fromString("rwxr-xr-x"));
-            int etcdClientPort = cluster.startEtcd(patroni.etcd());
+            cluster.etcdClientPort = cluster.startEtcd(patroni.etcd());
             for (int i = 0; i < memberCount; i++) {
-                cluster.startMember("pg" + i, patroni.patroni(), postgres, etcdClientPort);
+                cluster.startMember("pg" + i, patroni.patroni(), postgres, cluster.etcdClientPort);
             }
             cluster.awaitLeaderWithStreamingReplicas(READY_TIMEOUT);
             return cluster;
@@ -111,6 +124,30 @@ public final class LocalPatroniCluster implements AutoCloseable {
 
     public String restPassword() {
         return restPassword;
+    }
+
+    /** The password of the PostgreSQL superuser "postgres" on every member. */
+    public String superuserPassword() {
+        return superuserPassword;
+    }
+
+    /** etcd's client URL, where Patroni keeps the cluster's state (v3 API). */
+    public URI etcdEndpoint() {
+        return URI.create("http://127.0.0.1:" + etcdClientPort);
+    }
+
+    /** Every line Patroni and its PostgreSQL wrote to the member's log. */
+    public String logOf(Member member) {
+        try {
+            return Files.readString(member.log());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** True while the member's Patroni process runs (it exits, for one, on a system ID mismatch). */
+    public boolean patroniRuns(Member member) {
+        return patroniProcesses.get(members.indexOf(member)).isAlive();
     }
 
     /** Patroni's own {@code GET /cluster} body, from the first member that answers, for assertions on the raw state. */
@@ -293,7 +330,7 @@ public final class LocalPatroniCluster implements AutoCloseable {
 
     private ObjectNode configuration(Member member, PostgresBinaries postgres, int etcdClientPort) {
         ObjectNode root = json.createObjectNode();
-        root.put("scope", "shelter-test");
+        root.put("scope", SCOPE);
         root.put("name", member.name());
         root.putObject("log").put("level", "INFO");
         String rest = "127.0.0.1:" + member.restEndpoint().getPort();
@@ -305,8 +342,10 @@ public final class LocalPatroniCluster implements AutoCloseable {
         // ttl must exceed loop_wait + 2 x retry_timeout, or a slow loop loses the leader lock.
         ObjectNode dcs = bootstrap.putObject("dcs").put("ttl", 10).put("loop_wait", 1).put("retry_timeout", 3)
                 .put("maximum_lag_on_failover", 1024 * 1024);
-        dcs.putObject("postgresql").put("use_pg_rewind", true).putObject("parameters")
+        ObjectNode clusterParameters = dcs.putObject("postgresql").put("use_pg_rewind", true).putObject("parameters")
                 .put("wal_keep_size", "64MB").put("max_wal_senders", 5).put("max_replication_slots", 5);
+        // The cluster-wide configuration: Patroni takes some (track_commit_timestamp...) from there only.
+        parameters.forEach(clusterParameters::put);
         bootstrap.putArray("initdb").add(json.createObjectNode().put("encoding", "UTF8"))
                 .add(json.createObjectNode().put("locale", "C.UTF-8")).add("data-checksums");
         bootstrap.putArray("pg_hba").add("host replication replicator 127.0.0.1/32 scram-sha-256")

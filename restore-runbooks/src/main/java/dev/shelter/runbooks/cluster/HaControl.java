@@ -1,5 +1,7 @@
 package dev.shelter.runbooks.cluster;
 
+import dev.shelter.runbooks.backup.SystemIdentifier;
+
 import java.time.Duration;
 import java.util.List;
 
@@ -33,4 +35,19 @@ public interface HaControl {
      * ({@code NOT_FOUND}) or not a running replica ({@code REFUSED}).
      */
     void switchover(String candidate, Duration timeout);
+
+    /**
+     * Makes the manager forget the history it keeps of the cluster (Patroni: the DCS keys initialize,
+     * history, optime, status, failover and sync; never its configuration or its members), so that a
+     * restored primary's history is the one the cluster follows and no member is refused for a system
+     * identifier the manager remembers from before. Returns the leader once a member holds the leader
+     * lock as a running primary and the manager has recorded {@code system} as the cluster's.
+     */
+    HaMember resetHistory(SystemIdentifier system, Duration timeout);
+
+    /**
+     * Rebuilds {@code member} from the current leader (Patroni: reinitialize, a fresh base backup),
+     * never from what it had. Returns once the leader reports it streaming.
+     */
+    void rebuild(String member, Duration timeout);
 }

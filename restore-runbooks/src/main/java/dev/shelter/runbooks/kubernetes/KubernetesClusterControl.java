@@ -9,6 +9,7 @@ import dev.shelter.runbooks.cluster.MemberRole;
 import dev.shelter.runbooks.cluster.MemberVolume;
 import dev.shelter.runbooks.cluster.NodeMaintenance;
 import dev.shelter.runbooks.cluster.VolumeJobs;
+import dev.shelter.runbooks.cluster.VolumeLocation;
 import dev.shelter.runbooks.postgres.ControlFile;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Container;
@@ -214,6 +215,11 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
         String log = jobLog(job.name());
         jobs.delete(namespace(), job.name());
         return new JobOutcome(Jobs.succeeded(finished), log);
+    }
+
+    /** Where the volume bound to {@code claim} lives (its RBD image), whether or not a pod mounts it now. */
+    public VolumeLocation volumeOf(String claim) {
+        return claims.locate(namespace(), claim);
     }
 
     /**

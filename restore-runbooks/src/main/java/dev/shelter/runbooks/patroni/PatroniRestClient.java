@@ -2,6 +2,7 @@ package dev.shelter.runbooks.patroni;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.cluster.ClusterTargetException;
 import dev.shelter.runbooks.cluster.ClusterTargetException.Reason;
 import dev.shelter.runbooks.cluster.HaControl;
@@ -40,6 +41,7 @@ public final class PatroniRestClient implements HaControl {
     private final Duration requestTimeout;
     private final Duration settleTimeout;
     private final Optional<String> authorization;
+    private final Optional<PatroniDcs> dcs;
     private final HttpClient http;
     private final ObjectMapper json = new ObjectMapper();
 
@@ -54,6 +56,13 @@ public final class PatroniRestClient implements HaControl {
 
     public PatroniRestClient(List<URI> endpoints, Duration requestTimeout, Duration settleTimeout,
             Optional<PatroniCredentials> credentials) {
+        this(endpoints, requestTimeout, settleTimeout, credentials, Optional.empty());
+    }
+
+    /** @param dcs where Patroni keeps the cluster's state; needed only to {@link #resetHistory} */
+    public PatroniRestClient(List<URI> endpoints, Duration requestTimeout, Duration settleTimeout,
+            Optional<PatroniCredentials> credentials, Optional<PatroniDcs> dcs) {
+        this.dcs = Objects.requireNonNull(dcs, "dcs");
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("at least one Patroni REST endpoint is needed");
         }
@@ -113,6 +122,90 @@ public final class PatroniRestClient implements HaControl {
             expectSuccess(send("POST", "/switchover", Optional.of(body), remaining(deadline)), "POST /switchover");
         }
         awaitCondition(deadline, timeout, "'" + candidate + "' leading as a running primary", () -> notYetPrimary(candidate));
+    }
+
+    /** The keys of what Patroni remembers of the cluster's past; its configuration (with the pause flag) and members stay. */
+    private static final List<String> HISTORY_KEYS = List.of("initialize", "history", "optime", "status", "failover", "sync", "failsafe");
+
+    @Override
+    public HaMember resetHistory(SystemIdentifier system, Duration timeout) {
+        PatroniDcs store = dcs.orElseThrow(() -> new ClusterTargetException(Reason.REFUSED,
+                "Patroni's history cannot be reset without its DCS: configure where Patroni keeps its state"));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        HISTORY_KEYS.forEach(store::deleteTree);
+        String[] leader = {null};
+        awaitCondition(deadline, timeout, "a running primary holding the leader lock with system " + system + " recorded in "
+                + store.describe(), () -> {
+                    Optional<HaMember> leading = clusterState().leader();
+                    if (leading.isEmpty()) {
+                        return Optional.of("no member holds the leader lock");
+                    }
+                    Optional<String> notPrimary = notYetPrimary(leading.get().name());
+                    if (notPrimary.isPresent()) {
+                        return notPrimary;
+                    }
+                    Optional<String> recorded = store.get("initialize").map(PatroniDcs.Entry::value);
+                    if (!recorded.equals(Optional.of(system.toString()))) {
+                        return Optional.of("initialize is " + recorded.orElse("not written yet"));
+                    }
+                    leader[0] = leading.get().name();
+                    return Optional.empty();
+                });
+        return clusterState().member(leader[0]).orElseThrow();
+    }
+
+    /**
+     * Asks {@code member} to reinitialize (Patroni stops it, removes its data and takes a base backup
+     * from the leader) and waits until it runs as a replica on the leader's timeline and the leader
+     * reports it streaming: a member left on the old history cannot follow the new timeline.
+     */
+    @Override
+    public void rebuild(String member, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        PatroniClusterState state = clusterState();
+        state.member(member).orElseThrow(() -> new ClusterTargetException(Reason.NOT_FOUND, "cannot rebuild '" + member
+                + "': it is not a member of this Patroni cluster (members: " + state.describe() + ")"));
+        HaMember leader = state.leader().orElseThrow(() -> new ClusterTargetException(Reason.NOT_FOUND, "cannot rebuild '" + member
+                + "': Patroni reports no leader to rebuild it from (members: " + state.describe() + ")"));
+        if (leader.name().equals(member)) {
+            throw new ClusterTargetException(Reason.REFUSED, "cannot rebuild '" + member + "': it is the leader");
+        }
+        URI memberApi = apiBase(state, member);
+        URI leaderApi = apiBase(state, leader.name());
+        String body = json.createObjectNode().put("force", true).toString();
+        try {
+            expectSuccess(sendTo(memberApi, "POST", "/reinitialize", Optional.of(body), requestTimeout), "POST /reinitialize");
+        } catch (IOException e) {
+            throw new ClusterTargetException(Reason.UNAVAILABLE, "'" + member + "' at " + memberApi + " did not answer POST /reinitialize: "
+                    + e.getMessage() + "; it may still carry it out", e);
+        }
+        awaitCondition(deadline, timeout, "'" + member + "' rebuilt and streaming from '" + leader.name() + "'", () -> {
+            Optional<JsonNode> own = memberStatus(URI.create(base(memberApi) + "/patroni"));
+            Optional<JsonNode> leading = memberStatus(URI.create(base(leaderApi) + "/patroni"));
+            if (own.isEmpty() || leading.isEmpty()) {
+                return Optional.of(member + " or " + leader.name() + " does not answer");
+            }
+            long timeline = leading.get().path("timeline").asLong(-1);
+            if (!own.get().path("role").asText().equals("replica") || !own.get().path("state").asText().equals("running")
+                    || own.get().path("timeline").asLong(-2) != timeline) {
+                return Optional.of(member + " reports role " + own.get().path("role").asText() + ", state "
+                        + own.get().path("state").asText() + ", timeline " + own.get().path("timeline").asText("?")
+                        + " (the leader's: " + timeline + ")");
+            }
+            for (JsonNode replica : leading.get().path("replication")) {
+                if (replica.path("application_name").asText().equals(member) && replica.path("state").asText().equals("streaming")) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.of(leader.name() + " does not yet report " + member + " streaming");
+        });
+    }
+
+    /** A member's REST API root, from the api_url it advertises ({@code http://host:port/patroni}). */
+    private static URI apiBase(PatroniClusterState state, String member) {
+        URI status = state.statusUrl(member).orElseThrow(() -> new ClusterTargetException(Reason.NOT_FOUND,
+                "'" + member + "' advertises no api_url to reach it at"));
+        return URI.create(status.toString().replaceAll("/patroni/?$", ""));
     }
 
     /**

@@ -18,6 +18,15 @@ public interface RecoveryFilesTarget {
     java.util.List<String> write(BackupManifest backup, String restoreCommand, RestoreTarget target, TimelineHistory along,
                                  java.util.Map<String, Integer> settingsAtLeast);
 
+    /**
+     * Refuses, before anything changes, a backup whose PGDATA snapshot is not of the volume these
+     * files are written on: the member that recovers must be the one whose volume is rolled back.
+     *
+     * @throws RestoreRefusedException saying which volume is which
+     */
+    default void requireBackupOfThisVolume(BackupManifest backup) {
+    }
+
     /** Where, for the dry run and the journal. */
     String describe();
 }

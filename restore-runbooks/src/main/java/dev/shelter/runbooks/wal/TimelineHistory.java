@@ -104,6 +104,15 @@ public record TimelineHistory(Timeline timeline, List<Switch> ancestors) {
         return path;
     }
 
+    /** As PostgreSQL writes the file, one line per ancestor (without its reason), so that {@link #parse} reads it back. */
+    public byte[] render() {
+        StringBuilder text = new StringBuilder();
+        for (Switch ancestor : ancestors) {
+            text.append(ancestor.from().id()).append('\t').append(ancestor.at()).append("\tswitch\n");
+        }
+        return text.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
     /** The history file's name: {@code 00000002.history}. */
     public WalFileName fileName() {
         return WalFileName.parse(timeline.hex() + ".history");

@@ -33,9 +33,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RecoveryFilesTest {
 
     /** The system of the real pg_control the data directory gets (PostgreSQL 15, cleanly shut down). */
-    private static final String SYSTEM_ID = "7713670979883762757";
-    private static final String PG_CONTROL = "/dev/shelter/runbooks/postgres/pg_control-15-shut-down";
-    private static final String LABEL = "START WAL LOCATION: 0/5000028 (file 000000010000000000000005)\n"
+    static final String SYSTEM_ID = "7713670979883762757";
+    static final String PG_CONTROL = "/dev/shelter/runbooks/postgres/pg_control-15-shut-down";
+    static final String LABEL = "START WAL LOCATION: 0/5000028 (file 000000010000000000000005)\n"
             + "CHECKPOINT LOCATION: 0/5000060\nBACKUP METHOD: streamed\nBACKUP FROM: primary\n"
             + "START TIME: 2026-11-21 10:15:00 UTC\nLABEL: unit \u00e9t\u00e9\nSTART TIMELINE: 1\n";
     private static final String RESTORE_COMMAND = "cp '/archive/it''s here/%f' %p";
@@ -189,7 +189,7 @@ class RecoveryFilesTest {
         assertTrue(refused.getMessage().contains(reason), refused.getMessage());
     }
 
-    private static BackupManifest manifest(String label, String tablespaceMap, String systemId) {
+    static BackupManifest manifest(String label, String tablespaceMap, String systemId) {
         Instant start = Instant.parse("2026-11-21T10:15:00Z");
         return BackupManifest.running(request())
                 .withServer(new ServerIdentity(150018, SystemIdentifier.parse(systemId), 16L * 1024 * 1024), 1L << 30)

@@ -38,6 +38,7 @@ import dev.shelter.service.config.ClusterConfig;
 import dev.shelter.service.config.HookConfig;
 import dev.shelter.service.config.KubernetesTargetConfig;
 import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
+import dev.shelter.service.config.PatroniConfig;
 import dev.shelter.service.config.RestoreConfig;
 import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.service.config.WalReceiverConfig;
@@ -154,6 +155,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         bootstrap.addCommand(new CatalogCommand(System.out));
         // Named in full: RestoreCommand alone is the runbooks' restore_command, imported above.
         bootstrap.addCommand(new dev.shelter.service.cli.RestoreCommand(System.out, System.getenv()));
+        bootstrap.addCommand(new RestorePrepareCommand(System.out));
         bootstrap.addCommand(new HelpCommand(System.out, System.err));
     }
 
@@ -181,7 +183,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         ExecutorService restoreThreads = environment.lifecycle().executorService("restore-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
         RestoreCluster restoreCluster = new RestoreCluster(clusters, catalog, engine,
-                new RestoreRun.Ports(inspector, postgres, new JdbcRecoveryWatch(inspector)), restoreSettings(config),
+                new RestoreRun.Ports(inspector, postgres, new JdbcRecoveryWatch(inspector)), restoreSettings(config, protectedClusters),
                 new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), restoreThreads, clock);
         ResumeInterruptedRuns resumption = new ResumeInterruptedRuns(clusters, engine, postgres, catalog, backupEnded, restoreCluster,
                 clock);
@@ -246,19 +248,25 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
     }
 
     /** Per cluster, what its restores need from the configuration, or why it cannot be restored yet. */
-    private static Map<String, RestoreSettings> restoreSettings(ShelterConfiguration config) {
+    private static Map<String, RestoreSettings> restoreSettings(ShelterConfiguration config,
+                                                                Map<String, ProtectedCluster> protectedClusters) {
         Map<String, RestoreSettings> settings = new java.util.HashMap<>();
         for (ClusterConfig cluster : config.clusters) {
             RestoreConfig restore = cluster.restore;
             Optional<String> command = restore.walUrl == null || restore.tokenFile == null ? Optional.empty()
                     : Optional.of(RestoreCommand.curl(restore.walUrl, new ClusterName(cluster.name), restore.tokenFile));
-            Optional<RecoveryFilesTarget> files = cluster.target.recoveryFiles();
+            Optional<RecoveryFilesTarget> files = cluster.target.recoveryFiles(protectedClusters.get(cluster.name), config.kubernetes);
             Optional<String> refusal = command.isEmpty()
                     ? Optional.of("its restore.walUrl and restore.tokenFile are not configured: a restored server fetches WAL "
                     + "from Shelter with them")
-                    : files.isEmpty() ? Optional.of("rollback restores of kind: kubernetes clusters come with the restore-prepare "
-                    + "job, which is not there yet") : Optional.empty();
-            settings.put(cluster.name, new RestoreSettings(command, files, Duration.ofMinutes(restore.recoveryTimeoutMinutes), refusal));
+                    : files.isEmpty() ? Optional.of("kubernetes.shelterImage is not configured: on Kubernetes a restore writes its "
+                    + "recovery files with a job of Shelter's own image")
+                    : cluster.patroni != null && cluster.target instanceof KubernetesTargetConfig
+                    ? Optional.of("Patroni runs inside its StatefulSet's pods, and rollback restores of such a cluster are not "
+                    + "supported yet: a paused Patroni in a rescheduled pod would not start PostgreSQL")
+                    : Optional.empty();
+            settings.put(cluster.name, new RestoreSettings(command, files, Duration.ofMinutes(restore.recoveryTimeoutMinutes),
+                    Optional.ofNullable(cluster.patroni).map(PatroniConfig::open), refusal));
         }
         return settings;
     }

@@ -55,6 +55,11 @@ public class ClusterConfig {
     @JsonProperty
     public RestoreConfig restore = new RestoreConfig();
 
+    /** The cluster's Patroni, if Patroni manages it: restores pause it, reset its state and rebuild its replicas. */
+    @Valid
+    @JsonProperty
+    public PatroniConfig patroni;
+
     public ClusterSpec toSpec() {
         return new ClusterSpec(new ClusterName(name), target.toTarget(), postgres.toEndpoint(),
                 volumes.stream().map(VolumeConfig::toSpec).toList());

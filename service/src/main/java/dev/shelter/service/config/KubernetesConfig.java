@@ -2,9 +2,12 @@ package dev.shelter.service.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.shelter.runbooks.kubernetes.KubernetesConnection;
+import dev.shelter.runbooks.kubernetes.KubernetesRecoveryFiles;
 import io.dropwizard.validation.ValidationMethod;
+import jakarta.validation.constraints.NotEmpty;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -23,6 +26,23 @@ public class KubernetesConfig {
 
     @JsonProperty
     public String certificateAuthorityFile;
+
+    /**
+     * Shelter's own image: restores on Kubernetes write their recovery files with a short-lived job of
+     * it ({@code restore-prepare}). Absent: restores of {@code kind: kubernetes} clusters are refused.
+     */
+    @JsonProperty
+    public String shelterImage;
+
+    /** The command that starts Shelter in that image; the job appends {@code restore-prepare} and its arguments. */
+    @NotEmpty
+    @JsonProperty
+    public List<String> shelterCommand = List.of("java", "-jar", "/opt/shelter/shelter.jar");
+
+    public Optional<KubernetesRecoveryFiles.ShelterImage> shelterImage() {
+        return Optional.ofNullable(shelterImage).filter(image -> !image.isBlank())
+                .map(image -> new KubernetesRecoveryFiles.ShelterImage(image, shelterCommand));
+    }
 
     @ValidationMethod(message = "kubernetes.server needs kubernetes.token (and usually certificateAuthorityFile)")
     public boolean isTokenGivenWithServer() {

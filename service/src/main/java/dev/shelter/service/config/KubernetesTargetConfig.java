@@ -1,9 +1,13 @@
 package dev.shelter.service.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.shelter.runbooks.cluster.BackupSetLocator;
 import dev.shelter.runbooks.cluster.ClusterTarget;
 import dev.shelter.runbooks.cluster.KubernetesTarget;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
+import dev.shelter.runbooks.kubernetes.KubernetesRecoveryFiles;
+import dev.shelter.runbooks.restore.RecoveryFilesTarget;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -41,9 +45,16 @@ public class KubernetesTargetConfig implements TargetConfig {
                 Optional.ofNullable(volumeJobImage).filter(image -> !image.isBlank()));
     }
 
-    /** Not yet: on Kubernetes the recovery files are written by a restore-prepare job, which comes with the next step. */
+    /**
+     * A restore-prepare job of Shelter's own image on the pgdata claim of ordinal 0: the member a
+     * StatefulSet scaled to 1 runs, so the one that recovers.
+     */
     @Override
-    public java.util.Optional<dev.shelter.runbooks.restore.RecoveryFilesTarget> recoveryFiles() {
-        return java.util.Optional.empty();
+    public Optional<RecoveryFilesTarget> recoveryFiles(ProtectedCluster cluster, KubernetesConfig kubernetes) {
+        if (!(cluster.control() instanceof KubernetesClusterControl control)) {
+            return Optional.empty();
+        }
+        String claim = BackupSetLocator.pgdataOf(cluster.spec().volumes()).source() + "-" + statefulSet + "-0";
+        return kubernetes.shelterImage().map(image -> new KubernetesRecoveryFiles(control, claim, settings().pgdataPath(), image));
     }
 }

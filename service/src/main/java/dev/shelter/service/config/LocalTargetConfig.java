@@ -3,9 +3,13 @@ package dev.shelter.service.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.shelter.runbooks.cluster.ClusterTarget;
 import dev.shelter.runbooks.cluster.LocalTarget;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.local.LocalRecoveryFiles;
+import dev.shelter.runbooks.restore.RecoveryFilesTarget;
 import jakarta.validation.constraints.NotEmpty;
 
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** A PostgreSQL server on this machine (local mode). */
 public class LocalTargetConfig implements TargetConfig {
@@ -28,7 +32,7 @@ public class LocalTargetConfig implements TargetConfig {
     }
 
     @Override
-    public java.util.Optional<dev.shelter.runbooks.restore.RecoveryFilesTarget> recoveryFiles() {
-        return java.util.Optional.of(new dev.shelter.runbooks.local.LocalRecoveryFiles((dev.shelter.runbooks.cluster.LocalTarget) toTarget()));
+    public Optional<RecoveryFilesTarget> recoveryFiles(ProtectedCluster cluster, KubernetesConfig kubernetes) {
+        return Optional.of(new LocalRecoveryFiles((LocalTarget) toTarget()));
     }
 }

@@ -3,6 +3,10 @@ package dev.shelter.service.config;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.shelter.runbooks.cluster.ClusterTarget;
+import dev.shelter.runbooks.cluster.ProtectedCluster;
+import dev.shelter.runbooks.restore.RecoveryFilesTarget;
+
+import java.util.Optional;
 
 /** Where a cluster runs: {@code kind: local} or {@code kind: kubernetes}. */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
@@ -13,6 +17,9 @@ public interface TargetConfig {
 
     ClusterTarget toTarget();
 
-    /** Where a restore writes its recovery files on this kind of target; empty where restores cannot write them yet. */
-    java.util.Optional<dev.shelter.runbooks.restore.RecoveryFilesTarget> recoveryFiles();
+    /**
+     * Where a restore of {@code cluster} writes its recovery files on this kind of target; empty where
+     * it cannot (on Kubernetes, while {@code kubernetes.shelterImage} is not configured).
+     */
+    Optional<RecoveryFilesTarget> recoveryFiles(ProtectedCluster cluster, KubernetesConfig kubernetes);
 }

@@ -152,7 +152,7 @@ public final class RestoreCluster {
         RestoreSettings restore = settingsOf(cluster);
         return new RestoreRun(cluster, backup, RestoreTarget.decode(facts.require(RestoreFacts.TARGET)),
                 new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))), ports, restore.recoveryFiles().orElseThrow(),
-                restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), clock);
+                restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), clock);
     }
 
     /**
@@ -237,10 +237,11 @@ public final class RestoreCluster {
             TimelineHistory along = timelines.historyOf(timeline);
             BackupManifest backup = BackupChoice.choose(backups, target, along,
                     Optional.ofNullable(order.backupId()).map(RestoreCluster::backupId));
+            restore.recoveryFiles().orElseThrow().requireBackupOfThisVolume(backup);
             RestorePreflight.Findings findings = RestorePreflight.check(backup, target, along, cluster.walArchive(),
                     writtenOn(cluster, timeline));
             RestoreRun context = new RestoreRun(cluster, backup, target, timeline, ports, restore.recoveryFiles().orElseThrow(),
-                    restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), clock);
+                    restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), clock);
             return new Prepared(context, findings);
         } catch (UnknownBackupForRestoreException e) {
             throw new UnknownBackupException(order.backupId());

@@ -1,5 +1,6 @@
 package dev.shelter.service.core;
 
+import dev.shelter.runbooks.cluster.HaControl;
 import dev.shelter.runbooks.restore.RecoveryFilesTarget;
 
 import java.time.Duration;
@@ -8,8 +9,8 @@ import java.util.Optional;
 /**
  * What a cluster's restores need beyond its ports, from its configuration: the restore_command
  * its server fetches WAL with, where the recovery files are written, and how long recovery may
- * take. {@code refusal} says why the cluster cannot be restored yet, when it cannot.
+ * take, and its HA manager if it has one. {@code refusal} says why the cluster cannot be restored yet, when it cannot.
  */
 public record RestoreSettings(Optional<String> restoreCommand, Optional<RecoveryFilesTarget> recoveryFiles,
-                              Duration recoveryTimeout, Optional<String> refusal) {
+                              Duration recoveryTimeout, Optional<HaControl> ha, Optional<String> refusal) {
 }

@@ -1,7 +1,6 @@
 package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shelter.testing.Poll;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -22,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +29,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,7 +50,6 @@ class LocalPointInTimeRestoreIT {
     private static final String ADMIN = "pitr-it-admin-token-0123";
     private static final int BATCHES = 12;
     private static final int TARGETS = 20;
-    private static final int ROWS_PER_BATCH = 50;
     private static final Duration RESTORE_TIMEOUT = Duration.ofMinutes(4);
 
     private final PostgresBinaries binaries;
@@ -63,14 +59,11 @@ class LocalPointInTimeRestoreIT {
     private PostgresInstance primary;
     private InProcessShelter shelter;
     private ShelterClient admin;
+    private RestoresThroughApi restores;
+    private BatchedTable table;
     private String firstBackup;
     private String secondBackup;
-    private final List<Batch> batches = new ArrayList<>();
     private final List<Long> promotedTimelines = new ArrayList<>();
-
-    /** One committed batch: its transaction, its commit time, and the WAL position just after its commit. */
-    private record Batch(int number, long xid, String committedAt, String lsnAfter) {
-    }
 
     LocalPointInTimeRestoreIT(PostgresBinaries binaries, S3Server s3) {
         this.binaries = binaries;
@@ -91,20 +84,20 @@ class LocalPointInTimeRestoreIT {
                 scratch.resolve("snapshots")) + InProcessShelter.s3ObjectStore(s3, bucket, scratch.resolve("s3-secret")) + "\n");
         shelter = InProcessShelter.startOn(config, ADMIN);
         admin = shelter.client();
+        restores = new RestoresThroughApi(admin, "main", RESTORE_TIMEOUT, primary::logTail);
 
         primary.start();
         cluster.archiveThroughShelter("main");
-        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE pitr (id bigserial PRIMARY KEY, batch int NOT NULL, note text NOT NULL)");
-        }
-        firstBackup = backUp("first");
+        table = new BatchedTable(primary::connect);
+        table.create();
+        firstBackup = restores.backUp("first");
         for (int number = 1; number <= BATCHES; number++) {
-            batches.add(commitBatch(number));
+            table.commitNext();
             if (number == 4) {
-                secondBackup = backUp("second");
+                secondBackup = restores.backUp("second");
             }
             if (number % 2 == 0) {
-                primary.queryValue("SELECT pg_create_restore_point('after-batch-" + number + "')::text");
+                table.createRestorePoint("after-batch-" + number);
             }
         }
     }
@@ -131,7 +124,7 @@ class LocalPointInTimeRestoreIT {
     @Test
     @Order(0)
     void aRestoreThatCannotBeDoneIsRefusedAndChangesNothing() throws Exception {
-        String rowsBefore = batchesNow();
+        String rowsBefore = table.rowsNow();
         Set<Path> snapshotsBefore = snapshots();
         assertRefused(400, "offset", "{\"target\": {\"time\": \"2026-11-29T10:00:00\"}, \"confirm\": \"main\"}");
         assertRefused(400, "exactly one of", "{\"target\": {\"lsn\": \"0/1\", \"xid\": 5}, \"confirm\": \"main\"}");
@@ -144,9 +137,9 @@ class LocalPointInTimeRestoreIT {
         assertRefused(422, "beyond the end of the archived WAL", "{\"target\": {\"lsn\": \"FF/0\"}, \"confirm\": \"main\"}");
         assertRefused(422, "has no history file", "{\"target\": {\"latest\": true, \"timeline\": 42}, \"confirm\": \"main\"}");
         assertRefused(422, "ends at", "{\"backupId\": \"" + secondBackup + "\", \"target\": {\"lsn\": \""
-                + batches.get(1).lsnAfter() + "\"}, \"confirm\": \"main\"}");
+                + table.batch(2).lsnAfter() + "\"}, \"confirm\": \"main\"}");
 
-        assertEquals(rowsBefore, batchesNow(), "the cluster runs, with its rows");
+        assertEquals(rowsBefore, table.rowsNow(), "the cluster runs, with its rows");
         assertEquals(snapshotsBefore, snapshots(), "no snapshot was touched");
         assertEquals(0, admin.get("/api/v1/clusters/main/restores").body().path("restores").size(), "no restore was begun");
     }
@@ -181,7 +174,7 @@ class LocalPointInTimeRestoreIT {
             if (kind.equals("name") && k % 2 == 1) {
                 k++; // restore points follow the even batches
             }
-            Batch batch = batches.get(k - 1);
+            BatchedTable.Batch batch = table.batch(k);
             // The second backup ends after batch 4: a target after batch 4 is reached from it, earlier ones from the first.
             String backup = k > 4 ? secondBackup : firstBackup;
             switch (kind) {
@@ -216,7 +209,7 @@ class LocalPointInTimeRestoreIT {
     @Test
     @Order(2)
     void walWrittenAfterARestoreIsArchivedAndRestorable() throws Exception {
-        batches.add(commitBatch(BATCHES + 1));
+        table.commitNext();
         ShelterClient.Answer preview = admin.post("/api/v1/clusters/main/restores", "{\"target\": {\"latest\": true}, \"dryRun\": true}");
         assertEquals(200, preview.status(), preview.text());
         assertEquals(promotedTimelines.get(promotedTimelines.size() - 1), preview.body().path("timeline").asLong(),
@@ -231,16 +224,16 @@ class LocalPointInTimeRestoreIT {
     @Test
     @Order(3)
     void aSettingRaisedAfterTheBackupIsRaisedForRecoveryToo() throws Exception {
-        String backup = backUp("before max_connections went up");
+        String backup = restores.backUp("before max_connections went up");
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
             s.execute("ALTER SYSTEM SET max_connections = 150");
         }
         primary.stop();
         primary.start();
         assertEquals("150", primary.queryValue("SHOW max_connections"));
-        batches.add(commitBatch(batches.size() + 1));
+        table.commitNext();
 
-        restoreAndCompare("{\"latest\": true}", batches.size(), backup);
+        restoreAndCompare("{\"latest\": true}", table.size(), backup);
         assertEquals("150", primary.queryValue("SHOW max_connections"), "the restored server runs with what its WAL requires");
     }
 
@@ -250,55 +243,10 @@ class LocalPointInTimeRestoreIT {
     }
 
     private void restoreAndCompare(String target, int expected, String backup, String backupId) throws Exception {
-        String body = "{" + (backupId == null ? "" : "\"backupId\": \"" + backupId + "\", ") + "\"target\": " + target
-                + ", \"confirm\": \"main\"}";
-        ShelterClient.Answer preview = admin.post("/api/v1/clusters/main/restores",
-                body.replace("\"confirm\": \"main\"}", "\"dryRun\": true}"));
-        assertEquals(200, preview.status(), preview.text());
-        assertEquals(backup, preview.body().path("backupId").asText(), "the backup chosen for " + target + ": " + preview.text());
-
-        ShelterClient.Answer started = admin.post("/api/v1/clusters/main/restores", body);
-        assertEquals(202, started.status(), started.text());
-        String id = started.body().path("id").asText();
-        ShelterClient.Answer second = admin.post("/api/v1/clusters/main/restores", body);
-        assertEquals(409, second.status(), "one restore per cluster: " + second.text());
-        assertTrue(second.text().contains(id), "the refusal names the restore that runs: " + second.text());
-        assertEquals(409, admin.post("/api/v1/clusters/main/backups", "{}").status(), "no backup while a restore runs");
-        assertEquals("/api/v1/restores/" + id, started.location());
-        JsonNode restore = Poll.until("restore " + id + " to " + target + " ends", RESTORE_TIMEOUT,
-                () -> admin.get("/api/v1/restores/" + id).body(), r -> !r.path("state").asText().equals("running"),
-                primary::logTail);
-        assertEquals("completed", restore.path("state").asText(), restore.toPrettyString() + "\n" + primary.logTail());
-        assertEquals(backup, restore.path("backupId").asText());
-        assertEquals("it-admin", restore.path("requestedBy").asText());
-        assertTrue(restore.path("promotedTimeline").asLong() > 1, restore.toPrettyString());
+        JsonNode restore = restores.restore(target, backup, backupId);
         promotedTimelines.add(restore.path("promotedTimeline").asLong());
-        assertTrue(restore.path("rtoSeconds").asDouble() > 0, restore.toPrettyString());
-
-        String expectedBatches = IntStream.rangeClosed(1, expected).mapToObj(n -> n + ":" + ROWS_PER_BATCH)
-                .collect(Collectors.joining(","));
-        assertEquals(expectedBatches, batchesNow(), "rows after restoring to " + target + " (stopped: "
+        assertEquals(BatchedTable.upTo(expected), table.rowsNow(), "rows after restoring to " + target + " (stopped: "
                 + restore.path("recoveryStopped").asText() + ")");
-        awaitFreshBackupAfter(id);
-    }
-
-    /** A completed restore is followed by a fresh backup, which holds the cluster until it ends. */
-    private void awaitFreshBackupAfter(String restoreId) {
-        JsonNode fresh = Poll.until("a fresh backup after restore " + restoreId, Duration.ofMinutes(2),
-                () -> admin.get("/api/v1/clusters/main/backups?limit=500").body().path("backups"),
-                list -> {
-                    for (JsonNode b : list) {
-                        if (b.path("label").asText().equals("after restore " + restoreId) && !b.path("state").asText().equals("running")) {
-                            return true;
-                        }
-                    }
-                    return false;
-                });
-        for (JsonNode b : fresh) {
-            if (b.path("label").asText().equals("after restore " + restoreId)) {
-                assertEquals("completed", b.path("state").asText(), b.toPrettyString());
-            }
-        }
     }
 
     /** Every archived WAL file in the bucket with its ETag (the MD5 of what was stored); not the archive's own state document. */
@@ -308,41 +256,6 @@ class LocalPointInTimeRestoreIT {
             client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix("wal/main/")).contents()
                     .stream().filter(o -> o.key().endsWith(".zst")).forEach(o -> objects.put(o.key(), o.eTag()));
             return objects;
-        }
-    }
-
-    private String batchesNow() throws Exception {
-        return primary.queryValue("SELECT coalesce(string_agg(batch || ':' || n, ',' ORDER BY batch), '') FROM "
-                + "(SELECT batch, count(*) AS n FROM pitr GROUP BY batch) b");
-    }
-
-    private String backUp(String label) {
-        ShelterClient.Answer started = admin.post("/api/v1/clusters/main/backups", "{\"label\": \"" + label + "\"}");
-        assertEquals(202, started.status(), started.text());
-        JsonNode backup = admin.awaitEnd(started.body().path("id").asText());
-        assertEquals("completed", backup.path("state").asText(), backup.toPrettyString());
-        return backup.path("id").asText();
-    }
-
-    private Batch commitBatch(int number) throws Exception {
-        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
-            c.setAutoCommit(false);
-            long xid;
-            try (ResultSet r = s.executeQuery("SELECT pg_current_xact_id()::text::bigint")) {
-                r.next();
-                xid = r.getLong(1);
-            }
-            s.execute("INSERT INTO pitr (batch, note) SELECT " + number + ", 'batch " + number + " row ' || g FROM generate_series(1, "
-                    + ROWS_PER_BATCH + ") g");
-            c.commit();
-            c.setAutoCommit(true);
-            String committedAt;
-            try (ResultSet r = s.executeQuery("SELECT to_char(pg_xact_commit_timestamp('" + xid + "'::xid) AT TIME ZONE 'UTC', "
-                    + "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")) {
-                r.next();
-                committedAt = r.getString(1);
-            }
-            return new Batch(number, xid, committedAt, primary.queryValue("SELECT pg_current_wal_lsn()::text"));
         }
     }
 }

@@ -102,6 +102,7 @@ class RestoreKilledAtEachStepIT {
     @CsvSource({
             "ArchiveCurrentWal, executed",
             "CheckTarget, executed",
+            "PauseHa, before",
             "StopCluster, started",
             "StopCluster, executed",
             "RollbackVolumes, started",
@@ -112,7 +113,10 @@ class RestoreKilledAtEachStepIT {
             "AwaitRecoveryEnd, inside",
             "AwaitRecoveryEnd, executed",
             "VerifyRestore, executed",
+            "ResetHaHistory, before",
             "StartReplicas, before",
+            "RebuildReplicas, before",
+            "ResumeHa, before",
     })
     void aRestoreKilledAtTheStepCompletesAfterTheRestart(String step, String moment) throws Exception {
         run++;

@@ -23,6 +23,7 @@ public final class RestorePlan {
         return new Plan<>(ROLLBACK, List.of(
                 new ArchiveCurrentWal(),
                 new CheckTarget(),
+                new PauseHa(),
                 new StopCluster(),
                 new RollbackVolumes(),
                 new WriteRecoveryFiles(),
@@ -30,7 +31,10 @@ public final class RestorePlan {
                 new StartMember(),
                 new AwaitRecoveryEnd(),
                 new VerifyRestore(),
-                new StartReplicas()), OnInterrupt.RESUME);
+                new ResetHaHistory(),
+                new StartReplicas(),
+                new RebuildReplicas(),
+                new ResumeHa()), OnInterrupt.RESUME);
     }
 
     /** The plan a journal names, to resume it. */

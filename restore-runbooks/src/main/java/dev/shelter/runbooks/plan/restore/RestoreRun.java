@@ -2,6 +2,7 @@ package dev.shelter.runbooks.plan.restore;
 
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.cluster.HaControl;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.runbooks.postgres.RecoveryWatch;
@@ -14,15 +15,16 @@ import dev.shelter.runbooks.wal.TimelineHistory;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What the steps of one restore share: the cluster, the backup it starts from, the target and the
  * timeline recovery follows (all journaled, so a resumed restore is the same restore), the ports it
- * acts through, and the restore_command its server fetches WAL with.
+ * acts through, the restore_command its server fetches WAL with, and the cluster's HA manager, if it has one.
  */
 public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, RestoreTarget target, Timeline timeline,
                          Ports ports, RecoveryFilesTarget recoveryFiles, String restoreCommand, Duration recoveryTimeout,
-                         Clock clock) {
+                         Optional<HaControl> ha, Clock clock) {
 
     /** The PostgreSQL ports a restore talks through. */
     public record Ports(ServerInspector inspector, PostgresControl postgres, RecoveryWatch recoveryWatch) {
@@ -37,6 +39,7 @@ public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, Restor
         Objects.requireNonNull(recoveryFiles, "recoveryFiles");
         Objects.requireNonNull(restoreCommand, "restoreCommand");
         Objects.requireNonNull(recoveryTimeout, "recoveryTimeout");
+        Objects.requireNonNull(ha, "ha");
         Objects.requireNonNull(clock, "clock");
     }
 

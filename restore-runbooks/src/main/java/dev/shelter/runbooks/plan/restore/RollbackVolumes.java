@@ -7,6 +7,7 @@ import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
 import dev.shelter.runbooks.restore.RestoreFacts;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -53,8 +54,13 @@ final class RollbackVolumes implements Step<RestoreRun> {
         }
     }
 
+    /**
+     * Idempotent, so tried again before a human is called: a process that writes into the stopped
+     * data directory meanwhile (a paused Patroni saves its configuration cache there once, after the
+     * pause) fails one attempt, not the restore.
+     */
     @Override
     public FailurePolicy onFailure() {
-        return FailurePolicy.stopAndAlert();
+        return FailurePolicy.retry(3, Duration.ofSeconds(2), FailurePolicy.stopAndAlert());
     }
 }

@@ -1,0 +1,53 @@
+package dev.shelter.service.app;
+
+import dev.shelter.runbooks.restore.RecoveryOrder;
+import io.dropwizard.core.cli.Cli;
+import io.dropwizard.core.cli.Command;
+import io.dropwizard.core.setup.Bootstrap;
+import net.sourceforge.argparse4j.inf.Namespace;
+import net.sourceforge.argparse4j.inf.Subparser;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code shelter restore-prepare --pgdata DIR --order ORDER}: the mode a restore's job runs in on
+ * Kubernetes, next to the rolled-back volume. It writes the recovery files the order describes into
+ * the stopped PGDATA, verifies them, and prints the report Shelter checks. Not for people: Shelter
+ * writes the order.
+ */
+final class RestorePrepareCommand extends Command {
+
+    private final PrintStream out;
+
+    RestorePrepareCommand(PrintStream out) {
+        super("restore-prepare", "Write a restore's recovery files into a stopped PGDATA (run by Shelter's restore jobs)");
+        this.out = out;
+    }
+
+    @Override
+    public void configure(Subparser subparser) {
+        subparser.addArgument("--pgdata").required(true).help("the data directory, on the mounted volume");
+        subparser.addArgument("--order").required(true).help("the recovery order Shelter wrote for this job");
+    }
+
+    @Override
+    public void run(Bootstrap<?> bootstrap, Namespace namespace) {
+        Path pgdata = Path.of(namespace.getString("pgdata"));
+        if (!Files.isDirectory(pgdata)) {
+            throw new IllegalArgumentException("no data directory at " + pgdata + " (is the claim mounted, and pgdataPath right?)");
+        }
+        RecoveryOrder.decode(namespace.getString("order")).carryOut(pgdata).forEach(out::println);
+    }
+
+    /** The job's log is what Shelter reports: the reason, without a stack trace. */
+    @Override
+    public void onError(Cli cli, Namespace namespace, Throwable error) {
+        StringBuilder message = new StringBuilder("shelter restore-prepare: ").append(error.getMessage());
+        for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            message.append("\n  caused by: ").append(cause.getMessage());
+        }
+        cli.getStdErr().println(message);
+    }
+}
