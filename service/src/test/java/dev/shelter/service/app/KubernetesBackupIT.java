@@ -75,6 +75,7 @@ class KubernetesBackupIT {
                     snapshots: {kind: rbd}
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%s"}}
                     backups: {walTimeoutSeconds: 60}
+                    restore: {walUrl: "http://127.0.0.1:9", tokenFile: /nonexistent-token}
                   - name: orders-with-pgwal
                     target: {kind: kubernetes, namespace: %s, statefulSet: orders}
                     postgres: {jdbcUrl: "%s", user: %s, password: %s}
@@ -125,6 +126,14 @@ class KubernetesBackupIT {
         assertTrue(target.path("healthy").asBoolean(), health.body());
         assertEquals("1 of 1 member(s) ready", target.path("message").asText(), health.body());
         assertEquals("orders-0 primary ready on " + bed.nodes().get(0), target.path("members").get(0).asText(), health.body());
+    }
+
+    @Test
+    void aRestoreWithoutShelterSImageForItsJobIsRefusedSayingWhatToConfigure() {
+        ShelterClient.Answer refused = client.post("/api/v1/clusters/orders/restores", "{\"target\": {\"latest\": true}, "
+                + "\"confirm\": \"orders\"}");
+        assertEquals(409, refused.status(), refused.text());
+        assertTrue(refused.text().contains("kubernetes.shelterImage is not configured"), refused.text());
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.testing.CephServer;
 import dev.shelter.testing.KubeApiServer;
 import dev.shelter.testing.KubeTestBed;
+import dev.shelter.testing.Poll;
 import dev.shelter.testing.Ports;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
@@ -13,25 +14,31 @@ import dev.shelter.testing.PostgresStatefulSet;
 import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealKubernetes;
 import dev.shelter.testing.RealPostgresBinaries;
+import dev.shelter.testing.RealS3;
+import dev.shelter.testing.S3Server;
 import dev.shelter.testing.ScratchDirectory;
+import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.apis.BatchV1Api;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1PersistentVolumeClaim;
+import io.kubernetes.client.util.PatchUtils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.services.s3.S3Client;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,13 +47,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Point-in-time restores of a StatefulSet on the Kubernetes test bed, through the API: the pod's
  * PGDATA is on a real RBD image (rbd-fuse), the rollback is Ceph's, and the recovery files are
  * written by a restore-prepare job that runs Shelter's own jar with the claim mounted (the test
- * kubelet runs the job's command on this machine). The pod's PostgreSQL archives through Shelter.
+ * kubelet runs the job's command on this machine). The pod's PostgreSQL archives through Shelter into s3proxy.
  * Each restore is compared by its rows with exactly the batches committed up to its target.
  */
 @RealKubernetes
 @RealCeph
 @RealPostgresBinaries
+@RealS3
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class KubernetesPointInTimeRestoreIT {
 
     private static final String ADMIN = "kubernetes-pitr-it-admin-token";
@@ -56,6 +65,8 @@ class KubernetesPointInTimeRestoreIT {
     private final KubeApiServer server;
     private final CephServer ceph;
     private final PostgresBinaries binaries;
+    private final S3Server s3;
+    private String bucket;
     private KubeTestBed bed;
     private ScratchDirectory scratch;
     private PostgresStatefulSet orders;
@@ -64,16 +75,19 @@ class KubernetesPointInTimeRestoreIT {
     private BatchedTable table;
     private String firstBackup;
     private String secondBackup;
+    private int restoresSoFar;
 
-    KubernetesPointInTimeRestoreIT(KubeApiServer server, CephServer ceph, PostgresBinaries binaries) {
+    KubernetesPointInTimeRestoreIT(KubeApiServer server, CephServer ceph, PostgresBinaries binaries, S3Server s3) {
         this.server = server;
         this.ceph = ceph;
         this.binaries = binaries;
+        this.s3 = s3;
     }
 
     @BeforeAll
     void writeBatchesAroundTwoBackups() throws Exception {
         bed = KubeTestBed.open(server, ceph, binaries);
+        bucket = s3.createBucket("kubernetes-pitr");
         orders = bed.startPostgres("orders");
         scratch = ScratchDirectory.create("shelter-kubernetes-pitr-it");
         // The pod's PostgreSQL (the postgres OS user) reads the operator token for its archive and restore commands.
@@ -99,7 +113,7 @@ class KubernetesPointInTimeRestoreIT {
                     snapshots: {kind: rbd}
                     backups: {walTimeoutSeconds: 120}
                     restore: {walUrl: "http://127.0.0.1:%d", tokenFile: "%s", recoveryTimeoutMinutes: 4}
-                objectStore: {kind: filesystem, directory: "%s"}
+                %s
                 ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
                 kubernetes:
                   server: "%s"
@@ -108,7 +122,7 @@ class KubernetesPointInTimeRestoreIT {
                   shelterImage: "shelter:it"
                   shelterCommand: ["%s", "-jar", "%s"]
                 """.formatted(bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), port, tokenFile,
-                scratch.resolve("store"), ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(),
+                InProcessShelter.s3ObjectStore(s3, bucket, scratch.resolve("s3-secret")), ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(),
                 ceph.config().pool(), server.url(), saToken, server.certificateAuthority(), java, jar));
         shelter = InProcessShelter.startOn(config, ADMIN);
         restores = new RestoresThroughApi(shelter.client(), "orders", RESTORE_TIMEOUT,
@@ -149,6 +163,9 @@ class KubernetesPointInTimeRestoreIT {
             if (bed != null) {
                 bed.close();
             }
+            if (bucket != null) {
+                s3.deleteBucket(bucket);
+            }
             if (scratch != null) {
                 scratch.close();
             }
@@ -160,8 +177,9 @@ class KubernetesPointInTimeRestoreIT {
      * Every restore lands on a new, higher timeline, and nothing archived before is ever rewritten.
      */
     @Test
+    @Order(1)
     void eachTargetGivesBackExactlyTheBatchesCommittedUpToIt() throws Exception {
-        Map<Path, String> archivedBefore = archivedFiles();
+        Map<String, String> archivedBefore = archivedObjects();
         List<Long> timelines = new ArrayList<>();
         timelines.add(restoreAndCompare("{\"time\": \"" + table.batch(2).committedAt() + "\", \"inclusive\": true, \"timeline\": 1}",
                 2, firstBackup, null));
@@ -177,14 +195,46 @@ class KubernetesPointInTimeRestoreIT {
         for (int i = 1; i < timelines.size(); i++) {
             assertTrue(timelines.get(i) > timelines.get(i - 1), "each restore a new, higher timeline: " + timelines);
         }
-        Map<Path, String> archivedAfter = archivedFiles();
-        archivedBefore.forEach((file, digest) -> assertEquals(digest, archivedAfter.get(file), file + " was never overwritten"));
+        Map<String, String> archivedAfter = archivedObjects();
+        archivedBefore.forEach((key, etag) -> assertEquals(etag, archivedAfter.get(key), key + " was never overwritten"));
         assertTrue(new BatchV1Api(bed.adminClient()).listNamespacedJob(bed.namespace()).execute().getItems().isEmpty(),
                 "no restore-prepare job is left behind");
     }
 
+    /**
+     * The claim recreated (a replaced volume): ordinal 0 now mounts a new, empty image, and a rollback
+     * of the backed-up image would restore nothing the recovering pod sees. Refused before anything changes.
+     */
+    @Test
+    @Order(2)
+    void aBackupOfAnImageTheRecoveringPodNoLongerMountsIsRefused() throws Exception {
+        KubernetesClusterControl statefulSet = new KubernetesClusterControl(bed.adminClient(),
+                new KubernetesTarget(bed.namespace(), "orders"));
+        statefulSet.scale(0, Duration.ofMinutes(2));
+        // No controller here removes pvc-protection's finalizer once no pod uses the claim: the test does.
+        CoreV1Api core = new CoreV1Api(bed.adminClient());
+        PatchUtils.patch(V1PersistentVolumeClaim.class, () -> core.patchNamespacedPersistentVolumeClaim("pgdata-orders-0",
+                        bed.namespace(), new V1Patch("{\"metadata\":{\"finalizers\":null}}")).buildCall(null),
+                V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH, bed.adminClient());
+        core.deleteNamespacedPersistentVolumeClaim("pgdata-orders-0", bed.namespace()).execute();
+        Poll.until("claim pgdata-orders-0 gone", Duration.ofSeconds(60), () -> core.listNamespacedPersistentVolumeClaim(bed.namespace())
+                .fieldSelector("metadata.name=pgdata-orders-0").execute().getItems(), List::isEmpty);
+        statefulSet.scale(1, Duration.ofMinutes(2)); // the test kubelet provisions a new claim, image and PGDATA
+        String system = orders.queryValue("SELECT system_identifier::text FROM pg_control_system()");
+
+        ShelterClient.Answer refused = shelter.client().post("/api/v1/clusters/orders/restores",
+                "{\"backupId\": \"" + secondBackup + "\", \"confirm\": \"orders\"}");
+        assertEquals(422, refused.status(), refused.text());
+        assertTrue(refused.body().path("message").asText().contains("but the member that recovers mounts claim pgdata-orders-0, "
+                + "bound to csi-vol-"), refused.text());
+        assertEquals(system, orders.queryValue("SELECT system_identifier::text FROM pg_control_system()"), "nothing changed");
+        assertEquals(0, shelter.client().get("/api/v1/clusters/orders/restores").body().path("restores").size()
+                - restoresSoFar, "no restore was begun");
+    }
+
     private long restoreAndCompare(String target, int expected, String backup, String backupId) throws Exception {
         JsonNode restore = restores.restore(target, backup, backupId);
+        restoresSoFar++;
         assertEquals(BatchedTable.upTo(expected), table.rowsNow(), "rows after restoring to " + target + " (stopped: "
                 + restore.path("recoveryStopped").asText() + ")");
         JsonNode written = stepNamed(restore, "WriteRecoveryFiles");
@@ -202,23 +252,14 @@ class KubernetesPointInTimeRestoreIT {
         throw new AssertionError("no step " + name + " in " + restore.toPrettyString());
     }
 
-    /** Every file of the WAL archive with the SHA-256 of its content. */
-    private Map<Path, String> archivedFiles() throws Exception {
-        Map<Path, String> files = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(scratch.resolve("store/wal/orders"))) {
-            for (Path file : walk.filter(Files::isRegularFile).filter(f -> f.toString().endsWith(".zst")).toList()) {
-                files.put(file, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(read(file))));
-            }
-        }
-        assertTrue(!files.isEmpty(), "the archive holds WAL");
-        return files;
-    }
-
-    private static byte[] read(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+    /** Every archived WAL file in the bucket with its ETag (the MD5 of what was stored). */
+    private Map<String, String> archivedObjects() {
+        try (S3Client client = s3.newClient()) {
+            Map<String, String> objects = new TreeMap<>();
+            client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix("wal/orders/")).contents()
+                    .stream().filter(o -> o.key().endsWith(".zst")).forEach(o -> objects.put(o.key(), o.eTag()));
+            assertTrue(!objects.isEmpty(), "the archive holds WAL");
+            return objects;
         }
     }
 }

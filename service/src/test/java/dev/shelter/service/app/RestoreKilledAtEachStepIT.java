@@ -56,15 +56,7 @@ class RestoreKilledAtEachStepIT {
         primary = cluster.primary;
         // A fixed port: the restore_command written into the restored cluster must reach the restarted Shelter too.
         config = scratch.resolve("shelter.yml");
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: %d, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: INFO}
-                auth:
-                  tokens: [{name: it-admin, role: admin, token: %s}, {name: it-operator, role: operator, token: %s}]
-                """.formatted(cluster.shelterPort, ADMIN, RestorableCluster.OPERATOR)
+        Files.writeString(config, ShelterProcess.restorableHeader(cluster.shelterPort, ADMIN, RestorableCluster.OPERATOR)
                 + cluster.clustersSection("primary", binaries, scratch.resolve("snapshots"))
                 + "objectStore: {kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}\n");
         primary.start();

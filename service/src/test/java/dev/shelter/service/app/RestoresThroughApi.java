@@ -77,7 +77,7 @@ final class RestoresThroughApi {
     }
 
     /** A completed restore is followed by a fresh backup, which holds the cluster until it ends. */
-    private void awaitFreshBackupAfter(String restoreId) {
+    void awaitFreshBackupAfter(String restoreId) {
         JsonNode fresh = Poll.until("a fresh backup after restore " + restoreId, Duration.ofMinutes(2),
                 () -> admin.get("/api/v1/clusters/" + cluster + "/backups?limit=500").body().path("backups"),
                 list -> {

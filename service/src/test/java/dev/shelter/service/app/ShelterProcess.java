@@ -34,6 +34,22 @@ final class ShelterProcess implements AutoCloseable {
     }
 
     /**
+     * The server, logging and auth sections for a Shelter on a fixed {@code port} (a restored server's
+     * restore_command must reach it after a restart too), with an admin and an operator token.
+     */
+    static String restorableHeader(int port, String adminToken, String operatorToken) {
+        return """
+                server:
+                  applicationConnectors: [{type: http, port: %d, bindHost: 127.0.0.1}]
+                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
+                  requestLog: {appenders: []}
+                logging: {level: INFO}
+                auth:
+                  tokens: [{name: it-admin, role: admin, token: %s}, {name: it-operator, role: operator, token: %s}]
+                """.formatted(port, adminToken, operatorToken);
+    }
+
+    /**
      * Starts Shelter on {@code config}, whose application connector binds port 0 on 127.0.0.1 (no
      * port is chosen early and left for anyone to take), reads the port it bound from its log, and
      * waits until its API answers there.

@@ -24,7 +24,9 @@ final class ResumeHa implements Step<RestoreRun> {
 
     @Override
     public boolean isDone(RestoreRun run, Facts facts) {
-        return run.ha().isEmpty() || !PauseHa.pausedByRestore(facts) || !run.ha().get().isPaused();
+        // Before PauseHa has run (a dry run) there is nothing to judge by: not done.
+        return run.ha().isEmpty() || facts.get(PauseHa.PAUSED_BEFORE).isPresent()
+                && (!PauseHa.pausedByRestore(facts) || !run.ha().get().isPaused());
     }
 
     @Override
