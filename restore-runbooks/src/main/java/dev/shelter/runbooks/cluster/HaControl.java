@@ -16,6 +16,12 @@ public interface HaControl {
     /** Every member the manager knows, in its order. */
     List<HaMember> members();
 
+    /** The member whose PostgreSQL listens where {@code endpoint} points, if one does. */
+    default java.util.Optional<HaMember> memberAt(PostgresEndpoint endpoint) {
+        return endpoint.server().flatMap(server -> members().stream()
+                .filter(member -> (member.host() + ":" + member.port()).equals(server)).findFirst());
+    }
+
     /** The member holding the leader lock; {@link ClusterTargetException.Reason#NOT_FOUND} if none does. */
     HaMember leader();
 

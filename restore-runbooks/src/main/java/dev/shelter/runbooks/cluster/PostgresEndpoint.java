@@ -14,6 +14,22 @@ public record PostgresEndpoint(String jdbcUrl, String user, String password) {
         }
     }
 
+    /**
+     * The one server the URL names, as "host:port" (port 5432 when it names none); empty for a URL
+     * naming several hosts, or none.
+     */
+    public java.util.Optional<String> server() {
+        String rest = jdbcUrl.substring("jdbc:postgresql:".length());
+        if (!rest.startsWith("//")) {
+            return java.util.Optional.empty();
+        }
+        String authority = rest.substring(2).split("[/?]", 2)[0];
+        if (authority.isEmpty() || authority.contains(",")) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(authority.matches(".*:\\d+$") ? authority : authority + ":5432");
+    }
+
     @Override
     public String toString() {
         return "PostgresEndpoint[" + jdbcUrl + " as " + user + "]";

@@ -21,4 +21,10 @@ public interface PostgresControl {
 
     /** Runs one SQL statement (a hook) within the timeout. */
     void execute(PostgresEndpoint endpoint, String sql, java.time.Duration timeout);
+
+    /**
+     * Runs one query within the timeout and returns its first row's first column as text (PostgreSQL's
+     * text form: a boolean is "t" or "f"); empty when it returns no row or that value is NULL.
+     */
+    java.util.Optional<String> queryValue(PostgresEndpoint endpoint, String sql, java.time.Duration timeout);
 }

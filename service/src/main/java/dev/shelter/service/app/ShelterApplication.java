@@ -266,7 +266,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                     + "supported yet: a paused Patroni in a rescheduled pod would not start PostgreSQL")
                     : Optional.empty();
             settings.put(cluster.name, new RestoreSettings(command, files, Duration.ofMinutes(restore.recoveryTimeoutMinutes),
-                    Optional.ofNullable(cluster.patroni).map(PatroniConfig::open), refusal));
+                    Optional.ofNullable(cluster.patroni).map(PatroniConfig::open), restore.checks, refusal));
         }
         return settings;
     }

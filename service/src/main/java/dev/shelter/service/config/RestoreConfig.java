@@ -3,7 +3,10 @@ package dev.shelter.service.config;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
+
+import java.util.List;
 
 /**
  * How a restored server of the cluster fetches WAL from Shelter: restore_command GETs
@@ -24,4 +27,11 @@ public class RestoreConfig {
     @Max(10080)
     @JsonProperty
     public int recoveryTimeoutMinutes = 60;
+
+    /**
+     * Queries run on the restored primary before a restore counts as verified; each must answer true
+     * (e.g. {@code SELECT count(*) > 0 FROM orders}). One that does not stops the restore for a human.
+     */
+    @JsonProperty
+    public List<@NotBlank String> checks = List.of();
 }

@@ -25,6 +25,7 @@ import dev.shelter.runbooks.restore.ArchivedTimelines;
 import dev.shelter.runbooks.restore.BackupChoice;
 import dev.shelter.runbooks.restore.RestoreFacts;
 import dev.shelter.runbooks.restore.RestorePreflight;
+import dev.shelter.runbooks.restore.RestoredMember;
 import dev.shelter.runbooks.restore.RestoreRefusedException;
 import dev.shelter.runbooks.restore.RestoreTarget;
 import dev.shelter.runbooks.restore.UnknownBackupForRestoreException;
@@ -152,7 +153,7 @@ public final class RestoreCluster {
         RestoreSettings restore = settingsOf(cluster);
         return new RestoreRun(cluster, backup, RestoreTarget.decode(facts.require(RestoreFacts.TARGET)),
                 new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))), ports, restore.recoveryFiles().orElseThrow(),
-                restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), clock);
+                restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), restore.checks(), clock);
     }
 
     /**
@@ -238,10 +239,11 @@ public final class RestoreCluster {
             BackupManifest backup = BackupChoice.choose(backups, target, along,
                     Optional.ofNullable(order.backupId()).map(RestoreCluster::backupId));
             restore.recoveryFiles().orElseThrow().requireBackupOfThisVolume(backup);
+            restore.ha().ifPresent(ha -> RestoredMember.requireLeading(ha, cluster.spec().postgres(), clusterName));
             RestorePreflight.Findings findings = RestorePreflight.check(backup, target, along, cluster.walArchive(),
                     writtenOn(cluster, timeline));
             RestoreRun context = new RestoreRun(cluster, backup, target, timeline, ports, restore.recoveryFiles().orElseThrow(),
-                    restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), clock);
+                    restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), restore.checks(), clock);
             return new Prepared(context, findings);
         } catch (UnknownBackupForRestoreException e) {
             throw new UnknownBackupException(order.backupId());

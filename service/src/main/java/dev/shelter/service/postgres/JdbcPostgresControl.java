@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Properties;
 
 /** {@link PostgresControl} over pgjdbc. */
@@ -70,6 +71,19 @@ public final class JdbcPostgresControl implements PostgresControl {
              Statement statement = connection.createStatement()) {
             statement.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
             statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL on " + endpoint.jdbcUrl() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<String> queryValue(PostgresEndpoint endpoint, String sql, Duration timeout) {
+        try (Connection connection = connect(endpoint, JdbcServerInspector.connectionProperties(endpoint, timeout));
+             Statement statement = connection.createStatement()) {
+            statement.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
+            try (ResultSet rows = statement.executeQuery(sql)) {
+                return rows.next() ? Optional.ofNullable(rows.getString(1)) : Optional.empty();
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("SQL on " + endpoint.jdbcUrl() + " failed: " + e.getMessage(), e);
         }

@@ -12,14 +12,18 @@ import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.ScratchDirectory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -33,6 +37,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @RealPatroni
 @RealPostgresBinaries
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalPatroniRestoreIT {
 
     private static final String ADMIN = "patroni-restore-it-admin-token";
@@ -96,7 +101,30 @@ class LocalPatroniRestoreIT {
         }
     }
 
+    /** Shelter restores pg0's volumes and rebuilds the others from it: while pg1 leads, a restore would wipe itself. */
     @Test
+    @Order(1)
+    void aRestoreWhileAnotherMemberLeadsIsRefusedAndChangesNothing() throws Exception {
+        PatroniRestClient ha = cluster.ha();
+        ha.switchover(cluster.replica.name(), Duration.ofMinutes(2));
+        // pg0 follows pg1 before anything else happens: a switchover back needs it streaming.
+        assertEquals(cluster.replica.name(), patroni.awaitLeaderWithStreamingReplicas(Duration.ofMinutes(2)));
+        try {
+            ShelterClient.Answer refused = shelter.client().post("/api/v1/clusters/ha/restores", "{\"target\": {\"latest\": true}, "
+                    + "\"confirm\": \"ha\"}");
+            assertEquals(422, refused.status(), refused.text());
+            assertTrue(refused.text().contains("leader is pg1, but Shelter restores the volumes of pg0") && refused.text()
+                    .contains("switch over to pg0 first"), refused.text());
+            assertFalse(ha.isPaused(), "Patroni was left alone");
+            assertEquals(0, shelter.client().get("/api/v1/clusters/ha/restores").body().path("restores").size());
+        } finally {
+            ha.switchover(primary.name(), Duration.ofMinutes(2));
+            patroni.awaitLeaderWithStreamingReplicas(Duration.ofMinutes(2));
+        }
+    }
+
+    @Test
+    @Order(2)
     void twoRestoresFromOneBackupEachComeBackWithTheNewHistoryOnBothMembers() throws Exception {
         PatroniDcs dcs = new Etcd3Dcs(patroni.etcdEndpoint(), "/service", LocalPatroniCluster.SCOPE, Duration.ofSeconds(5));
         long initializedAt = dcs.get("initialize").orElseThrow().createRevision();

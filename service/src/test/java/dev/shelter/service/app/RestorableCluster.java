@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 
 /**
  * A local test cluster that Shelter can restore: a PostgreSQL that archives through Shelter's WAL
@@ -43,6 +44,11 @@ final class RestorableCluster implements AutoCloseable {
 
     /** The clusters section for it: local target, local-directory snapshots under {@code snapshots}, restores on. */
     String clustersSection(String name, PostgresBinaries binaries, Path snapshots) {
+        return clustersSection(name, binaries, snapshots, List.of());
+    }
+
+    /** As above, with the restore's checks of the restored data. */
+    String clustersSection(String name, PostgresBinaries binaries, Path snapshots, List<String> checks) {
         return """
                 clusters:
                   - name: %s
@@ -51,9 +57,10 @@ final class RestorableCluster implements AutoCloseable {
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
                     backups: {walTimeoutSeconds: 120}
-                    restore: {walUrl: "http://127.0.0.1:%d", tokenFile: "%s", recoveryTimeoutMinutes: 4}
+                    restore: {walUrl: "http://127.0.0.1:%d", tokenFile: "%s", recoveryTimeoutMinutes: 4, checks: [%s]}
                 """.formatted(name, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
-                primary.dataDirectory(), snapshots, shelterPort, tokenFile);
+                primary.dataDirectory(), snapshots, shelterPort, tokenFile,
+                String.join(", ", checks.stream().map(check -> "\"" + check + "\"").toList()));
     }
 
     /** Once started: archive_command PUTs each WAL file to Shelter (the README's, with curl). */

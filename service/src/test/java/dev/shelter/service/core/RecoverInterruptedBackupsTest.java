@@ -106,5 +106,10 @@ class RecoverInterruptedBackupsTest {
         public void execute(PostgresEndpoint endpoint, String sql, Duration timeout) {
             throw new UnsupportedOperationException();
         }
+
+        @Override
+        public java.util.Optional<String> queryValue(PostgresEndpoint endpoint, String sql, Duration timeout) {
+            throw new UnsupportedOperationException();
+        }
     }
 }

@@ -4,12 +4,14 @@ import dev.shelter.runbooks.cluster.HaControl;
 import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
+import dev.shelter.runbooks.restore.RestoredMember;
 
 import java.util.Optional;
 
 /**
  * Keeps the HA manager from acting while the servers are stopped, rolled back and recovering: paused,
- * Patroni neither restarts a stopped server nor promotes a replica. Whether it was paused already is
+ * Patroni neither restarts a stopped server nor promotes a replica. The member restored must lead
+ * (see {@link RestoredMember}), or nothing is done. Whether it was paused already is
  * journaled first, so that the restore leaves a pause it did not make as it found it. Nothing to do
  * for a cluster without an HA manager.
  */
@@ -36,6 +38,7 @@ final class PauseHa implements Step<RestoreRun> {
     @Override
     public void execute(RestoreRun run, StepRun step) {
         HaControl ha = run.ha().orElseThrow();
+        RestoredMember.requireLeading(ha, run.cluster().spec().postgres(), run.clusterName());
         if (step.facts().get(PAUSED_BEFORE).isEmpty()) {
             step.record(PAUSED_BEFORE, Boolean.toString(ha.isPaused()));
         }

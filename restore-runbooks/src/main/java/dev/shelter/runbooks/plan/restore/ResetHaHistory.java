@@ -1,10 +1,12 @@
 package dev.shelter.runbooks.plan.restore;
 
+import dev.shelter.runbooks.cluster.HaControl;
 import dev.shelter.runbooks.cluster.HaMember;
 import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.FailurePolicy;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
+import dev.shelter.runbooks.restore.RestoredMember;
 
 import java.time.Duration;
 
@@ -37,7 +39,14 @@ final class ResetHaHistory implements Step<RestoreRun> {
 
     @Override
     public void execute(RestoreRun run, StepRun step) {
-        HaMember leader = run.ha().orElseThrow().resetHistory(run.backup().server().systemIdentifier(), TIMEOUT);
+        HaControl ha = run.ha().orElseThrow();
+        HaMember restored = RestoredMember.of(ha, run.cluster().spec().postgres(), run.clusterName());
+        HaMember leader = ha.resetHistory(run.backup().server().systemIdentifier(), TIMEOUT);
+        // Every other member is rebuilt from the leader next: it must be the restored one, or the restore is wiped.
+        if (!leader.name().equals(restored.name())) {
+            throw new IllegalStateException("the HA manager made " + leader.name() + " the leader, not the restored " + restored.name()
+                    + "; the other members are not rebuilt from it: a human must look");
+        }
         step.record(LEADER, leader.name());
     }
 

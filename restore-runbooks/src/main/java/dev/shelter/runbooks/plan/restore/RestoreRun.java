@@ -14,17 +14,19 @@ import dev.shelter.runbooks.wal.TimelineHistory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
  * What the steps of one restore share: the cluster, the backup it starts from, the target and the
  * timeline recovery follows (all journaled, so a resumed restore is the same restore), the ports it
- * acts through, the restore_command its server fetches WAL with, and the cluster's HA manager, if it has one.
+ * acts through, the restore_command its server fetches WAL with, the cluster's HA manager, if it has one,
+ * and the operator's checks of the restored data: queries that must each answer true.
  */
 public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, RestoreTarget target, Timeline timeline,
                          Ports ports, RecoveryFilesTarget recoveryFiles, String restoreCommand, Duration recoveryTimeout,
-                         Optional<HaControl> ha, Clock clock) {
+                         Optional<HaControl> ha, List<String> checks, Clock clock) {
 
     /** The PostgreSQL ports a restore talks through. */
     public record Ports(ServerInspector inspector, PostgresControl postgres, RecoveryWatch recoveryWatch) {
@@ -40,6 +42,7 @@ public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, Restor
         Objects.requireNonNull(restoreCommand, "restoreCommand");
         Objects.requireNonNull(recoveryTimeout, "recoveryTimeout");
         Objects.requireNonNull(ha, "ha");
+        checks = List.copyOf(checks);
         Objects.requireNonNull(clock, "clock");
     }
 

@@ -25,6 +25,8 @@ final class VerifyRestore implements Step<RestoreRun> {
     static final String STOPPED = RestoreFacts.RECOVERY_STOPPED;
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration POLL = Duration.ofMillis(100);
+    /** How long each of the operator's checks may run. */
+    private static final Duration CHECK_TIMEOUT = Duration.ofMinutes(2);
 
     @Override
     public String name() {
@@ -34,7 +36,8 @@ final class VerifyRestore implements Step<RestoreRun> {
     @Override
     public String target(RestoreRun run, Facts facts) {
         return "PostgreSQL of " + run.clusterName() + ": a primary of system " + run.backup().server().systemIdentifier()
-                + " on a timeline after " + run.timeline() + ", stopped at " + run.target().describe();
+                + " on a timeline after " + run.timeline() + ", stopped at " + run.target().describe()
+                + (run.checks().isEmpty() ? "" : ", and " + run.checks().size() + " check(s) of the data answering true");
     }
 
     @Override
@@ -63,6 +66,13 @@ final class VerifyRestore implements Step<RestoreRun> {
         Optional<String> mismatch = stop.mismatch(run.target());
         if (mismatch.isPresent()) {
             throw new IllegalStateException("restore of " + run.clusterName() + " did not stop at its target: " + mismatch.get());
+        }
+        for (String check : run.checks()) {
+            Optional<String> answer = run.ports().postgres().queryValue(run.cluster().spec().postgres(), check, CHECK_TIMEOUT);
+            if (!answer.equals(Optional.of("t"))) {
+                throw new IllegalStateException("the restored data of " + run.clusterName() + " fails the check '" + check + "': it answered "
+                        + answer.map(value -> "'" + value + "'").orElse("no value") + ", not true");
+            }
         }
         step.record(STOPPED, stop.reason());
     }
