@@ -11,6 +11,7 @@ import dev.shelter.runbooks.cluster.VolumeSpec;
 import dev.shelter.testing.CephServer;
 import dev.shelter.testing.KubeApiServer;
 import dev.shelter.testing.KubeTestBed;
+import dev.shelter.testing.Ports;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealKubernetes;
@@ -25,8 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -69,7 +68,9 @@ class PrimaryDetectionOnKubernetesIT {
     @BeforeAll
     void startAStatefulSetOfTwo() throws Exception {
         bed = KubeTestBed.open(server, ceph, binaries);
-        bed.createPostgresStatefulSet(STATEFUL_SET, 2, twoFreePorts(), "pw-" + UUID.randomUUID());
+        // Pod n listens on base + n: both ports held for this JVM, below the ephemeral range, where
+        // an outgoing connection can take a port found free a moment ago (it did: pgha-1 could not bind).
+        bed.createPostgresStatefulSet(STATEFUL_SET, 2, Ports.reserveBlock(2), "pw-" + UUID.randomUUID());
         control = new KubernetesClusterControl(bed.shelterClient(), new KubernetesTarget(bed.namespace(), STATEFUL_SET));
         locator = new PrimaryMemberVolumes(control);
         Instant deadline = Instant.now().plusSeconds(300); // two initdb on two RBD images, on 2 busy cores
@@ -157,20 +158,5 @@ class PrimaryDetectionOnKubernetesIT {
         CoreV1Api core = new CoreV1Api(bed.adminClient());
         String pv = core.readNamespacedPersistentVolumeClaim(claim, bed.namespace()).execute().getSpec().getVolumeName();
         return core.readPersistentVolume(pv).execute().getSpec().getCsi().getVolumeAttributes().get("imageName");
-    }
-
-    /** A port p such that p and p + 1 are free now: the kubelet runs pod n on the port plus n. */
-    private static int twoFreePorts() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            try (ServerSocket first = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-                int port = first.getLocalPort();
-                try (ServerSocket second = new ServerSocket(port + 1, 1, java.net.InetAddress.getLoopbackAddress())) {
-                    return port;
-                } catch (IOException taken) {
-                    // try another
-                }
-            }
-        }
-        throw new IllegalStateException("no two consecutive free ports");
     }
 }

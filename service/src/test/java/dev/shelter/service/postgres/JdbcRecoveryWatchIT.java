@@ -8,6 +8,7 @@ import dev.shelter.runbooks.postgres.RecoveryState;
 import dev.shelter.runbooks.postgres.RecoveryWatch.RecoveryObserver;
 import dev.shelter.runbooks.postgres.ServerFacts;
 import dev.shelter.testing.Poll;
+import dev.shelter.testing.Ports;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.RealPostgresBinaries;
@@ -16,7 +17,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -118,10 +118,8 @@ class JdbcRecoveryWatchIT {
 
     @Test
     void aServerThatIsNotThereIsReportedAsNotAnsweringWhenTheWaitRunsOut() throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        // Held for this JVM and bound by nobody: refused for sure, unlike a port found free that anyone may take.
+        int port = Ports.reserve();
         PostgresEndpoint nowhere = new PostgresEndpoint("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "x");
 
         RecoveryStalledException stalled = assertThrows(RecoveryStalledException.class,

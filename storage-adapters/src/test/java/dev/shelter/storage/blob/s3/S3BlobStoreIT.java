@@ -147,10 +147,8 @@ class S3BlobStoreIT extends BlobStoreContract {
         assertEquals(1, attempts.get(), "403 is final");
 
         attempts.set(0);
-        int closedPort;
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            closedPort = socket.getLocalPort();
-        }
+        // Held for this JVM and bound by nobody: refused for sure, unlike a port found free that anyone may take.
+        int closedPort = dev.shelter.testing.Ports.reserve();
         S3BlobStoreConfig nobody = new S3BlobStoreConfig(java.util.Optional.of(java.net.URI.create("http://127.0.0.1:" + closedPort)),
                 good.region(), good.bucket(), "", true, good.accessKeyId(), good.secretAccessKey(), good.partSizeBytes());
         try (BlobStore refused = S3BlobStore.open(nobody, java.util.List.of(count))) {
