@@ -190,6 +190,11 @@ public final class LocalPatroniCluster implements AutoCloseable {
         }
     }
 
+    /** A connection to the member's PostgreSQL, as the superuser. */
+    public Connection connect(Member member) throws SQLException {
+        return connect(member.postgresPort());
+    }
+
     private Connection connect(int port) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", "postgres");

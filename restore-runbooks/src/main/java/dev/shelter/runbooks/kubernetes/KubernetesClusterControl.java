@@ -230,7 +230,7 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
     @Override
     public ControlFile readControlFile(String claim, Duration timeout) {
         String file = JOB_MOUNT + "/" + (settings.pgdataPath().isEmpty() ? "" : settings.pgdataPath() + "/") + ControlFile.PATH;
-        String name = "shelter-pg-control-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 10);
+        String name = jobName("shelter-pg-control-");
         String image = settings.jobImage().orElseGet(this::workloadImage);
         JobOutcome outcome = runWithVolume(new VolumeJob(name, claim, JOB_MOUNT, image,
                 List.of("sh", "-c", READ_PG_CONTROL, "read-pg-control", file)), timeout);
@@ -262,7 +262,13 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
         }
     }
 
-    private static String tail(String log) {
+    /** A job name of its own ({@code prefix} and 10 random hex digits), so an old job can never answer for a new one. */
+    static String jobName(String prefix) {
+        return prefix + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 10);
+    }
+
+    /** The end of a job's log, for a failure's message. */
+    static String tail(String log) {
         String stripped = log.strip();
         return stripped.isEmpty() ? "(empty)" : stripped.substring(Math.max(0, stripped.length() - 1000));
     }

@@ -13,11 +13,9 @@ import dev.shelter.runbooks.wal.TimelineHistory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Recovery files written on Kubernetes by a short-lived job that mounts the claim of the member a
@@ -62,20 +60,20 @@ public final class KubernetesRecoveryFiles implements RecoveryFilesTarget {
     public List<String> write(BackupManifest backup, String restoreCommand, RestoreTarget target, TimelineHistory along,
                               Map<String, Integer> settingsAtLeast) {
         RecoveryOrder order = new RecoveryOrder(backup, restoreCommand, target, along, settingsAtLeast);
-        String name = "shelter-restore-prepare-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong()).substring(0, 10);
+        String name = KubernetesClusterControl.jobName("shelter-restore-prepare-");
         List<String> command = new ArrayList<>(shelter.command());
         command.addAll(List.of("restore-prepare", "--pgdata", pgdata(), "--order", order.encode()));
         JobOutcome outcome = jobs.runWithVolume(new VolumeJob(name, claim, KubernetesClusterControl.JOB_MOUNT, shelter.image(), command),
                 JOB_TIMEOUT);
         if (!outcome.succeeded()) {
             throw new ClusterTargetException(ClusterTargetException.Reason.UNAVAILABLE, "the restore-prepare job " + name + " on claim "
-                    + claim + " failed; its log: " + tail(outcome.log()));
+                    + claim + " failed; its log: " + KubernetesClusterControl.tail(outcome.log()));
         }
         try {
             return order.checkReport(outcome.log());
         } catch (IllegalStateException e) {
             throw new IllegalStateException("the restore-prepare job " + name + " on claim " + claim + " succeeded, but " + e.getMessage()
-                    + "; its log: " + tail(outcome.log()), e);
+                    + "; its log: " + KubernetesClusterControl.tail(outcome.log()), e);
         }
     }
 
@@ -106,10 +104,5 @@ public final class KubernetesRecoveryFiles implements RecoveryFilesTarget {
 
     private String pgdata() {
         return KubernetesClusterControl.JOB_MOUNT + (pgdataPath.isEmpty() ? "" : "/" + pgdataPath);
-    }
-
-    private static String tail(String log) {
-        String stripped = log.strip();
-        return stripped.isEmpty() ? "(empty)" : stripped.substring(Math.max(0, stripped.length() - 1500));
     }
 }

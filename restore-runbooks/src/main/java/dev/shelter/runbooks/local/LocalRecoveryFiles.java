@@ -2,7 +2,6 @@ package dev.shelter.runbooks.local;
 
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.cluster.LocalTarget;
-import dev.shelter.runbooks.postgres.ControlFile;
 import dev.shelter.runbooks.restore.RecoveryFiles;
 import dev.shelter.runbooks.restore.RecoveryFilesTarget;
 import dev.shelter.runbooks.restore.RestoreTarget;
@@ -10,8 +9,6 @@ import dev.shelter.runbooks.wal.TimelineHistory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -35,24 +32,8 @@ public final class LocalRecoveryFiles implements RecoveryFilesTarget {
     @Override
     public List<String> write(BackupManifest backup, String restoreCommand, RestoreTarget restoreTarget, TimelineHistory along,
                               Map<String, Integer> settingsAtLeast) {
-        // First without settings, so a block left by an earlier restore is gone before the configuration is read.
-        RecoveryFiles.write(target.dataDirectory(), backup, restoreCommand, restoreTarget, along);
-        Map<String, Integer> required = new LinkedHashMap<>(ControlFile.read(target.dataDirectory()).standbySettings().byName());
-        settingsAtLeast.forEach((name, value) -> required.merge(name, value, Math::max));
-        Map<String, String> raised = new LinkedHashMap<>();
-        List<String> notes = new ArrayList<>();
-        required.forEach((name, needed) -> {
-            int configured = configured(name);
-            if (configured < needed) {
-                raised.put(name, Integer.toString(needed));
-                notes.add(name + " " + configured + " -> " + needed);
-            }
-        });
-        if (!raised.isEmpty()) {
-            RecoveryFiles.write(target.dataDirectory(), backup, restoreCommand, restoreTarget, along, raised);
-        }
-        RecoveryFiles.verify(target.dataDirectory(), backup);
-        return notes;
+        return RecoveryFiles.writeRaisingSettings(target.dataDirectory(), backup, restoreCommand, restoreTarget, along, settingsAtLeast,
+                this::configured);
     }
 
     /** The value the server would run with, from its configuration files. */

@@ -53,14 +53,17 @@ public record ControlFile(long systemIdentifier, int controlVersion, int catalog
     public record StandbySettings(int maxConnections, int maxWorkerProcesses, int maxWalSenders, int maxPreparedTransactions,
                                   int maxLocksPerTransaction) {
 
-        /** As postgresql.conf names them, in pg_controldata's order. */
+        /** Their names in postgresql.conf, in pg_controldata's order. */
+        public static final java.util.List<String> NAMES = java.util.List.of("max_connections", "max_worker_processes",
+                "max_wal_senders", "max_prepared_transactions", "max_locks_per_transaction");
+
+        /** By {@link #NAMES}, in that order. */
         public java.util.Map<String, Integer> byName() {
+            int[] values = {maxConnections, maxWorkerProcesses, maxWalSenders, maxPreparedTransactions, maxLocksPerTransaction};
             java.util.Map<String, Integer> settings = new java.util.LinkedHashMap<>();
-            settings.put("max_connections", maxConnections);
-            settings.put("max_worker_processes", maxWorkerProcesses);
-            settings.put("max_wal_senders", maxWalSenders);
-            settings.put("max_prepared_transactions", maxPreparedTransactions);
-            settings.put("max_locks_per_transaction", maxLocksPerTransaction);
+            for (int i = 0; i < values.length; i++) {
+                settings.put(NAMES.get(i), values[i]);
+            }
             return settings;
         }
     }

@@ -83,7 +83,41 @@ public final class RecoveryFiles {
         write(pgdata, manifest, restoreCommand, target, along, java.util.Map.of());
     }
 
-    /** As above, with {@code settings} (name to value) written into the recovery settings too. */
+    /**
+     * Writes the recovery files for {@code target} and verifies them. Each setting a server replaying
+     * this WAL needs at least as high as the backup's pg_control records, or as {@code settingsAtLeast}
+     * asks (names pg_control does not record are ignored), is raised in the recovery settings where
+     * {@code configured} (what the restored server would run with) falls short: lower, PostgreSQL
+     * pauses recovery. Returns what was raised, "max_connections 100 -> 150".
+     */
+    public static List<String> writeRaisingSettings(Path pgdata, BackupManifest manifest, String restoreCommand,
+                                                    RestoreTarget target, TimelineHistory along,
+                                                    java.util.Map<String, Integer> settingsAtLeast,
+                                                    java.util.function.ToIntFunction<String> configured) {
+        // First without settings, so a block left by an earlier restore is gone before the configuration is read.
+        write(pgdata, manifest, restoreCommand, target, along);
+        java.util.Map<String, Integer> required = ControlFile.read(pgdata).standbySettings().byName();
+        required.replaceAll((name, recorded) -> Math.max(recorded, settingsAtLeast.getOrDefault(name, recorded)));
+        java.util.Map<String, String> raised = new java.util.LinkedHashMap<>();
+        List<String> notes = new java.util.ArrayList<>();
+        required.forEach((name, needed) -> {
+            int current = configured.applyAsInt(name);
+            if (current < needed) {
+                raised.put(name, Integer.toString(needed));
+                notes.add(name + " " + current + " -> " + needed);
+            }
+        });
+        if (!raised.isEmpty()) {
+            write(pgdata, manifest, restoreCommand, target, along, raised);
+        }
+        verify(pgdata, manifest);
+        return notes;
+    }
+
+    /**
+     * As {@link #write(Path, BackupManifest, String, RestoreTarget, TimelineHistory)}, with {@code settings}
+     * (name to value) written into the recovery settings too.
+     */
     public static void write(Path pgdata, BackupManifest manifest, String restoreCommand, RestoreTarget target,
                              TimelineHistory along, java.util.Map<String, String> settings) {
         BackupModeWindow window = requireWindow(manifest);

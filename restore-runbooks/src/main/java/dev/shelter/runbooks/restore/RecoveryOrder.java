@@ -90,21 +90,9 @@ public record RecoveryOrder(BackupManifest backup, String restoreCommand, Restor
      * {@code settingsAtLeast}, verifies them as written, and returns the report lines to print.
      */
     public List<String> carryOut(Path pgdata) {
-        RecoveryFiles.write(pgdata, backup, restoreCommand, target, along);
         Map<String, Integer> recorded = ControlFile.read(pgdata).standbySettings().byName();
-        Map<String, String> raised = new LinkedHashMap<>();
-        List<String> report = new ArrayList<>();
-        settingsAtLeast.forEach((name, needed) -> {
-            Integer ranWith = recorded.get(name);
-            if (ranWith != null && ranWith < needed) {
-                raised.put(name, Integer.toString(needed));
-                report.add(RAISED + name + " " + ranWith + " -> " + needed);
-            }
-        });
-        if (!raised.isEmpty()) {
-            RecoveryFiles.write(pgdata, backup, restoreCommand, target, along, raised);
-        }
-        RecoveryFiles.verify(pgdata, backup);
+        List<String> report = new ArrayList<>(RecoveryFiles.writeRaisingSettings(pgdata, backup, restoreCommand, target, along,
+                settingsAtLeast, recorded::get).stream().map(raised -> RAISED + raised).toList());
         // The digest of the file as it is on the volume now, not of what was meant to be written.
         report.add(0, LABEL + writtenLabelDigest(pgdata));
         report.add(DONE);

@@ -50,10 +50,6 @@ public final class CatalogCommand extends ConfiguredCommand<ShelterConfiguration
     /** A bad config or an unreachable store is the user's to fix: the message, without a stack trace. */
     @Override
     public void onError(Cli cli, Namespace namespace, Throwable error) {
-        StringBuilder message = new StringBuilder("shelter catalog: ").append(error.getMessage());
-        for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            message.append("\n  caused by: ").append(cause.getMessage());
-        }
-        cli.getStdErr().println(message);
+        cli.getStdErr().println(FailureMessage.of("shelter catalog", error));
     }
 }

@@ -44,10 +44,6 @@ final class RestorePrepareCommand extends Command {
     /** The job's log is what Shelter reports: the reason, without a stack trace. */
     @Override
     public void onError(Cli cli, Namespace namespace, Throwable error) {
-        StringBuilder message = new StringBuilder("shelter restore-prepare: ").append(error.getMessage());
-        for (Throwable cause = error.getCause(); cause != null && cause != cause.getCause(); cause = cause.getCause()) {
-            message.append("\n  caused by: ").append(cause.getMessage());
-        }
-        cli.getStdErr().println(message);
+        cli.getStdErr().println(FailureMessage.of("shelter restore-prepare", error));
     }
 }

@@ -150,9 +150,14 @@ public final class RestoreCluster {
         Facts facts = journal.factsView();
         BackupManifest backup = catalog.find(new BackupId(facts.require(RestoreFacts.BACKUP))).orElseThrow(() -> new IllegalStateException(
                 "restore " + journal.id() + " starts from backup " + facts.require(RestoreFacts.BACKUP) + ", which the catalog no longer has"));
-        RestoreSettings restore = settingsOf(cluster);
-        return new RestoreRun(cluster, backup, RestoreTarget.decode(facts.require(RestoreFacts.TARGET)),
-                new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))), ports, restore.recoveryFiles().orElseThrow(),
+        return runOf(cluster, settingsOf(cluster), backup, RestoreTarget.decode(facts.require(RestoreFacts.TARGET)),
+                new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))));
+    }
+
+    /** The restore's context: what the request or journal decided, with what the cluster's configuration gives. */
+    private RestoreRun runOf(ProtectedCluster cluster, RestoreSettings restore, BackupManifest backup, RestoreTarget target,
+                             Timeline timeline) {
+        return new RestoreRun(cluster, backup, target, timeline, ports, restore.recoveryFiles().orElseThrow(),
                 restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), restore.checks(), clock);
     }
 
@@ -242,9 +247,7 @@ public final class RestoreCluster {
             restore.ha().ifPresent(ha -> RestoredMember.requireLeading(ha, cluster.spec().postgres(), clusterName));
             RestorePreflight.Findings findings = RestorePreflight.check(backup, target, along, cluster.walArchive(),
                     writtenOn(cluster, timeline));
-            RestoreRun context = new RestoreRun(cluster, backup, target, timeline, ports, restore.recoveryFiles().orElseThrow(),
-                    restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), restore.checks(), clock);
-            return new Prepared(context, findings);
+            return new Prepared(runOf(cluster, restore, backup, target, timeline), findings);
         } catch (UnknownBackupForRestoreException e) {
             throw new UnknownBackupException(order.backupId());
         } catch (RestoreRefusedException e) {

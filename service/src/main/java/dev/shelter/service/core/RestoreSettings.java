@@ -10,7 +10,8 @@ import java.util.Optional;
 /**
  * What a cluster's restores need beyond its ports, from its configuration: the restore_command
  * its server fetches WAL with, where the recovery files are written, and how long recovery may
- * take, its HA manager if it has one, and the operator's checks of the restored data. {@code refusal} says why the cluster cannot be restored yet, when it cannot.
+ * take, its HA manager if it has one, and the operator's checks of the restored data.
+ * {@code refusal} says why the cluster cannot be restored yet, when it cannot.
  */
 public record RestoreSettings(Optional<String> restoreCommand, Optional<RecoveryFilesTarget> recoveryFiles,
                               Duration recoveryTimeout, Optional<HaControl> ha, List<String> checks, Optional<String> refusal) {

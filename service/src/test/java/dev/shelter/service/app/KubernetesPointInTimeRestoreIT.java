@@ -70,6 +70,8 @@ class KubernetesPointInTimeRestoreIT {
     private KubeTestBed bed;
     private ScratchDirectory scratch;
     private PostgresStatefulSet orders;
+    /** The StatefulSet as an operator scales it (track_commit_timestamp needs a restart; a claim is replaced). */
+    private KubernetesClusterControl statefulSet;
     private InProcessShelter shelter;
     private RestoresThroughApi restores;
     private BatchedTable table;
@@ -133,8 +135,7 @@ class KubernetesPointInTimeRestoreIT {
         orders.execute("ALTER SYSTEM SET archive_command = '" + archiveCommand.replace("'", "''") + "'",
                 "ALTER SYSTEM SET track_commit_timestamp = on");
         // track_commit_timestamp needs a restart: the StatefulSet scaled to 0 and back, as an operator would.
-        KubernetesClusterControl statefulSet = new KubernetesClusterControl(bed.adminClient(),
-                new KubernetesTarget(bed.namespace(), "orders"));
+        statefulSet = new KubernetesClusterControl(bed.adminClient(), new KubernetesTarget(bed.namespace(), "orders"));
         statefulSet.scale(0, Duration.ofMinutes(2));
         statefulSet.scale(1, Duration.ofMinutes(2));
         assertEquals("on", orders.queryValue("SHOW track_commit_timestamp"));
@@ -208,8 +209,6 @@ class KubernetesPointInTimeRestoreIT {
     @Test
     @Order(2)
     void aBackupOfAnImageTheRecoveringPodNoLongerMountsIsRefused() throws Exception {
-        KubernetesClusterControl statefulSet = new KubernetesClusterControl(bed.adminClient(),
-                new KubernetesTarget(bed.namespace(), "orders"));
         statefulSet.scale(0, Duration.ofMinutes(2));
         // No controller here removes pvc-protection's finalizer once no pod uses the claim: the test does.
         CoreV1Api core = new CoreV1Api(bed.adminClient());

@@ -75,7 +75,7 @@ class LocalPatroniRestoreIT {
         shelter = InProcessShelter.startOn(config, ADMIN);
         restores = new RestoresThroughApi(shelter.client(), "ha", RESTORE_TIMEOUT, patroni::logTails);
 
-        table = new BatchedTable(() -> cluster.connect(primary));
+        table = new BatchedTable(() -> patroni.connect(primary));
         table.create();
         backup = restores.backUp("before the batches");
         batchTimeline = Long.parseLong(patroni.queryValue(primary.postgresPort(),

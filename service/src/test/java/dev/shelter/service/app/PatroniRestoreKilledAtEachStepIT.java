@@ -59,7 +59,7 @@ class PatroniRestoreKilledAtEachStepIT {
         Files.writeString(config, ShelterProcess.restorableHeader(cluster.shelterPort, ADMIN, RestorablePatroniCluster.OPERATOR)
                 + cluster.clustersSection("ha", postgres, scratch.resolve("snapshots"))
                 + "objectStore: {kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}\n");
-        table = new BatchedTable(() -> cluster.connect(cluster.primary));
+        table = new BatchedTable(() -> cluster.patroni.connect(cluster.primary));
         table.create();
         try (ShelterProcess shelter = ShelterProcess.start(config, ADMIN, scratch.resolve("shelter-setup.log"))) {
             new RestoresThroughApi(shelter.client(ADMIN), "ha", Duration.ofMinutes(5), cluster.patroni::logTails)

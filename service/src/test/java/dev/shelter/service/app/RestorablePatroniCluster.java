@@ -15,13 +15,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -95,13 +91,6 @@ final class RestorablePatroniCluster implements AutoCloseable {
                 primary.dataDirectory(), snapshots, shelterPort, tokenFile,
                 String.join(", ", patroni.restEndpoints().stream().map(uri -> "\"" + uri + "\"").toList()),
                 patroni.restUsername(), patroni.restPassword(), patroni.etcdEndpoint(), LocalPatroniCluster.SCOPE);
-    }
-
-    Connection connect(LocalPatroniCluster.Member member) throws SQLException {
-        Properties properties = new Properties();
-        properties.setProperty("user", "postgres");
-        properties.setProperty("password", patroni.superuserPassword());
-        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + member.postgresPort() + "/postgres", properties);
     }
 
     /**

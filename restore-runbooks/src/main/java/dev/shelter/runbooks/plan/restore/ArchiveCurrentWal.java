@@ -5,6 +5,7 @@ import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
 import dev.shelter.runbooks.failure.ClusterUnreachableException;
+import dev.shelter.runbooks.postgres.ControlFile;
 import dev.shelter.runbooks.postgres.ServerFacts;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalFileName;
@@ -58,7 +59,7 @@ final class ArchiveCurrentWal implements Step<RestoreRun> {
             return;
         }
         // What the running server uses now: WAL written since the backup may require it of the restored server.
-        run.ports().inspector().integerSettings(run.cluster().spec().postgres(), WriteRecoveryFiles.STANDBY_SETTINGS, PROBE_TIMEOUT)
+        run.ports().inspector().integerSettings(run.cluster().spec().postgres(), ControlFile.StandbySettings.NAMES, PROBE_TIMEOUT)
                 .forEach((name, value) -> step.record(WriteRecoveryFiles.LIVE_SETTING + name, Integer.toString(value)));
         Lsn switched = run.ports().postgres().sealCurrentWal(run.cluster().spec().postgres());
         WalArchive archive = run.cluster().walArchive();

@@ -4,6 +4,7 @@ import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.FailurePolicy;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
+import dev.shelter.runbooks.postgres.ControlFile;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,8 +23,6 @@ final class WriteRecoveryFiles implements Step<RestoreRun> {
     static final String SETTINGS_RAISED = "settingsRaised";
     /** Journaled by ArchiveCurrentWal, per setting: the value the running server had before the restore. */
     static final String LIVE_SETTING = "liveSetting.";
-    static final List<String> STANDBY_SETTINGS = List.of("max_connections", "max_worker_processes", "max_wal_senders",
-            "max_prepared_transactions", "max_locks_per_transaction");
 
     @Override
     public String name() {
@@ -44,7 +43,7 @@ final class WriteRecoveryFiles implements Step<RestoreRun> {
     @Override
     public void execute(RestoreRun run, StepRun step) {
         Map<String, Integer> live = new LinkedHashMap<>();
-        for (String name : STANDBY_SETTINGS) {
+        for (String name : ControlFile.StandbySettings.NAMES) {
             step.facts().get(LIVE_SETTING + name).ifPresent(value -> live.put(name, Integer.parseInt(value)));
         }
         List<String> raised = run.recoveryFiles().write(run.backup(), run.restoreCommand(), run.target(), run.history(), live);
