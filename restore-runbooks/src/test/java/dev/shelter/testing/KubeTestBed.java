@@ -187,16 +187,22 @@ public final class KubeTestBed implements AutoCloseable {
                 quietly(() -> new AppsV1Api(admin).deleteCollectionNamespacedStatefulSet(namespace).execute());
                 quietly(() -> core.deleteCollectionNamespacedPod(namespace).gracePeriodSeconds(0).execute());
                 kubelet.close();
-                removeImages(kubelet.images());
             }
+            Set<String> images = new java.util.HashSet<>(kubelet == null ? Set.of() : kubelet.images());
             quietly(() -> core.deleteCollectionNamespacedPersistentVolumeClaim(namespace).execute());
             quietly(() -> {
                 for (V1PersistentVolume pv : core.listPersistentVolume().labelSelector("shelter.test/namespace=" + namespace)
                         .execute().getItems()) {
+                    if (pv.getSpec().getCsi() != null && pv.getSpec().getCsi().getVolumeAttributes() != null) {
+                        images.add(pv.getSpec().getCsi().getVolumeAttributes().get("imageName")); // clones Shelter swapped in too
+                    }
                     core.deletePersistentVolume(pv.getMetadata().getName()).execute();
                 }
                 return null;
             });
+            if (kubelet != null) {
+                removeImages(images);
+            }
             cleanups.forEach(Runnable::run);
             deleteNamespace(namespace);
             deleteNamespace(shelterNamespace);
@@ -299,16 +305,25 @@ public final class KubeTestBed implements AutoCloseable {
                 .metadata(new V1ObjectMeta().name(name)).spec(new V1NamespaceSpec().finalizers(List.of()))).execute());
     }
 
+    /** Clones before their parents: a pass removes what it can, and the next one what that freed. */
     private void removeImages(Set<String> images) {
+        Set<String> left = new java.util.HashSet<>(images);
+        left.remove(null);
         try (RbdSnapshotter rbd = RbdSnapshotter.open(ceph.config())) {
-            for (String image : images) {
-                try {
-                    for (SnapshotRef snapshot : rbd.listSnapshots(image)) {
-                        rbd.deleteSnapshot(snapshot);
+            for (int pass = 0; pass < 3 && !left.isEmpty(); pass++) {
+                for (String image : List.copyOf(left)) {
+                    try {
+                        for (SnapshotRef snapshot : rbd.listSnapshots(image)) {
+                            rbd.unprotectSnapshot(snapshot);
+                            rbd.deleteSnapshot(snapshot);
+                        }
+                        rbd.removeVolume(image);
+                        left.remove(image);
+                    } catch (RuntimeException e) {
+                        if (pass == 2) {
+                            System.err.println("KubeTestBed: could not remove image " + image + ": " + e.getMessage());
+                        }
                     }
-                    rbd.pool().removeImage(image);
-                } catch (RuntimeException e) {
-                    System.err.println("KubeTestBed: could not remove image " + image + ": " + e.getMessage());
                 }
             }
         }

@@ -177,6 +177,8 @@ public final class TestKubelet implements AutoCloseable {
                 reconcileStatefulSets();
                 reconcileJobs();
                 reconcilePods();
+                releaseDeletedClaims();
+                releaseDeletedVolumes();
             } catch (ApiException e) {
                 lastError = "API " + e.getCode() + ": " + e.getResponseBody();
             } catch (RuntimeException e) {
@@ -186,6 +188,57 @@ public final class TestKubelet implements AutoCloseable {
                 Thread.sleep(TICK.toMillis());
             } catch (InterruptedException e) {
                 return;
+            }
+        }
+    }
+
+    /**
+     * The pvc-protection controller: a claim being deleted keeps its finalizer while a pod of the
+     * namespace uses it, and loses it once none does.
+     */
+    private void releaseDeletedClaims() throws ApiException {
+        for (V1PersistentVolumeClaim claim : core.listNamespacedPersistentVolumeClaim(namespace).execute().getItems()) {
+            if (claim.getMetadata().getDeletionTimestamp() == null || claim.getMetadata().getFinalizers() == null
+                    || claim.getMetadata().getFinalizers().isEmpty()) {
+                continue;
+            }
+            String name = claim.getMetadata().getName();
+            boolean used = core.listNamespacedPod(namespace).execute().getItems().stream().anyMatch(pod -> pod.getSpec().getVolumes()
+                    != null && pod.getSpec().getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
+                    && name.equals(v.getPersistentVolumeClaim().getClaimName())));
+            if (!used) {
+                PatchUtils.patch(V1PersistentVolumeClaim.class, () -> core.patchNamespacedPersistentVolumeClaim(name, namespace,
+                        new V1Patch("{\"metadata\":{\"finalizers\":null}}")).buildCall(null), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                        client);
+            }
+        }
+    }
+
+    /**
+     * The pv-protection controller, for this namespace's volumes: a volume being deleted keeps its
+     * finalizer while a claim that a pod uses is bound to it, and loses it once none is.
+     */
+    private void releaseDeletedVolumes() throws ApiException {
+        for (V1PersistentVolume volume : core.listPersistentVolume().labelSelector("shelter.test/namespace=" + namespace).execute()
+                .getItems()) {
+            if (volume.getMetadata().getDeletionTimestamp() == null || volume.getMetadata().getFinalizers() == null
+                    || volume.getMetadata().getFinalizers().isEmpty()) {
+                continue;
+            }
+            String name = volume.getMetadata().getName();
+            Set<String> claimsOnIt = new java.util.HashSet<>();
+            for (V1PersistentVolumeClaim claim : core.listNamespacedPersistentVolumeClaim(namespace).execute().getItems()) {
+                if (name.equals(claim.getSpec().getVolumeName())) {
+                    claimsOnIt.add(claim.getMetadata().getName());
+                }
+            }
+            boolean used = core.listNamespacedPod(namespace).execute().getItems().stream().anyMatch(pod -> pod.getSpec().getVolumes()
+                    != null && pod.getSpec().getVolumes().stream().anyMatch(v -> v.getPersistentVolumeClaim() != null
+                    && claimsOnIt.contains(v.getPersistentVolumeClaim().getClaimName())));
+            if (!used) {
+                PatchUtils.patch(V1PersistentVolume.class, () -> core.patchPersistentVolume(name,
+                        new V1Patch("{\"metadata\":{\"finalizers\":null}}")).buildCall(null), V1Patch.PATCH_FORMAT_JSON_MERGE_PATCH,
+                        client);
             }
         }
     }

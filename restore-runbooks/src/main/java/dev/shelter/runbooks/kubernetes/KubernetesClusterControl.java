@@ -11,6 +11,7 @@ import dev.shelter.runbooks.cluster.NodeMaintenance;
 import dev.shelter.runbooks.cluster.VolumeJobs;
 import dev.shelter.runbooks.cluster.VolumeLocation;
 import dev.shelter.runbooks.postgres.ControlFile;
+import dev.shelter.storage.snapshot.VolumeSnapshotter;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.models.V1Container;
 import io.kubernetes.client.openapi.models.V1Job;
@@ -81,6 +82,7 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
         }
     }
 
+    private final ApiClient client;
     private final KubernetesTarget target;
     private final Settings settings;
     private final StatefulSets statefulSets;
@@ -95,6 +97,7 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
     }
 
     public KubernetesClusterControl(ApiClient client, KubernetesTarget target, Settings settings) {
+        this.client = client;
         this.target = target;
         this.settings = Objects.requireNonNull(settings, "settings");
         this.statefulSets = new StatefulSets(client);
@@ -103,6 +106,14 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
         this.claims = new VolumeClaims(client);
         this.jobs = new Jobs(client);
         this.events = new Events(client);
+    }
+
+    /**
+     * Clone and swap for this StatefulSet: per volume of its spec (by name), the claim of ordinal 0,
+     * the member a StatefulSet scaled to 1 runs; the clones are made by {@code snapshotter}.
+     */
+    public KubernetesVolumeSwap volumeSwap(Map<String, String> claimByVolume, VolumeSnapshotter snapshotter) {
+        return new KubernetesVolumeSwap(client, target.namespace(), claimByVolume, snapshotter);
     }
 
     @Override

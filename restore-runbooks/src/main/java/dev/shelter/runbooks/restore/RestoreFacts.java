@@ -13,6 +13,14 @@ public final class RestoreFacts {
     public static final String PROMOTED_TIMELINE = "promotedTimeline";
     public static final String PROMOTED_AT = "promotedAt";
     public static final String RECOVERY_STOPPED = "recoveryStopped";
+    /** When the request came: the start of the restore's RTO. */
+    public static final String REQUESTED_AT = "requestedAt";
+    /** Names a clone-and-swap restore's clones and set-aside originals, unique per restore. */
+    public static final String CLONE_TAG = "cloneTag";
+    /** When a clone-and-swap restore committed: from then on its originals are only kept, never swapped back. */
+    public static final String ORIGINALS_KEPT_UNTIL = "originalsKeptUntil";
+    /** Prefix of the kept originals, one fact per volume ({@code keptOriginal.0}…). */
+    public static final String KEPT_ORIGINAL = "keptOriginal.";
 
     private RestoreFacts() {
     }

@@ -44,4 +44,11 @@ public interface WalArchiveInspection {
      * read. A restore that promotes calls this before its cluster starts. Returns its number.
      */
     int beginIncarnation();
+
+    /**
+     * Abandons incarnation {@code number}: its WAL stays, for a post-mortem, but is never read again
+     * (restore_command, timelines), and if it was current, writes go to a new incarnation. For a
+     * restore that promoted and was then swapped back. Nothing if it is abandoned or unknown.
+     */
+    void abandonIncarnation(int number, String reason);
 }

@@ -10,19 +10,31 @@ import dev.shelter.runbooks.restore.RestoreTarget;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A restore as its journal tells it: state, the backup and target, who asked, each step with its
- * times and outcome, the current step and its progress, and the RTO (from the request until the
- * restored server was verified) once known.
+ * times and outcome, the current step and its progress, the RTO once known, and the originals a
+ * clone-and-swap restore keeps.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RestoreView(String id, String cluster, String state, String strategy, String backupId, String target, Long timeline,
                           String requestedBy, Instant createdAt, Instant updatedAt, String currentStep, String failure,
-                          Long promotedTimeline, String recoveryStopped, Double rtoSeconds, List<StepView> steps) {
+                          Long promotedTimeline, String recoveryStopped, Double rtoSeconds, Rto rto, List<String> keptOriginals,
+                          Instant originalsKeptUntil, List<StepView> steps) {
+
+    /**
+     * The recovery time as measured: from the request to the restored primary's first answer (it
+     * promoted), and to verified; and how long each step that ran took, in plan order.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Rto(Double firstSqlAnswerSeconds, Double verifiedSeconds, Map<String, Double> stepSeconds) {
+    }
 
     /** One step; {@code progress} only while a step reports it. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -48,13 +60,45 @@ public record RestoreView(String id, String cluster, String state, String strate
                 facts.get(RestoreFacts.BACKUP), target, facts.containsKey(RestoreFacts.TIMELINE) ? Long.parseLong(facts.get(RestoreFacts.TIMELINE)) : null,
                 facts.get(RestoreFacts.REQUESTED_BY), journal.createdAt(), journal.updatedAt(), journal.currentStep(), journal.failure(),
                 facts.containsKey(RestoreFacts.PROMOTED_TIMELINE) ? Long.parseLong(facts.get(RestoreFacts.PROMOTED_TIMELINE)) : null,
-                facts.get(RestoreFacts.RECOVERY_STOPPED), rto(journal, entries), List.copyOf(steps));
+                facts.get(RestoreFacts.RECOVERY_STOPPED), verified(journal, entries), rto(journal, entries), keptOriginals(facts),
+                facts.containsKey(RestoreFacts.ORIGINALS_KEPT_UNTIL) ? Instant.parse(facts.get(RestoreFacts.ORIGINALS_KEPT_UNTIL)) : null,
+                List.copyOf(steps));
     }
 
     /** From the request until the restored server was verified: how long the cluster was not in service. */
-    private static Double rto(RunJournal journal, List<StepEntry> entries) {
+    private static Double verified(RunJournal journal, List<StepEntry> entries) {
         return entries.stream().filter(e -> e.name().equals("VerifyRestore") && e.status() == StepStatus.DONE && e.endedAt() != null)
-                .findFirst().map(e -> Duration.between(journal.createdAt(), e.endedAt()).toMillis() / 1000.0).orElse(null);
+                .findFirst().map(e -> seconds(requestedAt(journal), e.endedAt())).orElse(null);
+    }
+
+    private static Rto rto(RunJournal journal, List<StepEntry> entries) {
+        Map<String, Double> stepSeconds = new LinkedHashMap<>();
+        for (StepEntry e : entries) {
+            if (e.status() == StepStatus.DONE && e.startedAt() != null && e.endedAt() != null) {
+                stepSeconds.put(e.name(), seconds(e.startedAt(), e.endedAt()));
+            }
+        }
+        Double firstAnswer = Optional.ofNullable(journal.facts().get(RestoreFacts.PROMOTED_AT))
+                .map(at -> seconds(requestedAt(journal), Instant.parse(at))).orElse(null);
+        return new Rto(firstAnswer, verified(journal, entries), stepSeconds);
+    }
+
+    /** The request's time as journaled; a journal written before it was (or without it) starts with its run. */
+    private static Instant requestedAt(RunJournal journal) {
+        return Optional.ofNullable(journal.facts().get(RestoreFacts.REQUESTED_AT)).map(Instant::parse).orElse(journal.createdAt());
+    }
+
+    private static double seconds(Instant from, Instant to) {
+        return Duration.between(from, to).toMillis() / 1000.0;
+    }
+
+    /** In volume order, as the commit journaled them. */
+    private static List<String> keptOriginals(Map<String, String> facts) {
+        List<String> kept = new ArrayList<>();
+        for (int i = 0; facts.containsKey(RestoreFacts.KEPT_ORIGINAL + i); i++) {
+            kept.add(facts.get(RestoreFacts.KEPT_ORIGINAL + i));
+        }
+        return kept.isEmpty() ? null : List.copyOf(kept);
     }
 
     /** The API's states: running, completed, failed, cancelled, rolled-back. */

@@ -26,6 +26,7 @@ import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.runbooks.postgres.ServerInspector;
 import dev.shelter.runbooks.restore.RecoveryFilesTarget;
 import dev.shelter.runbooks.restore.RestoreCommand;
+import dev.shelter.runbooks.restore.VolumeSwap;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.service.api.StrictJson;
@@ -41,6 +42,7 @@ import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
 import dev.shelter.service.config.PatroniConfig;
 import dev.shelter.service.config.RestoreConfig;
 import dev.shelter.service.config.ShelterConfiguration;
+import dev.shelter.service.config.WalReadAheadConfig;
 import dev.shelter.service.config.WalReceiverConfig;
 import dev.shelter.service.core.ArchiveWalFile;
 import dev.shelter.service.core.BackupEvents;
@@ -50,7 +52,9 @@ import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InspectCluster;
 import dev.shelter.service.core.RecoverInterruptedBackups;
+import dev.shelter.service.core.RemoveExpiredOriginals;
 import dev.shelter.service.core.RestoreCluster;
+import dev.shelter.service.core.WalReadAhead;
 import dev.shelter.service.core.RestoreSettings;
 import dev.shelter.service.core.ResumeInterruptedRuns;
 import dev.shelter.service.core.ShowBackups;
@@ -124,6 +128,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -182,8 +187,10 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
         ExecutorService restoreThreads = environment.lifecycle().executorService("restore-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
+        Map<String, RestoreSettings> restoreSettings = restoreSettings(config, protectedClusters);
+        removeExpiredOriginals(restoreSettings, environment, clock);
         RestoreCluster restoreCluster = new RestoreCluster(clusters, catalog, engine,
-                new RestoreRun.Ports(inspector, postgres, new JdbcRecoveryWatch(inspector)), restoreSettings(config, protectedClusters),
+                new RestoreRun.Ports(inspector, postgres, new JdbcRecoveryWatch(inspector)), restoreSettings,
                 new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), restoreThreads, clock);
         ResumeInterruptedRuns resumption = new ResumeInterruptedRuns(clusters, engine, postgres, catalog, backupEnded, restoreCluster,
                 clock);
@@ -214,7 +221,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(clusters, catalog, engine, clock)));
         Map<String, WalMonitor> walMonitors = startWalReceivers(config, environment, protectedClusters);
         environment.jersey().register(new WalResource(new ArchiveWalFile(clusters, inspector),
-                new FetchWalFile(clusters), new ShowWalStatus(clusters, walMonitors, catalog)));
+                new FetchWalFile(clusters, walReadAhead(config.walReadAhead, environment, clock)),
+                new ShowWalStatus(clusters, walMonitors, catalog)));
         environment.jersey().register(new OpenApiResource());
         registerHealthChecks(config, environment, clusters.all().stream().map(ProtectedCluster::spec).toList(), inspector, objectStore);
         for (ClusterConfig cluster : config.clusters) {
@@ -247,6 +255,29 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         return new BackupCatalog(new BlobManifestStore(objectStore, codec), index);
     }
 
+    /** restore_command's reads ahead of replay, on a pool of their own (sized by the configuration) that stops with Shelter. */
+    private static WalReadAhead walReadAhead(WalReadAheadConfig config, Environment environment, Clock clock) {
+        ExecutorService fetches = environment.lifecycle().executorService("wal-read-ahead-%d").minThreads(config.parallel)
+                .maxThreads(config.parallel).build();
+        return new WalReadAhead(config.segments, fetches, Duration.ofMinutes(2), clock);
+    }
+
+    /** The originals clone-and-swap restores kept are removed in the background once their time is up. */
+    private static void removeExpiredOriginals(Map<String, RestoreSettings> settings, Environment environment, Clock clock) {
+        Map<String, VolumeSwap> swaps = new java.util.HashMap<>();
+        List<Duration> keepTimes = new ArrayList<>();
+        settings.forEach((cluster, restore) -> restore.cloneSwap().ifPresent(cloneSwap -> {
+            swaps.put(cluster, cloneSwap.volumes());
+            keepTimes.add(cloneSwap.keepOriginals());
+        }));
+        if (swaps.isEmpty()) {
+            return;
+        }
+        Duration period = RemoveExpiredOriginals.period(keepTimes);
+        environment.lifecycle().scheduledExecutorService("remove-expired-originals").threads(1).build()
+                .scheduleWithFixedDelay(new RemoveExpiredOriginals(swaps, clock), 0, period.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
     /** Per cluster, what its restores need from the configuration, or why it cannot be restored yet. */
     private static Map<String, RestoreSettings> restoreSettings(ShelterConfiguration config,
                                                                 Map<String, ProtectedCluster> protectedClusters) {
@@ -265,8 +296,16 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                     ? Optional.of("Patroni runs inside its StatefulSet's pods, and rollback restores of such a cluster are not "
                     + "supported yet: a paused Patroni in a rescheduled pod would not start PostgreSQL")
                     : Optional.empty();
+            Optional<VolumeSwap> swap = cluster.target.volumeSwap(protectedClusters.get(cluster.name),
+                    config.stateDirectoryOf(cluster.name));
+            Optional<String> cloneSwapRefusal = swap.isEmpty()
+                    ? Optional.of("clone-and-swap restores of a " + cluster.target.toTarget().kind() + " cluster are not supported yet")
+                    : cluster.patroni != null ? Optional.of("clone-and-swap restores of a Patroni cluster are not supported yet")
+                    : Optional.empty();
             settings.put(cluster.name, new RestoreSettings(command, files, Duration.ofMinutes(restore.recoveryTimeoutMinutes),
-                    Optional.ofNullable(cluster.patroni).map(PatroniConfig::open), restore.checks, refusal));
+                    Optional.ofNullable(cluster.patroni).map(PatroniConfig::open), restore.checks, refusal,
+                    swap.map(volumes -> new RestoreRun.CloneSwap(volumes, Duration.ofSeconds(restore.keepOriginalsSeconds))),
+                    cloneSwapRefusal));
         }
         return settings;
     }

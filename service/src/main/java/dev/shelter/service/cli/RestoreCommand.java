@@ -65,6 +65,9 @@ public final class RestoreCommand extends Command {
         create.addArgument("--timeline").metavar("N").help("the timeline to follow (default: the newest one archived)");
         create.addArgument("--backup").metavar("ID").help("restore from this backup (default: the newest that ends before the "
                 + "target); alone, without a target flag, restore to the end of this backup");
+        create.addArgument("--strategy").choices("rollback", "clone-swap").setDefault("rollback")
+                .help("rollback: the volumes back to the snapshots; clone-swap: clones of the snapshots swapped in, the originals "
+                        + "kept until the restore is verified (swapped back if it fails)");
         create.addArgument("--dry-run").dest("dryRun").action(Arguments.storeTrue())
                 .help("show the backup, target, timeline, how far the WAL replays, the checks' findings and the steps; change nothing");
         create.addArgument("--confirm").metavar("CLUSTER")
@@ -154,7 +157,7 @@ public final class RestoreCommand extends Command {
                 target.put("timeline", number("--timeline", timeline));
             }
         }
-        request.put("strategy", "rollback");
+        request.put("strategy", namespace.getString("strategy"));
         if (namespace.getString("confirm") != null) {
             request.put("confirm", namespace.getString("confirm"));
         }

@@ -8,6 +8,7 @@ import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.runbooks.kubernetes.KubernetesRecoveryFiles;
 import dev.shelter.runbooks.restore.RecoveryFilesTarget;
+import dev.shelter.runbooks.restore.VolumeSwap;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -56,5 +57,16 @@ public class KubernetesTargetConfig implements TargetConfig {
         }
         String claim = BackupSetLocator.pgdataOf(cluster.spec().volumes()).source() + "-" + statefulSet + "-0";
         return kubernetes.shelterImage().map(image -> new KubernetesRecoveryFiles(control, claim, settings().pgdataPath(), image));
+    }
+
+    /** Ordinal 0's claims rebound to volumes of the clones (ordinal 0 is the member that recovers). */
+    @Override
+    public Optional<VolumeSwap> volumeSwap(ProtectedCluster cluster, java.nio.file.Path stateDirectory) {
+        if (!(cluster.control() instanceof KubernetesClusterControl control)) {
+            return Optional.empty();
+        }
+        java.util.Map<String, String> claims = new java.util.LinkedHashMap<>();
+        cluster.spec().volumes().forEach(volume -> claims.put(volume.name(), volume.source() + "-" + statefulSet + "-0"));
+        return Optional.of(control.volumeSwap(claims, cluster.snapshotter()));
     }
 }

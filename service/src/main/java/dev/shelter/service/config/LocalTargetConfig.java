@@ -5,7 +5,9 @@ import dev.shelter.runbooks.cluster.ClusterTarget;
 import dev.shelter.runbooks.cluster.LocalTarget;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.local.LocalRecoveryFiles;
+import dev.shelter.runbooks.local.LocalVolumeSwap;
 import dev.shelter.runbooks.restore.RecoveryFilesTarget;
+import dev.shelter.runbooks.restore.VolumeSwap;
 import jakarta.validation.constraints.NotEmpty;
 
 import java.nio.file.Path;
@@ -34,5 +36,10 @@ public class LocalTargetConfig implements TargetConfig {
     @Override
     public Optional<RecoveryFilesTarget> recoveryFiles(ProtectedCluster cluster, KubernetesConfig kubernetes) {
         return Optional.of(new LocalRecoveryFiles((LocalTarget) toTarget()));
+    }
+
+    @Override
+    public Optional<VolumeSwap> volumeSwap(ProtectedCluster cluster, Path stateDirectory) {
+        return Optional.of(new LocalVolumeSwap(cluster.name(), stateDirectory, cluster.snapshotter()));
     }
 }

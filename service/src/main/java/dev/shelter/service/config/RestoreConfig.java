@@ -29,6 +29,15 @@ public class RestoreConfig {
     public int recoveryTimeoutMinutes = 60;
 
     /**
+     * How long a clone-and-swap restore keeps the original volumes, set aside and untouched, after
+     * the restored cluster passed its verification; then they are removed. 0 removes them at once.
+     */
+    @Min(0)
+    @Max(31_536_000)
+    @JsonProperty
+    public long keepOriginalsSeconds = 86_400;
+
+    /**
      * Queries run on the restored primary before a restore counts as verified; each must answer true
      * (e.g. {@code SELECT count(*) > 0 FROM orders}). One that does not stops the restore for a human.
      */

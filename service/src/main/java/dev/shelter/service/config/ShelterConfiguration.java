@@ -53,6 +53,12 @@ public class ShelterConfiguration extends Configuration {
     @JsonProperty
     public KubernetesConfig kubernetes = new KubernetesConfig();
 
+    /** restore_command's read-ahead of WAL segments while a restored server replays. */
+    @Valid
+    @NotNull
+    @JsonProperty
+    public WalReadAheadConfig walReadAhead = new WalReadAheadConfig();
+
     @ValidationMethod(message = "a cluster with rbd snapshots needs the top-level ceph section")
     public boolean isCephConfiguredWhereUsed() {
         return ceph != null || clusters == null

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.shelter.runbooks.cluster.ClusterTarget;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.restore.RecoveryFilesTarget;
+import dev.shelter.runbooks.restore.VolumeSwap;
 
 import java.util.Optional;
 
@@ -22,4 +23,10 @@ public interface TargetConfig {
      * it cannot (on Kubernetes, while {@code kubernetes.shelterImage} is not configured).
      */
     Optional<RecoveryFilesTarget> recoveryFiles(ProtectedCluster cluster, KubernetesConfig kubernetes);
+
+    /**
+     * How a clone-and-swap restore of {@code cluster} points its volumes at the clones; empty where
+     * this kind of target cannot yet. {@code stateDirectory} is Shelter's own directory of the cluster.
+     */
+    Optional<VolumeSwap> volumeSwap(ProtectedCluster cluster, java.nio.file.Path stateDirectory);
 }

@@ -34,10 +34,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -46,7 +53,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Restores a cluster to a target from one of its backups: reads the request, chooses the backup,
  * checks the target against the archive before anything changes (a refusal changes nothing), then
- * runs the rollback plan in the background under the cluster's lock. Every restore is a run of the
+ * runs the strategy's plan (rollback, or clone and swap) in the background under the cluster's lock. Every restore is a run of the
  * engine, its id the run's, its journal the record GET /restores/{id} shows. A restore that
  * completes is followed by a fresh backup of the restored cluster.
  */
@@ -63,8 +70,8 @@ public final class RestoreCluster {
     public record Order(String backupId, TargetOrder target, String strategy, String confirm) {
     }
 
-    /** A restore ready to run, or to show as a dry run. */
-    public record Prepared(RestoreRun context, RestorePreflight.Findings findings) {
+    /** A restore ready to run, or to show as a dry run: its strategy and plan too. */
+    public record Prepared(RestoreRun context, RestorePreflight.Findings findings, String strategy, Plan<RestoreRun> plan) {
     }
 
     private final ClusterRegistry clusters;
@@ -76,6 +83,9 @@ public final class RestoreCluster {
     private final ExecutorService executor;
     private final Clock clock;
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
+    private static final String DEFAULT_STRATEGY = "rollback";
+    private static final DateTimeFormatter TAG_TIME = DateTimeFormatter.ofPattern("uuuuMMdd't'HHmmss").withZone(ZoneOffset.UTC);
+    private static final SecureRandom TAG_RANDOM = new SecureRandom();
     private final CountDownLatch serving = new CountDownLatch(1);
 
     public RestoreCluster(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, RestoreRun.Ports ports,
@@ -92,19 +102,23 @@ public final class RestoreCluster {
 
     /** Begins the restore and returns its journal as begun; 4xx exceptions for anything refused, with nothing changed. */
     public RunJournal start(String clusterName, Order order, String requestedBy) {
+        Instant requestedAt = clock.instant();
         Prepared prepared = prepare(clusterName, order);
         if (!clusterName.equals(order.confirm())) {
             throw new InvalidRequestException("a restore replaces the data of cluster '" + clusterName + "': to go ahead, send "
                     + "\"confirm\": \"" + clusterName + "\" (or \"dryRun\": true to see what it would do)");
         }
         RestoreRun context = prepared.context();
-        Run<RestoreRun> run = engine.begin(RestorePlan.rollback(), context, context.cluster().spec().name(),
-                "restore-of-" + context.backup().id(), Map.of(
-                        RestoreFacts.BACKUP, context.backup().id().value(),
-                        RestoreFacts.TARGET, context.target().encode(),
-                        RestoreFacts.TIMELINE, Long.toString(context.timeline().id()),
-                        RestoreFacts.REQUESTED_BY, requestedBy,
-                        RestoreFacts.STRATEGY, "rollback"));
+        Map<String, String> facts = new LinkedHashMap<>(Map.of(
+                RestoreFacts.BACKUP, context.backup().id().value(),
+                RestoreFacts.TARGET, context.target().encode(),
+                RestoreFacts.TIMELINE, Long.toString(context.timeline().id()),
+                RestoreFacts.REQUESTED_BY, requestedBy,
+                RestoreFacts.STRATEGY, prepared.strategy(),
+                RestoreFacts.REQUESTED_AT, requestedAt.toString(),
+                RestoreFacts.CLONE_TAG, cloneTag(requestedAt)));
+        Run<RestoreRun> run = engine.begin(prepared.plan(), context, context.cluster().spec().name(),
+                "restore-of-" + context.backup().id(), facts);
         executor.submit(() -> execute(run));
         return run.journal();
     }
@@ -112,8 +126,14 @@ public final class RestoreCluster {
     /** The backup, target, findings and steps, with nothing changed. */
     public Preview preview(String clusterName, Order order) {
         Prepared prepared = prepare(clusterName, order);
-        PlanPreview plan = engine.preview(RestorePlan.rollback(), prepared.context(), Facts.empty());
+        PlanPreview plan = engine.preview(prepared.plan(), prepared.context(),
+                Facts.of(Map.of(RestoreFacts.CLONE_TAG, cloneTag(clock.instant()))));
         return new Preview(prepared, plan);
+    }
+
+    /** Names a restore's clones: unique per restore, and valid in RBD image and Kubernetes object names. */
+    private static String cloneTag(Instant at) {
+        return "r" + TAG_TIME.format(at) + "-" + HexFormat.of().toHexDigits((short) TAG_RANDOM.nextInt(1 << 16));
     }
 
     /** A dry run's answer. */
@@ -151,14 +171,16 @@ public final class RestoreCluster {
         BackupManifest backup = catalog.find(new BackupId(facts.require(RestoreFacts.BACKUP))).orElseThrow(() -> new IllegalStateException(
                 "restore " + journal.id() + " starts from backup " + facts.require(RestoreFacts.BACKUP) + ", which the catalog no longer has"));
         return runOf(cluster, settingsOf(cluster), backup, RestoreTarget.decode(facts.require(RestoreFacts.TARGET)),
-                new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))));
+                new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))),
+                RestorePlan.CLONE_SWAP.equals(journal.plan()));
     }
 
     /** The restore's context: what the request or journal decided, with what the cluster's configuration gives. */
     private RestoreRun runOf(ProtectedCluster cluster, RestoreSettings restore, BackupManifest backup, RestoreTarget target,
-                             Timeline timeline) {
+                             Timeline timeline, boolean cloneSwap) {
         return new RestoreRun(cluster, backup, target, timeline, ports, restore.recoveryFiles().orElseThrow(),
-                restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), restore.checks(), clock);
+                restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), restore.checks(),
+                cloneSwap ? Optional.of(restore.cloneSwap().orElseThrow()) : Optional.empty(), clock);
     }
 
     /**
@@ -227,14 +249,21 @@ public final class RestoreCluster {
 
     private Prepared prepare(String clusterName, Order order) {
         ProtectedCluster cluster = clusters.require(clusterName);
-        if (order.strategy() != null && !order.strategy().equals("rollback")) {
-            throw new InvalidRequestException("strategy must be \"rollback\" (the only one so far), not \"" + order.strategy() + "\"");
-        }
+        String strategy = Objects.requireNonNullElse(order.strategy(), DEFAULT_STRATEGY);
+        Plan<RestoreRun> plan = RestorePlan.forStrategy(strategy).orElseThrow(() -> new InvalidRequestException(
+                "strategy must be \"rollback\" or \"clone-swap\", not \"" + strategy + "\""));
         RestoreTarget target = RestoreTargets.parse(order.target(), order.backupId() != null);
         RestoreSettings restore = settingsOf(cluster);
         restore.refusal().ifPresent(reason -> {
             throw new ConflictException("cluster '" + clusterName + "' cannot be restored: " + reason);
         });
+        boolean cloneSwap = plan.name().equals(RestorePlan.CLONE_SWAP);
+        if (cloneSwap) {
+            restore.cloneSwapRefusal().ifPresent(reason -> {
+                throw new ConflictException("cluster '" + clusterName + "' cannot be restored by clone and swap: " + reason
+                        + "; \"strategy\": \"rollback\" can");
+            });
+        }
         List<BackupManifest> backups = catalog.list(cluster.spec().name(), Optional.empty(), 0, Integer.MAX_VALUE).items();
         try {
             ArchivedTimelines timelines = new ArchivedTimelines(cluster.walArchive());
@@ -243,11 +272,12 @@ public final class RestoreCluster {
             TimelineHistory along = timelines.historyOf(timeline);
             BackupManifest backup = BackupChoice.choose(backups, target, along,
                     Optional.ofNullable(order.backupId()).map(RestoreCluster::backupId));
-            restore.recoveryFiles().orElseThrow().requireBackupOfThisVolume(backup);
+            RestoreRun context = runOf(cluster, restore, backup, target, timeline, cloneSwap);
+            context.requireRestorableBackup();
             restore.ha().ifPresent(ha -> RestoredMember.requireLeading(ha, cluster.spec().postgres(), clusterName));
             RestorePreflight.Findings findings = RestorePreflight.check(backup, target, along, cluster.walArchive(),
                     writtenOn(cluster, timeline));
-            return new Prepared(runOf(cluster, restore, backup, target, timeline), findings);
+            return new Prepared(context, findings, strategy, plan);
         } catch (UnknownBackupForRestoreException e) {
             throw new UnknownBackupException(order.backupId());
         } catch (RestoreRefusedException e) {

@@ -1,6 +1,7 @@
 package dev.shelter.service.core;
 
 import dev.shelter.runbooks.cluster.HaControl;
+import dev.shelter.runbooks.plan.restore.RestoreRun;
 import dev.shelter.runbooks.restore.RecoveryFilesTarget;
 
 import java.time.Duration;
@@ -10,9 +11,11 @@ import java.util.Optional;
 /**
  * What a cluster's restores need beyond its ports, from its configuration: the restore_command
  * its server fetches WAL with, where the recovery files are written, and how long recovery may
- * take, its HA manager if it has one, and the operator's checks of the restored data.
- * {@code refusal} says why the cluster cannot be restored yet, when it cannot.
+ * take, its HA manager if it has one, the operator's checks of the restored data, and how its volumes
+ * are swapped for a clone-and-swap restore. {@code refusal} says why the cluster cannot be restored
+ * yet, when it cannot; {@code cloneSwapRefusal} why it cannot be restored by clone and swap.
  */
 public record RestoreSettings(Optional<String> restoreCommand, Optional<RecoveryFilesTarget> recoveryFiles,
-                              Duration recoveryTimeout, Optional<HaControl> ha, List<String> checks, Optional<String> refusal) {
+                              Duration recoveryTimeout, Optional<HaControl> ha, List<String> checks, Optional<String> refusal,
+                              Optional<RestoreRun.CloneSwap> cloneSwap, Optional<String> cloneSwapRefusal) {
 }

@@ -260,6 +260,20 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
         return next.current().number();
     }
 
+    /**
+     * Marks an incarnation abandoned (kept, never read again): the WAL a restore wrote before its
+     * originals were swapped back must not lead a later restore onto its timeline. If it was the
+     * current one, writes go to a new incarnation from now on.
+     */
+    @Override
+    public void abandonIncarnation(int number, String reason) {
+        Optional<WalArchiveState> state = readStateFromStore();
+        if (state.isEmpty() || state.get().incarnations().stream().noneMatch(i -> i.number() == number && !i.isAbandoned())) {
+            return;
+        }
+        writeState(state.get().withAbandoned(number, reason, clock.instant()));
+    }
+
     @Override
     /** In any incarnation, as {@link #fetch} reads: a restore replays the old incarnations' WAL too. */
     public boolean contains(WalFileName name) {

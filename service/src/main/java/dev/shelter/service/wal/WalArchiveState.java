@@ -1,5 +1,6 @@
 package dev.shelter.service.wal;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.shelter.runbooks.backup.SystemIdentifier;
 
 import java.time.Instant;
@@ -15,7 +16,20 @@ import java.util.Objects;
  */
 public record WalArchiveState(SystemIdentifier systemIdentifier, long segmentBytes, List<Incarnation> incarnations) {
 
-    public record Incarnation(int number, Instant createdAt) {
+    /**
+     * {@code abandoned} says why an incarnation is no longer read (null while it is): the WAL of a
+     * restore that was swapped back, kept for a post-mortem, never replayed.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Incarnation(int number, Instant createdAt, String abandoned) {
+
+        Incarnation(int number, Instant createdAt) {
+            this(number, createdAt, null);
+        }
+
+        boolean isAbandoned() {
+            return abandoned != null;
+        }
     }
 
     public WalArchiveState {
@@ -41,13 +55,24 @@ public record WalArchiveState(SystemIdentifier systemIdentifier, long segmentByt
         return new WalArchiveState(systemIdentifier, segmentBytes, more);
     }
 
+    /** Incarnation {@code number} marked abandoned; if it was the current one, a new one follows it for writes. */
+    WalArchiveState withAbandoned(int number, String reason, Instant at) {
+        List<Incarnation> marked = new ArrayList<>();
+        for (Incarnation incarnation : incarnations) {
+            marked.add(incarnation.number() == number && !incarnation.isAbandoned()
+                    ? new Incarnation(number, incarnation.createdAt(), reason) : incarnation);
+        }
+        WalArchiveState next = new WalArchiveState(systemIdentifier, segmentBytes, marked);
+        return next.current().isAbandoned() ? next.withNewIncarnation(at) : next;
+    }
+
     Incarnation current() {
         return incarnations.get(incarnations.size() - 1);
     }
 
-    /** Newest first: where restore_command looks. */
+    /** Newest first, without the abandoned ones: where restore_command looks. */
     List<Incarnation> newestFirst() {
-        List<Incarnation> reversed = new ArrayList<>(incarnations);
+        List<Incarnation> reversed = new ArrayList<>(incarnations.stream().filter(i -> !i.isAbandoned()).toList());
         Collections.reverse(reversed);
         return reversed;
     }

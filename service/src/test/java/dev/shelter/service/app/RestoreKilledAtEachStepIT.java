@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -24,11 +25,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Shelter killed with -9 at each step of the rollback restore, in local mode: started with a
- * failpoint that freezes the restore at the step, killed there, and started again. The restarted
- * Shelter resumes the restore, which completes with exactly the rows committed up to the target.
- * At the kill, a cluster with no member running always has a journal saying the restore is running.
- * Each case prints its evidence.
+ * Shelter killed with -9 at each step of the rollback restore and of the clone-and-swap restore, in
+ * local mode: started with a failpoint that freezes the restore at the step, killed there, and
+ * started again. The restarted Shelter resumes the restore, which completes with exactly the rows
+ * committed up to the target; a clone and swap leaves no clone unswapped. One whose check fails is
+ * swapped back instead, with the cluster serving what it served before. At the kill, a cluster with
+ * no member running always has a journal saying the restore is running. Each case prints its evidence.
  */
 @RealPostgresBinaries
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -36,6 +38,8 @@ class RestoreKilledAtEachStepIT {
 
     private static final String ADMIN = "restore-killed-it-admin-token";
     private static final Pattern STATE = Pattern.compile("\"state\"\\s*:\\s*\"([A-Z_]+)\"");
+    /** Passes for the target's two batches (1000 rows), fails for the latest data (1500). */
+    private static final String CHECK = "SELECT count(*) <= 1000 FROM ledger";
 
     private final PostgresBinaries binaries;
     private ScratchDirectory scratch;
@@ -57,7 +61,8 @@ class RestoreKilledAtEachStepIT {
         // A fixed port: the restore_command written into the restored cluster must reach the restarted Shelter too.
         config = scratch.resolve("shelter.yml");
         Files.writeString(config, ShelterProcess.restorableHeader(cluster.shelterPort, ADMIN, RestorableCluster.OPERATOR)
-                + cluster.clustersSection("primary", binaries, scratch.resolve("snapshots"))
+                + cluster.clustersSection("primary", binaries, scratch.resolve("snapshots"), List.of(CHECK))
+                        .replace("checks: [", "keepOriginalsSeconds: 0, checks: [")
                 + "objectStore: {kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}\n");
         primary.start();
         cluster.archiveThroughShelter("primary");
@@ -111,12 +116,73 @@ class RestoreKilledAtEachStepIT {
             "ResumeHa, before",
     })
     void aRestoreKilledAtTheStepCompletesAfterTheRestart(String step, String moment) throws Exception {
+        JsonNode restore = killAndResume("rollback", "{\"lsn\": \"" + target + "\", \"timeline\": 1}", step, moment,
+                (shelter, ended) -> {
+                    assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
+                    assertEquals(expectedRows, batches(), "exactly the rows committed up to " + target);
+                    awaitFreshBackup(shelter.client(ADMIN), ended.path("id").asText());
+                });
+        assertEquals("rollback", restore.path("strategy").asText());
+    }
+
+    @ParameterizedTest(name = "a clone-and-swap restore killed at {0}:{1} completes after the restart")
+    @CsvSource({
+            "CloneSnapshots, started",
+            "CloneSnapshots, inside",
+            "CloneSnapshots, executed",
+            "StopCluster, executed",
+            "SwapInClones, started",
+            "SwapInClones, executed",
+            "WriteRecoveryFiles, executed",
+            "OpenArchiveIncarnation, executed",
+            "StartMember, executed",
+            "AwaitRecoveryEnd, inside",
+            "VerifyRestore, executed",
+            "KeepOriginals, started",
+            "KeepOriginals, executed",
+    })
+    void aCloneAndSwapKilledAtTheStepCompletesAfterTheRestart(String step, String moment) throws Exception {
+        killAndResume("clone-swap", "{\"lsn\": \"" + target + "\", \"timeline\": 1}", step, moment, (shelter, ended) -> {
+            assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
+            assertEquals(expectedRows, batches(), "exactly the rows committed up to " + target);
+            assertEquals(1, ended.path("keptOriginals").size(), ended.toPrettyString());
+            assertEquals(List.of(), besideTheDataDirectory(".clone-"), "no clone is left unswapped");
+            awaitFreshBackup(shelter.client(ADMIN), ended.path("id").asText());
+        });
+    }
+
+    /** The check fails on the latest data: killed while verifying, the restarted Shelter verifies again and swaps back. */
+    @ParameterizedTest(name = "a clone-and-swap restore that fails its check, killed at {0}:{1}, is swapped back after the restart")
+    @CsvSource({
+            "VerifyRestore, started",
+            "AwaitRecoveryEnd, executed",
+    })
+    void aFailingCloneAndSwapKilledBeforeItsVerdictIsSwappedBackAfterTheRestart(String step, String moment) throws Exception {
+        String rowsBefore = batches();
+        String timelineBefore = primary.queryValue("SELECT timeline_id::text FROM pg_control_checkpoint()");
+        killAndResume("clone-swap", "{\"latest\": true, \"timeline\": 1}", step, moment, (shelter, ended) -> {
+            assertEquals("rolled-back", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
+            assertTrue(ended.path("failure").asText().contains("fails the check '" + CHECK + "'"), ended.toPrettyString());
+            assertEquals(rowsBefore, batches(), "the cluster serves what it served before the restore");
+            assertEquals(timelineBefore, primary.queryValue("SELECT timeline_id::text FROM pg_control_checkpoint()"));
+            assertEquals(List.of(), besideTheDataDirectory(".clone-"), "the clone is gone");
+            assertEquals(List.of(), besideTheDataDirectory(".original-"), "the original is back in place");
+        });
+    }
+
+    /** What must hold once the restarted Shelter has ended the restore. */
+    private interface Outcome {
+        void check(ShelterProcess shelter, JsonNode ended) throws Exception;
+    }
+
+    /** Starts the restore with a failpoint at the step, kills Shelter there, restarts it, and checks how the restore ended. */
+    private JsonNode killAndResume(String strategy, String restoreTarget, String step, String moment, Outcome outcome) throws Exception {
         run++;
         String id;
         try (ShelterProcess shelter = FrozenShelter.start(config, ADMIN, scratch.resolve("shelter-" + run + "-killed.log"), step, moment)) {
             ShelterClient client = shelter.client(ADMIN);
-            ShelterClient.Answer started = client.post("/api/v1/clusters/primary/restores",
-                    "{\"target\": {\"lsn\": \"" + target + "\", \"timeline\": 1}, \"confirm\": \"primary\"}");
+            ShelterClient.Answer started = client.post("/api/v1/clusters/primary/restores", "{\"strategy\": \"" + strategy
+                    + "\", \"target\": " + restoreTarget + ", \"confirm\": \"primary\"}");
             assertEquals(202, started.status(), started.text());
             id = started.body().path("id").asText();
             FrozenShelter.awaitFrozen(shelter, step, moment, Duration.ofSeconds(120));
@@ -124,7 +190,8 @@ class RestoreKilledAtEachStepIT {
         }
         boolean running = primary.isRunning();
         String journalState = journalState(id);
-        String atKill = "PostgreSQL " + (running ? "running" : "stopped") + ", journal " + journalState;
+        String atKill = "PostgreSQL " + (running ? "running" : "stopped") + ", journal " + journalState
+                + (strategy.equals("clone-swap") ? ", beside the data directory " + besideTheDataDirectory(".") : "");
         assertTrue(running || journalState.equals("RUNNING"), "a stopped cluster has a running journal saying so: " + atKill);
 
         try (ShelterProcess shelter = ShelterProcess.start(config, ADMIN, scratch.resolve("shelter-" + run + "-restarted.log"))) {
@@ -139,13 +206,19 @@ class RestoreKilledAtEachStepIT {
                         }
                     });
             String rows = primary.isRunning() ? batches() : "(not running)";
-            System.out.printf("restore killed at %s:%s -> at the kill: %s; after the restart: state %s, %s, stopped %s, rows %s%n", step,
-                    moment, atKill, restore.path("state").asText(), restore.path("currentStep").asText(),
+            System.out.printf("%s restore killed at %s:%s -> at the kill: %s; after the restart: state %s, %s, stopped %s, rows %s%n",
+                    strategy, step, moment, atKill, restore.path("state").asText(), restore.path("currentStep").asText(),
                     restore.path("recoveryStopped").asText(), rows);
-            assertEquals("completed", restore.path("state").asText(), restore.toPrettyString() + "\n" + primary.logTail() + "\n"
-                    + shelter.log());
-            assertEquals(expectedRows, rows, "exactly the rows committed up to " + target);
-            awaitFreshBackup(client, id);
+            outcome.check(shelter, restore);
+            return restore;
+        }
+    }
+
+    /** The names beside the data directory that start with its own and contain {@code marker}. */
+    private List<String> besideTheDataDirectory(String marker) throws java.io.IOException {
+        String data = primary.dataDirectory().getFileName().toString();
+        try (java.util.stream.Stream<Path> beside = Files.list(primary.dataDirectory().getParent())) {
+            return beside.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(data) && n.contains(marker)).sorted().toList();
         }
     }
 

@@ -20,12 +20,23 @@ final class RestoresThroughApi {
     private final String cluster;
     private final Duration restoreTimeout;
     private final Supplier<String> serverLog;
+    private final String strategy;
 
     RestoresThroughApi(ShelterClient admin, String cluster, Duration restoreTimeout, Supplier<String> serverLog) {
+        this(admin, cluster, restoreTimeout, serverLog, null);
+    }
+
+    private RestoresThroughApi(ShelterClient admin, String cluster, Duration restoreTimeout, Supplier<String> serverLog, String strategy) {
         this.admin = admin;
         this.cluster = cluster;
         this.restoreTimeout = restoreTimeout;
         this.serverLog = serverLog;
+        this.strategy = strategy;
+    }
+
+    /** The same, restoring by {@code strategy} ("clone-swap"…) instead of the default. */
+    RestoresThroughApi withStrategy(String restoreStrategy) {
+        return new RestoresThroughApi(admin, cluster, restoreTimeout, serverLog, restoreStrategy);
     }
 
     /** A completed backup's id. */
@@ -50,7 +61,8 @@ final class RestoresThroughApi {
      * the preview must choose {@code expectedBackup}. Returns the completed restore, once its fresh backup has completed too.
      */
     JsonNode restore(String target, String expectedBackup, String backupId) {
-        String body = "{" + (backupId == null ? "" : "\"backupId\": \"" + backupId + "\", ") + "\"target\": " + target
+        String body = "{" + (backupId == null ? "" : "\"backupId\": \"" + backupId + "\", ")
+                + (strategy == null ? "" : "\"strategy\": \"" + strategy + "\", ") + "\"target\": " + target
                 + ", \"confirm\": \"" + cluster + "\"}";
         String restores = "/api/v1/clusters/" + cluster + "/restores";
         ShelterClient.Answer preview = admin.post(restores, body.replace("\"confirm\": \"" + cluster + "\"}", "\"dryRun\": true}"));
@@ -72,6 +84,9 @@ final class RestoresThroughApi {
         assertEquals("it-admin", restore.path("requestedBy").asText());
         assertTrue(restore.path("promotedTimeline").asLong() > 1, restore.toPrettyString());
         assertTrue(restore.path("rtoSeconds").asDouble() > 0, restore.toPrettyString());
+        assertEquals(strategy == null ? "rollback" : strategy, restore.path("strategy").asText());
+        double firstAnswer = restore.path("rto").path("firstSqlAnswerSeconds").asDouble();
+        assertTrue(firstAnswer > 0 && firstAnswer <= restore.path("rto").path("verifiedSeconds").asDouble(), restore.toPrettyString());
         awaitFreshBackupAfter(id);
         return restore;
     }

@@ -92,6 +92,19 @@ class RestoreCommandTest {
                 ShelterApi.json().readTree(shelter.requests().get(1).body()).toString(), "no confirm unless given");
     }
 
+    @Test
+    void strategyCloneSwapIsSentAndAnUnknownOneIsAUsageError() throws IOException {
+        shelter.answer("POST", RESTORES, 202, restoreJson("running", null, "started"));
+
+        assertEquals(0, restore("create", "demo", "--latest", "--strategy", "clone-swap", "--confirm", "demo").exitCode());
+        assertEquals("{\"target\":{\"latest\":true},\"strategy\":\"clone-swap\",\"confirm\":\"demo\",\"dryRun\":false}",
+                ShelterApi.json().readTree(shelter.requests().get(0).body()).toString());
+
+        CommandLine.Run sideways = restore("create", "demo", "--latest", "--strategy", "sideways");
+        assertTrue(sideways.exitCode() != 0 && sideways.err().contains("clone-swap"), sideways.toString());
+        assertEquals(1, shelter.requests().size(), "no request for a usage error");
+    }
+
     // ---- create: usage errors, before any request
 
     @Test

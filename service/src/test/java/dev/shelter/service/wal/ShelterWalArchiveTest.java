@@ -104,6 +104,34 @@ class ShelterWalArchiveTest extends WalArchiveContract {
         assertEquals(List.of(), archive.continuity().get(0).gaps());
     }
 
+    /** A restore swapped back: the WAL its server wrote stays, unread; the old incarnation serves reads, a new one the writes. */
+    @Test
+    void anAbandonedIncarnationIsNeverReadAndANewOneTakesTheWrites() throws Exception {
+        long system = SYSTEM.value();
+        WalFileName three = WalFileName.parse(WalSegments.name(1, 3));
+        archive.store(three, WalSegments.segment(1, 3, system, 1), () -> SYSTEM);
+        assertEquals(2, archive.beginIncarnation());
+        WalFileName history = WalFileName.parse("00000002.history");
+        archive.store(history, "1\t0/3000000\tbefore 2000-01-01 00:00:00+00\n".getBytes(StandardCharsets.UTF_8), () -> SYSTEM);
+        WalFileName four = WalFileName.parse(WalSegments.name(1, 4));
+        archive.store(four, WalSegments.segment(1, 4, system, 9), () -> SYSTEM);
+
+        archive.abandonIncarnation(2, "restore swapped back: the check failed");
+
+        assertTrue(archive.fetch(history).isEmpty(), "the abandoned timeline's history leads no restore onto it");
+        assertTrue(archive.fetch(four).isEmpty());
+        assertTrue(archive.fetch(three).isPresent(), "the incarnation before still serves reads");
+        assertEquals(3, archive.currentIncarnation().orElseThrow().number());
+        assertEquals(WalArchive.Stored.NEW, archive.store(four, WalSegments.segment(1, 4, system, 1), () -> SYSTEM),
+                "the cluster swapped back writes its own segment 4 to the new incarnation");
+        assertTrue(Files.exists(root.resolve("wal/main/" + SYSTEM + "/0002/00000001/" + four + ".zst")), "kept, for a post-mortem");
+        String state = Files.readString(root.resolve("wal/main/archive.json"));
+        assertTrue(state.contains("\"abandoned\" : \"restore swapped back: the check failed\""), state);
+
+        archive.abandonIncarnation(2, "again");
+        assertEquals(3, archive.currentIncarnation().orElseThrow().number(), "abandoning twice changes nothing");
+    }
+
     @Test
     void filesAreKeyedBySystemIncarnationAndTimelineAndCompressed() throws Exception {
         archive.store(WalFileName.parse(segmentName(3)), segment(3, 1), NO_SERVER);

@@ -61,6 +61,15 @@ public final class RbdImageHandle implements AutoCloseable {
     }
 
     /** Needs the image's exclusive lock: fails with errno -30 while another client (a mapped pod) holds it. */
+    /** Copies the parent's blocks into this clone; afterwards it no longer depends on the parent's snapshot. */
+    public void flatten() {
+        try {
+            image.flatten();
+        } catch (RbdException e) {
+            throw new CephException("cannot flatten " + spec(), e.getReturnValue(), e);
+        }
+    }
+
     public void rollbackTo(String snapshot) {
         try {
             image.snapRollBack(snapshot);

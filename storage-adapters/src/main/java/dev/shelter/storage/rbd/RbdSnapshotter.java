@@ -21,6 +21,7 @@ public final class RbdSnapshotter implements VolumeSnapshotter {
     private static final int ENOENT = -2;
     private static final int EBUSY = -16;
     private static final int EEXIST = -17;
+    private static final int EINVAL = -22;
     private static final int EROFS = -30;
 
     private final RadosCluster cluster;
@@ -122,6 +123,42 @@ public final class RbdSnapshotter implements VolumeSnapshotter {
             pool.cloneImage(ref.volume(), ref.snapshot(), targetVolume);
         } catch (CephException e) {
             throw translate(e, "clone " + ref + " into " + targetVolume);
+        }
+    }
+
+    /** librbd answers EINVAL to flattening an image without a parent: flat already, which is what was asked. */
+    @Override
+    public void detachClone(String volume) {
+        try (RbdImageHandle image = pool.openImage(volume)) {
+            image.flatten();
+        } catch (CephException e) {
+            if (e.returnCode() != EINVAL) {
+                throw translate(e, "flatten " + volume);
+            }
+        }
+    }
+
+    @Override
+    public void removeVolume(String volume) {
+        List<String> snapshots;
+        try (RbdImageHandle image = pool.openImage(volume)) {
+            snapshots = image.listSnapshots();
+        } catch (CephException e) {
+            if (e.returnCode() == ENOENT) {
+                return;
+            }
+            throw translate(e, "remove " + volume);
+        }
+        if (!snapshots.isEmpty()) {
+            throw new SnapshotException(Reason.PROTECTED, "image " + volume + " in " + describe() + " still has snapshots " + snapshots
+                    + "; it is removed only without them");
+        }
+        try {
+            pool.removeImage(volume);
+        } catch (CephException e) {
+            if (e.returnCode() != ENOENT) {
+                throw translate(e, "remove " + volume);
+            }
         }
     }
 

@@ -45,6 +45,20 @@ public interface VolumeSnapshotter extends AutoCloseable {
     /** Makes a new volume from a protected snapshot; the source stays untouched. ALREADY_EXISTS if the target does. */
     void cloneSnapshot(SnapshotRef ref, String targetVolume);
 
+    /**
+     * Makes a clone independent of the snapshot it was made from, so that the snapshot can be
+     * unprotected and deleted: RBD copies the parent's blocks into it (flatten); a local clone is
+     * a copy already. Idempotent.
+     */
+    void detachClone(String volume);
+
+    /**
+     * Removes a volume that has no snapshots (a clone no longer needed, an original kept after a
+     * restore); a missing volume is fine. PROTECTED, naming them, while it has snapshots: they are
+     * backups. VOLUME_BUSY while another client holds it.
+     */
+    void removeVolume(String volume);
+
     /** Feature {@link SnapshotFeature#BLOCK_READ}. */
     default SnapshotBlocks openBlocks(SnapshotRef ref) {
         throw new SnapshotException(SnapshotException.Reason.UNSUPPORTED, describe() + " cannot read snapshots as blocks");

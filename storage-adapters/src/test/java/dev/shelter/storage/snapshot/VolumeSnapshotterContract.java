@@ -183,6 +183,29 @@ public abstract class VolumeSnapshotterContract {
     }
 
     @Test
+    void aDetachedCloneOutlivesItsSnapshotAndGoesOnlyWithoutSnapshotsOfItsOwn() {
+        byte[] before = someBytes();
+        String volume = newVolume(before);
+        SnapshotRef ref = snapshotter().createSnapshot(volume, "d1");
+        String clone = cloneName(volume);
+        snapshotter().cloneSnapshot(ref, clone);
+        volumes.add(clone);
+
+        snapshotter().detachClone(clone);
+        snapshotter().detachClone(clone); // idempotent
+        snapshotter().unprotectSnapshot(ref);
+        snapshotter().deleteSnapshot(ref);
+        assertArrayEquals(before, readVolume(clone, before.length), "the clone keeps its content without its snapshot");
+
+        SnapshotRef own = snapshotter().createSnapshot(clone, "d2");
+        assertReason(Reason.PROTECTED, () -> snapshotter().removeVolume(clone));
+        snapshotter().deleteSnapshot(own);
+        snapshotter().removeVolume(clone);
+        assertReason(Reason.NOT_FOUND, () -> snapshotter().listSnapshots(clone));
+        snapshotter().removeVolume(clone); // a missing volume is fine
+    }
+
+    @Test
     void aMissingVolumeOrSnapshotIsNotFound() {
         String volume = newVolume(someBytes());
 

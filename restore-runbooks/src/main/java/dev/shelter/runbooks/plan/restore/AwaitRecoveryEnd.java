@@ -19,6 +19,18 @@ import java.time.Duration;
  */
 final class AwaitRecoveryEnd implements Step<RestoreRun> {
 
+    private final FailurePolicy onFailure;
+
+    /** A failure stops for a human: the rollback restore's way, past its point of no return. */
+    AwaitRecoveryEnd() {
+        this(FailurePolicy.stopAndAlert());
+    }
+
+    /** Clone and swap rolls back instead: the originals are still there to swap back. */
+    AwaitRecoveryEnd(FailurePolicy onFailure) {
+        this.onFailure = onFailure;
+    }
+
     static final String PROMOTED_TIMELINE = RestoreFacts.PROMOTED_TIMELINE;
     static final String PROMOTED_AT = RestoreFacts.PROMOTED_AT;
     private static final int LOOKS_BETWEEN_MEMBER_CHECKS = 8;
@@ -83,6 +95,6 @@ final class AwaitRecoveryEnd implements Step<RestoreRun> {
 
     @Override
     public FailurePolicy onFailure() {
-        return FailurePolicy.stopAndAlert();
+        return onFailure;
     }
 }

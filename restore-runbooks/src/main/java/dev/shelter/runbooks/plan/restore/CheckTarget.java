@@ -31,7 +31,7 @@ final class CheckTarget implements Step<RestoreRun> {
 
     @Override
     public void execute(RestoreRun run, StepRun step) {
-        run.recoveryFiles().requireBackupOfThisVolume(run.backup());
+        run.requireRestorableBackup();
         RestorePreflight.Findings findings = RestorePreflight.check(run.backup(), run.target(), run.history(),
                 run.cluster().walArchive());
         step.record(REPLAYABLE_TO, findings.replayableTo().toString());

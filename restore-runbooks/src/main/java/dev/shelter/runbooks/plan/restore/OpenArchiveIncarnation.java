@@ -13,6 +13,18 @@ import dev.shelter.runbooks.engine.StepRun;
  */
 final class OpenArchiveIncarnation implements Step<RestoreRun> {
 
+    private final FailurePolicy onFailure;
+
+    /** A failure stops for a human: the rollback restore's way, past its point of no return. */
+    OpenArchiveIncarnation() {
+        this(FailurePolicy.stopAndAlert());
+    }
+
+    /** Clone and swap rolls back instead: the originals are still there to swap back. */
+    OpenArchiveIncarnation(FailurePolicy onFailure) {
+        this.onFailure = onFailure;
+    }
+
     static final String INCARNATION = "archiveIncarnation";
 
     @Override
@@ -38,8 +50,19 @@ final class OpenArchiveIncarnation implements Step<RestoreRun> {
         step.record(INCARNATION, incarnation);
     }
 
+    /**
+     * The restored server may have written its new timeline there (its history file at least); with
+     * the originals swapped back that WAL leads nowhere, so the incarnation is abandoned: kept, never
+     * read. The cluster, started again as it was, writes to a new one.
+     */
+    @Override
+    public void undo(RestoreRun run, Facts facts, String reason) {
+        facts.get(INCARNATION).filter(number -> !number.equals("none")).ifPresent(number -> run.cluster().walArchive().inspection()
+                .ifPresent(archive -> archive.abandonIncarnation(Integer.parseInt(number), "restore swapped back: " + reason)));
+    }
+
     @Override
     public FailurePolicy onFailure() {
-        return FailurePolicy.stopAndAlert();
+        return onFailure;
     }
 }

@@ -1,5 +1,6 @@
 package dev.shelter.runbooks.plan.restore;
 
+import dev.shelter.runbooks.engine.FailurePolicy;
 import dev.shelter.runbooks.engine.OnInterrupt;
 import dev.shelter.runbooks.engine.Plan;
 import dev.shelter.runbooks.restore.RestoreFacts;
@@ -15,6 +16,7 @@ import java.util.Optional;
 public final class RestorePlan {
 
     public static final String ROLLBACK = "restore-rollback";
+    public static final String CLONE_SWAP = "restore-clone-swap";
 
     private RestorePlan() {
     }
@@ -37,14 +39,58 @@ public final class RestorePlan {
                 new ResumeHa()), OnInterrupt.RESUME);
     }
 
-    /** The plan a journal names, to resume it. */
-    public static Optional<Plan<RestoreRun>> named(String name) {
-        return ROLLBACK.equals(name) ? Optional.of(rollback()) : Optional.empty();
+    /**
+     * Clone and swap (DESIGN.md section 4): the snapshots are cloned while the cluster still runs,
+     * the clones swapped in while it is stopped, and the originals set aside untouched. Until the
+     * restored server is verified every failure rolls back: the originals go back in place, the WAL
+     * the restored server wrote is abandoned, and the cluster starts as it was. Once verified the
+     * restore commits (KeepOriginals) and goes on as a rollback restore does.
+     */
+    public static Plan<RestoreRun> cloneSwap() {
+        FailurePolicy swapBack = FailurePolicy.rollBack();
+        return new Plan<>(CLONE_SWAP, List.of(
+                new ArchiveCurrentWal(),
+                new CheckTarget(),
+                new PauseHa(),
+                new CloneSnapshots(),
+                new StopCluster(),
+                new SwapInClones(),
+                new WriteRecoveryFiles(swapBack),
+                new OpenArchiveIncarnation(swapBack),
+                new StartMember(swapBack),
+                new AwaitRecoveryEnd(swapBack),
+                new VerifyRestore(swapBack),
+                new KeepOriginals(),
+                new ResetHaHistory(),
+                new StartReplicas(),
+                new RebuildReplicas(),
+                new ResumeHa()), OnInterrupt.RESUME);
     }
 
-    /** The journal's fact that marks the point of no return: from it on, cancelling is refused. */
+    /** The plan of a strategy as the API names it ("rollback", "clone-swap"). */
+    public static Optional<Plan<RestoreRun>> forStrategy(String strategy) {
+        return switch (strategy) {
+            case "rollback" -> Optional.of(rollback());
+            case "clone-swap" -> Optional.of(cloneSwap());
+            default -> Optional.empty();
+        };
+    }
+
+    /** The plan a journal names, to resume it. */
+    public static Optional<Plan<RestoreRun>> named(String name) {
+        return switch (name) {
+            case ROLLBACK -> Optional.of(rollback());
+            case CLONE_SWAP -> Optional.of(cloneSwap());
+            default -> Optional.empty();
+        };
+    }
+
+    /**
+     * The journal's fact that marks the point of no return: from it on, cancelling is refused. A
+     * rollback passes it when the volumes begin to roll back; a clone and swap when it commits.
+     */
     public static boolean isPastPointOfNoReturn(java.util.Map<String, String> facts) {
-        return facts.containsKey(RestoreFacts.VOLUMES_ROLLBACK_STARTED_AT);
+        return facts.containsKey(RestoreFacts.VOLUMES_ROLLBACK_STARTED_AT) || facts.containsKey(RestoreFacts.ORIGINALS_KEPT_UNTIL);
     }
 
 }

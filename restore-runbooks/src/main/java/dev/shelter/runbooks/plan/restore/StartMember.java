@@ -10,6 +10,18 @@ import java.time.Duration;
 /** One member, the one that recovers and is promoted; the others follow once it is verified. */
 final class StartMember implements Step<RestoreRun> {
 
+    private final FailurePolicy onFailure;
+
+    /** A failure stops for a human: the rollback restore's way, past its point of no return. */
+    StartMember() {
+        this(FailurePolicy.stopAndAlert());
+    }
+
+    /** Clone and swap rolls back instead: the originals are still there to swap back. */
+    StartMember(FailurePolicy onFailure) {
+        this.onFailure = onFailure;
+    }
+
     @Override
     public String name() {
         return "StartMember";
@@ -34,6 +46,12 @@ final class StartMember implements Step<RestoreRun> {
         }
     }
 
+    /** Stops the restored server (clone and swap, before its originals go back); nothing runs on a volume being swapped. */
+    @Override
+    public void undo(RestoreRun run, Facts facts, String reason) {
+        run.cluster().control().scale(0, StopCluster.SCALE_TIMEOUT);
+    }
+
     @Override
     public Duration timeout() {
         return StopCluster.SCALE_TIMEOUT.plusMinutes(1);
@@ -41,6 +59,6 @@ final class StartMember implements Step<RestoreRun> {
 
     @Override
     public FailurePolicy onFailure() {
-        return FailurePolicy.stopAndAlert();
+        return onFailure;
     }
 }

@@ -19,6 +19,18 @@ import java.util.Map;
  */
 final class WriteRecoveryFiles implements Step<RestoreRun> {
 
+    private final FailurePolicy onFailure;
+
+    /** A failure stops for a human: the rollback restore's way, past its point of no return. */
+    WriteRecoveryFiles() {
+        this(FailurePolicy.stopAndAlert());
+    }
+
+    /** Clone and swap rolls back instead: the originals are still there to swap back. */
+    WriteRecoveryFiles(FailurePolicy onFailure) {
+        this.onFailure = onFailure;
+    }
+
     static final String WRITTEN_AT = "recoveryFilesWrittenAt";
     static final String SETTINGS_RAISED = "settingsRaised";
     /** Journaled by ArchiveCurrentWal, per setting: the value the running server had before the restore. */
@@ -55,6 +67,6 @@ final class WriteRecoveryFiles implements Step<RestoreRun> {
 
     @Override
     public FailurePolicy onFailure() {
-        return FailurePolicy.stopAndAlert();
+        return onFailure;
     }
 }

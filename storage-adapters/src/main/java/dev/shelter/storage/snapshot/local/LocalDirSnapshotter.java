@@ -159,6 +159,30 @@ public final class LocalDirSnapshotter implements VolumeSnapshotter {
         copyAtomically(snapshot, target, "clone " + ref + " into " + target);
     }
 
+    /** A local clone is a copy (or a reflink copy): nothing ties it to its snapshot. */
+    @Override
+    public void detachClone(String volume) {
+        requireVolume(volume);
+    }
+
+    @Override
+    public void removeVolume(String volume) {
+        Path path = Path.of(volume).toAbsolutePath().normalize();
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        List<SnapshotRef> snapshots = listSnapshots(volume);
+        if (!snapshots.isEmpty()) {
+            throw new SnapshotException(Reason.PROTECTED, "volume " + path + " still has snapshots " + snapshots
+                    + "; it is removed only without them");
+        }
+        try {
+            TreeCopier.deleteTree(path);
+        } catch (IOException e) {
+            throw new SnapshotException(Reason.FAILED, "cannot remove volume " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public Path fileTree(SnapshotRef ref) {
         return requireSnapshot(ref);
