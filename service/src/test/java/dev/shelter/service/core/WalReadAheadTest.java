@@ -94,11 +94,11 @@ class WalReadAheadTest {
         WalReadAhead readAhead = new WalReadAhead(3, executor, Duration.ofMinutes(2), Clock.systemUTC());
 
         assertArrayEquals(content(1, SEGMENT), readAhead.fetch(MAIN, archive, segment(1)).orElseThrow());
-        awaitFetched(segment(4));
+        awaitFetched(segment(2), segment(3), segment(4));
         int before = archive.fetched.size();
         assertArrayEquals(content(2, SEGMENT), readAhead.fetch(MAIN, archive, segment(2)).orElseThrow());
         assertArrayEquals(content(3, SEGMENT), readAhead.fetch(MAIN, archive, segment(3)).orElseThrow());
-        awaitFetched(segment(6));
+        awaitFetched(segment(5), segment(6));
         assertEquals(before + 2, archive.fetched.size(), "2 and 3 came from what was read ahead; 5 and 6 were read ahead since: "
                 + archive.fetched);
         assertEquals(1, archive.fetched.stream().filter(segment(3).value()::equals).count(), "each segment is read once: " + archive.fetched);
@@ -142,11 +142,14 @@ class WalReadAheadTest {
         executor.shutdownNow();
     }
 
-    private void awaitFetched(WalFileName name) throws InterruptedException {
+    /** Until every one of them has been read from the archive (in any order: the pool reads in parallel). */
+    private void awaitFetched(WalFileName... names) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!archive.fetched.contains(name.value())) {
-            assertTrue(System.nanoTime() < deadline, name + " was not read ahead: " + archive.fetched);
-            Thread.sleep(5);
+        for (WalFileName name : names) {
+            while (!archive.fetched.contains(name.value())) {
+                assertTrue(System.nanoTime() < deadline, name + " was not read ahead: " + archive.fetched);
+                Thread.sleep(5);
+            }
         }
     }
 
