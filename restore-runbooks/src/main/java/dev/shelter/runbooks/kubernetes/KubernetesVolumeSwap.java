@@ -187,6 +187,9 @@ public final class KubernetesVolumeSwap implements VolumeSwap {
                 .labelSelector(KEPT_LABEL + "=true").execute()).getItems();
         List<KeptOriginal> kept = new ArrayList<>();
         for (V1PersistentVolume volume : volumes) {
+            if (volume.getMetadata().getDeletionTimestamp() != null) {
+                continue; // removed already; it goes once no pod uses it (pv-protection)
+            }
             Map<String, String> annotations = annotations(volume);
             String keptFor = annotations.getOrDefault(KEPT_FOR, "");
             String claim = keptFor.substring(keptFor.indexOf('/') + 1);

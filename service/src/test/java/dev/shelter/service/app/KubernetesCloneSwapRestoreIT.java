@@ -1,22 +1,17 @@
 package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.shelter.runbooks.cluster.KubernetesTarget;
-import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.storage.rbd.RbdImageHandle;
 import dev.shelter.storage.rbd.RbdSnapshotter;
 import dev.shelter.testing.CephServer;
 import dev.shelter.testing.KubeApiServer;
 import dev.shelter.testing.KubeTestBed;
 import dev.shelter.testing.Poll;
-import dev.shelter.testing.Ports;
 import dev.shelter.testing.PostgresBinaries;
-import dev.shelter.testing.PostgresInstance;
 import dev.shelter.testing.PostgresStatefulSet;
 import dev.shelter.testing.RealCeph;
 import dev.shelter.testing.RealKubernetes;
 import dev.shelter.testing.RealPostgresBinaries;
-import dev.shelter.testing.ScratchDirectory;
 import io.kubernetes.client.openapi.apis.BatchV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1PersistentVolume;
@@ -30,7 +25,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,8 +63,8 @@ class KubernetesCloneSwapRestoreIT {
     private final KubeApiServer server;
     private final CephServer ceph;
     private final PostgresBinaries binaries;
+    private RestorableStatefulSet statefulSet;
     private KubeTestBed bed;
-    private ScratchDirectory scratch;
     private PostgresStatefulSet orders;
     private InProcessShelter shelter;
     private RestoresThroughApi restores;
@@ -92,57 +86,19 @@ class KubernetesCloneSwapRestoreIT {
 
     @BeforeAll
     void writeBatchesAroundTwoBackups() throws Exception {
-        bed = KubeTestBed.open(server, ceph, binaries);
+        statefulSet = RestorableStatefulSet.start(server, ceph, binaries, "shelter-kubernetes-clone-swap-it", OPERATOR);
+        bed = statefulSet.bed;
+        orders = statefulSet.orders;
         core = new CoreV1Api(bed.adminClient());
-        orders = bed.startPostgres("orders");
-        scratch = ScratchDirectory.create("shelter-kubernetes-clone-swap-it");
-        Files.setPosixFilePermissions(scratch.path(), PosixFilePermissions.fromString("rwxr-xr-x"));
-        Path tokenFile = scratch.resolve("operator-token");
-        Files.writeString(tokenFile, OPERATOR + "\n");
-        PostgresInstance.chownToServerUser(tokenFile);
-        Path saToken = scratch.resolve("sa-token");
-        Files.writeString(saToken, bed.shelterToken());
-        int port = Ports.reserve();
-        Path jar = ShelterProcess.JAR.toAbsolutePath();
-        assertTrue(Files.isRegularFile(jar), "the restore-prepare job runs Shelter's jar, built by package: " + jar);
-        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-
-        Path config = scratch.resolve("shelter.yml");
+        Path config = statefulSet.scratch.resolve("shelter.yml");
         Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN), InProcessShelter.operator(OPERATOR))
-                .replaceFirst("port: 0", "port: " + port) + """
-                clusters:
-                  - name: orders
-                    target: {kind: kubernetes, namespace: %s, statefulSet: orders, pgdataPath: pgdata}
-                    postgres: {jdbcUrl: "%s", user: %s, password: %s}
-                    volumes: [{role: pgdata, source: pgdata}]
-                    snapshots: {kind: rbd}
-                    backups: {walTimeoutSeconds: 120}
-                    restore: {walUrl: "http://127.0.0.1:%d", tokenFile: "%s", recoveryTimeoutMinutes: 4, keepOriginalsSeconds: %d,
-                              checks: ["%s"]}
-                objectStore: {kind: filesystem, directory: "%s"}
-                ceph: {configFile: "%s", user: %s, keyringFile: "%s", pool: %s}
-                kubernetes:
-                  server: "%s"
-                  token: "file:%s"
-                  certificateAuthorityFile: "%s"
-                  shelterImage: "shelter:it"
-                  shelterCommand: ["%s", "-jar", "%s"]
-                """.formatted(bed.namespace(), orders.jdbcUrl(), orders.user(), orders.password(), port, tokenFile, KEEP_SECONDS, CHECK,
-                scratch.resolve("store"), ceph.config().configFile(), ceph.config().user(), ceph.config().keyringFile(),
-                ceph.config().pool(), server.url(), saToken, server.certificateAuthority(), java, jar));
+                .replaceFirst("port: 0", "port: " + statefulSet.shelterPort)
+                + statefulSet.sections("keepOriginalsSeconds: " + KEEP_SECONDS + ", checks: [\"" + CHECK + "\"]")
+                + "objectStore: {kind: filesystem, directory: \"" + statefulSet.scratch.resolve("store") + "\"}\n");
         shelter = InProcessShelter.startOn(config, ADMIN);
         restores = new RestoresThroughApi(shelter.client(), "orders", RESTORE_TIMEOUT,
                 () -> "kubelet: " + bed.kubelet().lastError()).withStrategy("clone-swap");
-
-        String archiveCommand = "curl -sSf -X PUT -H \"Authorization: Bearer $(cat " + tokenFile + ")\" -H \"Content-Type: "
-                + "application/octet-stream\" --data-binary \"@%p\" http://127.0.0.1:" + port + "/api/v1/clusters/orders/wal/%f";
-        orders.execute("ALTER SYSTEM SET archive_command = '" + archiveCommand.replace("'", "''") + "'",
-                "ALTER SYSTEM SET track_commit_timestamp = on");
-        KubernetesClusterControl statefulSet = new KubernetesClusterControl(bed.adminClient(), new KubernetesTarget(bed.namespace(),
-                "orders"));
-        statefulSet.scale(0, Duration.ofMinutes(2));
-        statefulSet.scale(1, Duration.ofMinutes(2));
-        assertEquals("on", orders.queryValue("SHOW track_commit_timestamp"));
+        statefulSet.archiveThroughShelter();
 
         table = new BatchedTable(orders::connect);
         table.create();
@@ -167,11 +123,8 @@ class KubernetesCloneSwapRestoreIT {
                 shelter.close();
             }
         } finally {
-            if (bed != null) {
-                bed.close();
-            }
-            if (scratch != null) {
-                scratch.close();
+            if (statefulSet != null) {
+                statefulSet.close();
             }
         }
     }
