@@ -14,6 +14,7 @@
 #   ceph_status   print one status line (stdout); 0 running, 1 degraded, 3 stopped
 #   ceph_down     stop the daemons (TERM, 20 s, KILL) via their pid files
 #   ceph_purge    ceph_down, then remove "$STACK_DIR/ceph"
+#   ceph_empty    delete the RBD pool and make it again: every image and snapshot goes
 #
 # Everything but ceph_env/ceph_status writes only to stderr.
 #
@@ -576,6 +577,26 @@ ceph_down() {
   fi
   ((stopped)) && ((rc == 0)) && _ceph_say "stopped"
   return "$rc"
+}
+
+ceph_empty() {
+  _ceph_paths
+  ceph_status >/dev/null || { _ceph_say "not running: nothing to empty"; return 1; }
+  _ceph_say "emptying pool $_CEPH_POOL (deleted and made again)"
+  _ceph_run "delete pool" _ceph_cli osd pool delete "$_CEPH_POOL" "$_CEPH_POOL" --yes-i-really-really-mean-it || return 1
+  _ceph_ensure_pool || return 1
+  _ceph_wait_pool || return 1
+  # The OSD frees the deleted objects in the background; writes block while it is full.
+  if ! _ceph_wait "$_CEPH_TIMEOUT" _ceph_not_full; then
+    _ceph_say "the OSD is still (near)full ${_CEPH_TIMEOUT}s after emptying the pool: $(_ceph_cli health 2>&1)"
+    return 1
+  fi
+}
+
+_ceph_not_full() {
+  local health
+  health=$(_ceph_cli health) || return 1
+  [[ $health != *full* ]]
 }
 
 ceph_purge() {

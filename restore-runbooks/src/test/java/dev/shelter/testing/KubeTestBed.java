@@ -43,6 +43,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -71,6 +72,8 @@ public final class KubeTestBed implements AutoCloseable {
     private final List<Runnable> cleanups = new ArrayList<>();
     private final ScratchDirectory scratch;
     private final CephServer ceph;
+    /** The pool's images before this test bed: whatever appears later is this test's, clones Shelter made included. */
+    private final Set<String> imagesBefore;
     private TestKubelet kubelet;
 
     private KubeTestBed(KubeApiServer server, CephServer ceph) {
@@ -83,6 +86,9 @@ public final class KubeTestBed implements AutoCloseable {
         this.shelterNamespace = "shelter-" + suffix;
         this.nodes = List.of("node-a-" + suffix, "node-b-" + suffix);
         this.scratch = ScratchDirectory.create("shelter-kube-testbed");
+        try (RbdSnapshotter rbd = RbdSnapshotter.open(ceph.config())) {
+            this.imagesBefore = Set.copyOf(rbd.pool().listImages());
+        }
     }
 
     /** Namespaces, nodes, RBAC and a running kubelet. */
@@ -191,8 +197,14 @@ public final class KubeTestBed implements AutoCloseable {
             Set<String> images = new java.util.HashSet<>(kubelet == null ? Set.of() : kubelet.images());
             quietly(() -> core.deleteCollectionNamespacedPersistentVolumeClaim(namespace).execute());
             quietly(() -> {
-                for (V1PersistentVolume pv : core.listPersistentVolume().labelSelector("shelter.test/namespace=" + namespace)
-                        .execute().getItems()) {
+                for (V1PersistentVolume pv : core.listPersistentVolume().execute().getItems()) {
+                    boolean ours = pv.getMetadata().getLabels() != null
+                            && namespace.equals(pv.getMetadata().getLabels().get("shelter.test/namespace"));
+                    boolean boundHere = pv.getSpec().getClaimRef() != null
+                            && namespace.equals(pv.getSpec().getClaimRef().getNamespace()); // Shelter's clones and kept originals
+                    if (!ours && !boundHere) {
+                        continue;
+                    }
                     if (pv.getSpec().getCsi() != null && pv.getSpec().getCsi().getVolumeAttributes() != null) {
                         images.add(pv.getSpec().getCsi().getVolumeAttributes().get("imageName")); // clones Shelter swapped in too
                     }
@@ -305,27 +317,39 @@ public final class KubeTestBed implements AutoCloseable {
                 .metadata(new V1ObjectMeta().name(name)).spec(new V1NamespaceSpec().finalizers(List.of()))).execute());
     }
 
-    /** Clones before their parents: a pass removes what it can, and the next one what that freed. */
-    private void removeImages(Set<String> images) {
-        Set<String> left = new java.util.HashSet<>(images);
-        left.remove(null);
+    /**
+     * Every image this test bed's test made, whatever made it: clones before their parents and their snapshots first,
+     * pass after pass while a pass frees something. A leak fills the test OSD, and a full OSD hangs every later test.
+     */
+    private void removeImages(Set<String> known) {
         try (RbdSnapshotter rbd = RbdSnapshotter.open(ceph.config())) {
-            for (int pass = 0; pass < 3 && !left.isEmpty(); pass++) {
+            Set<String> left = new java.util.HashSet<>(known);
+            left.remove(null);
+            left.addAll(rbd.pool().listImages());
+            left.removeAll(imagesBefore);
+            Map<String, String> failures = new java.util.TreeMap<>();
+            boolean progress = true;
+            while (!left.isEmpty() && progress) {
+                progress = false;
+                failures.clear();
                 for (String image : List.copyOf(left)) {
                     try {
                         for (SnapshotRef snapshot : rbd.listSnapshots(image)) {
-                            rbd.unprotectSnapshot(snapshot);
+                            if (rbd.isProtected(snapshot)) {
+                                rbd.unprotectSnapshot(snapshot);
+                            }
                             rbd.deleteSnapshot(snapshot);
                         }
                         rbd.removeVolume(image);
                         left.remove(image);
+                        progress = true;
                     } catch (RuntimeException e) {
-                        if (pass == 2) {
-                            System.err.println("KubeTestBed: could not remove image " + image + ": " + e.getMessage());
-                        }
+                        failures.put(image, String.valueOf(e.getMessage()));
                     }
                 }
+                left.retainAll(rbd.pool().listImages()); // gone meanwhile, removed by what made it
             }
+            failures.forEach((image, why) -> System.err.println("KubeTestBed: could not remove image " + image + ": " + why));
         }
     }
 
