@@ -22,6 +22,15 @@ public final class RestoreFacts {
     /** Prefix of the kept originals, one fact per volume ({@code keptOriginal.0}…). */
     public static final String KEPT_ORIGINAL = "keptOriginal.";
 
+    /** A restore into a new cluster: the new cluster's name. */
+    public static final String NEW_CLUSTER_NAME = "newClusterName";
+    /** Prefix of where a restore into a new cluster puts it, as asked ({@code newCluster.port}…). */
+    public static final String NEW_CLUSTER = "newCluster.";
+    /** Prefix of how a client reaches the new cluster ({@code newClusterReach.jdbcUrl}…), for the answer. */
+    public static final String NEW_CLUSTER_REACH = "newClusterReach.";
+    /** A teardown's fact: the id of the restore whose new cluster it removes. */
+    public static final String TEARS_DOWN = "tearsDown";
+
     private RestoreFacts() {
     }
 }

@@ -20,13 +20,23 @@ import java.util.Optional;
 /**
  * A restore as its journal tells it: state, the backup and target, who asked, each step with its
  * times and outcome, the current step and its progress, the RTO once known, and the originals a
- * clone-and-swap restore keeps.
+ * clone-and-swap restore keeps, or the new cluster a restore made and how to reach it.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RestoreView(String id, String cluster, String state, String strategy, String backupId, String target, Long timeline,
                           String requestedBy, Instant createdAt, Instant updatedAt, String currentStep, String failure,
                           Long promotedTimeline, String recoveryStopped, Double rtoSeconds, Rto rto, List<String> keptOriginals,
-                          Instant originalsKeptUntil, List<StepView> steps) {
+                          Instant originalsKeptUntil, NewClusterView newCluster, List<StepView> steps) {
+
+    /**
+     * The new cluster of a "new-cluster" restore: its name; its state (restoring, running, removing,
+     * removed, not-made when the restore removed what it had made, failed when that or a teardown
+     * stopped for a human); how to reach it (host, port, jdbcUrl, and where it lives); and its
+     * teardown, once asked.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record NewClusterView(String name, String state, Map<String, String> reach, String teardownId, String teardownFailure) {
+    }
 
     /**
      * The recovery time as measured: from the request to the restored primary's first answer (it
@@ -46,6 +56,11 @@ public record RestoreView(String id, String cluster, String state, String strate
     }
 
     public static RestoreView of(RunJournal journal) {
+        return of(journal, Optional.empty());
+    }
+
+    /** With the teardown of its new cluster, if one was asked. */
+    public static RestoreView of(RunJournal journal, Optional<RunJournal> teardown) {
         Map<String, String> facts = journal.facts();
         List<StepEntry> entries = journal.steps();
         List<StepView> steps = new java.util.ArrayList<>();
@@ -62,7 +77,7 @@ public record RestoreView(String id, String cluster, String state, String strate
                 facts.containsKey(RestoreFacts.PROMOTED_TIMELINE) ? Long.parseLong(facts.get(RestoreFacts.PROMOTED_TIMELINE)) : null,
                 facts.get(RestoreFacts.RECOVERY_STOPPED), verified(journal, entries), rto(journal, entries), keptOriginals(facts),
                 facts.containsKey(RestoreFacts.ORIGINALS_KEPT_UNTIL) ? Instant.parse(facts.get(RestoreFacts.ORIGINALS_KEPT_UNTIL)) : null,
-                List.copyOf(steps));
+                newCluster(journal, teardown), List.copyOf(steps));
     }
 
     /** From the request until the restored server was verified: how long the cluster was not in service. */
@@ -90,6 +105,32 @@ public record RestoreView(String id, String cluster, String state, String strate
 
     private static double seconds(Instant from, Instant to) {
         return Duration.between(from, to).toMillis() / 1000.0;
+    }
+
+    private static NewClusterView newCluster(RunJournal journal, Optional<RunJournal> teardown) {
+        String name = journal.facts().get(RestoreFacts.NEW_CLUSTER_NAME);
+        if (name == null) {
+            return null;
+        }
+        Map<String, String> reach = new LinkedHashMap<>();
+        journal.facts().forEach((key, value) -> {
+            if (key.startsWith(RestoreFacts.NEW_CLUSTER_REACH)) {
+                reach.put(key.substring(RestoreFacts.NEW_CLUSTER_REACH.length()), value);
+            }
+        });
+        Optional<String> teardownState = teardown.map(t -> switch (t.state()) {
+            case RUNNING, ROLLING_BACK -> "removing";
+            case SUCCEEDED -> "removed";
+            case CANCELLED, ROLLED_BACK, STOPPED -> "failed";
+        });
+        String state = switch (journal.state()) {
+            case RUNNING, ROLLING_BACK -> "restoring";
+            case CANCELLED, ROLLED_BACK -> "not-made";
+            case STOPPED -> teardownState.orElse("failed");
+            case SUCCEEDED -> teardownState.orElse("running");
+        };
+        return new NewClusterView(name, state, Map.copyOf(reach), teardown.map(t -> t.id().value()).orElse(null),
+                teardown.map(RunJournal::failure).orElse(null));
     }
 
     /** In volume order, as the commit journaled them. */

@@ -55,6 +55,7 @@ import dev.shelter.service.core.RecoverInterruptedBackups;
 import dev.shelter.service.core.RemoveExpiredOriginals;
 import dev.shelter.service.core.RestoreCluster;
 import dev.shelter.service.core.WalReadAhead;
+import dev.shelter.service.core.NewClusters;
 import dev.shelter.service.core.RestoreSettings;
 import dev.shelter.service.core.ResumeInterruptedRuns;
 import dev.shelter.service.core.ShowBackups;
@@ -90,6 +91,7 @@ import dev.shelter.service.resources.ClusterRestoresResource;
 import dev.shelter.service.resources.ClustersResource;
 import dev.shelter.service.resources.OpenApiResource;
 import dev.shelter.service.resources.RestoresResource;
+import dev.shelter.service.resources.NewClusterWalResource;
 import dev.shelter.service.resources.WalResource;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.service.wal.ShelterWalArchive;
@@ -187,7 +189,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
         ExecutorService restoreThreads = environment.lifecycle().executorService("restore-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
-        Map<String, RestoreSettings> restoreSettings = restoreSettings(config, protectedClusters);
+        Map<String, RestoreSettings> restoreSettings = restoreSettings(config, protectedClusters, objectStore, clock);
         removeExpiredOriginals(restoreSettings, environment, clock);
         RestoreCluster restoreCluster = new RestoreCluster(clusters, catalog, engine,
                 new RestoreRun.Ports(inspector, postgres, new JdbcRecoveryWatch(inspector)), restoreSettings,
@@ -220,7 +222,9 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.lifecycle().addServerLifecycleListener(server -> restoreCluster.serving());
         environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(clusters, catalog, engine, clock)));
         Map<String, WalMonitor> walMonitors = startWalReceivers(config, environment, protectedClusters);
-        environment.jersey().register(new WalResource(new ArchiveWalFile(clusters, inspector),
+        ArchiveWalFile archiveWalFile = new ArchiveWalFile(clusters, inspector, restoreCluster);
+        environment.jersey().register(new NewClusterWalResource(archiveWalFile));
+        environment.jersey().register(new WalResource(archiveWalFile,
                 new FetchWalFile(clusters, walReadAhead(config.walReadAhead, environment, clock)),
                 new ShowWalStatus(clusters, walMonitors, catalog)));
         environment.jersey().register(new OpenApiResource());
@@ -280,7 +284,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
 
     /** Per cluster, what its restores need from the configuration, or why it cannot be restored yet. */
     private static Map<String, RestoreSettings> restoreSettings(ShelterConfiguration config,
-                                                                Map<String, ProtectedCluster> protectedClusters) {
+                                                                Map<String, ProtectedCluster> protectedClusters, BlobStore objectStore,
+                                                                Clock clock) {
         Map<String, RestoreSettings> settings = new java.util.HashMap<>();
         for (ClusterConfig cluster : config.clusters) {
             RestoreConfig restore = cluster.restore;
@@ -302,10 +307,19 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                     ? Optional.of("clone-and-swap restores of a " + cluster.target.toTarget().kind() + " cluster are not supported yet")
                     : cluster.patroni != null ? Optional.of("clone-and-swap restores of a Patroni cluster are not supported yet")
                     : Optional.empty();
+            // Only local targets yet: on Kubernetes a new cluster is a StatefulSet of its own in another namespace.
+            Optional<NewClusters> newClusters = command.isPresent() && cluster.target.toTarget() instanceof LocalTarget
+                    ? Optional.of(new LocalNewClusters(config.stateDirectoryOf(cluster.name), objectStore, restore.walUrl,
+                    restore.tokenFile, clock))
+                    : Optional.empty();
+            Optional<String> newClusterRefusal = newClusters.isEmpty()
+                    ? Optional.of("restores into a new cluster of a " + cluster.target.toTarget().kind() + " cluster are not supported yet")
+                    : cluster.patroni != null ? Optional.of("restores of a Patroni cluster into a new cluster are not supported yet")
+                    : Optional.empty();
             settings.put(cluster.name, new RestoreSettings(command, files, Duration.ofMinutes(restore.recoveryTimeoutMinutes),
                     Optional.ofNullable(cluster.patroni).map(PatroniConfig::open), restore.checks, refusal,
                     swap.map(volumes -> new RestoreRun.CloneSwap(volumes, Duration.ofSeconds(restore.keepOriginalsSeconds))),
-                    cloneSwapRefusal));
+                    cloneSwapRefusal, newClusters, newClusterRefusal));
         }
         return settings;
     }

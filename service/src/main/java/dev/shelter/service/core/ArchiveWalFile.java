@@ -18,14 +18,24 @@ public final class ArchiveWalFile {
 
     private final ClusterRegistry clusters;
     private final ServerInspector inspector;
+    private final RestoreCluster restores;
 
-    public ArchiveWalFile(ClusterRegistry clusters, ServerInspector inspector) {
+    public ArchiveWalFile(ClusterRegistry clusters, ServerInspector inspector, RestoreCluster restores) {
         this.clusters = clusters;
         this.inspector = inspector;
+        this.restores = restores;
     }
 
     public WalArchive.Stored archive(String clusterName, String fileName, byte[] content) {
-        ProtectedCluster cluster = clusters.require(clusterName);
+        return archive(clusters.require(clusterName), fileName, content);
+    }
+
+    /** Into the archive of a new cluster a restore of {@code source} made: its own, apart from the source's. */
+    public WalArchive.Stored archiveIntoNewCluster(String source, String newCluster, String fileName, byte[] content) {
+        return archive(restores.newCluster(source, newCluster), fileName, content);
+    }
+
+    private WalArchive.Stored archive(ProtectedCluster cluster, String fileName, byte[] content) {
         WalFileName name = parse(fileName);
         if (name.namesSegmentContent()) {
             try {

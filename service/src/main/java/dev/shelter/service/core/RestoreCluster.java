@@ -66,12 +66,16 @@ public final class RestoreCluster {
                               Long timeline) {
     }
 
-    /** What was asked; a null target with a backup id means the end of that backup. */
-    public record Order(String backupId, TargetOrder target, String strategy, String confirm) {
+    /** What was asked; a null target with a backup id means the end of that backup; {@code newCluster} only for that strategy. */
+    public record Order(String backupId, TargetOrder target, String strategy, String confirm, NewClusters.Order newCluster) {
     }
 
-    /** A restore ready to run, or to show as a dry run: its strategy and plan too. */
-    public record Prepared(RestoreRun context, RestorePreflight.Findings findings, String strategy, Plan<RestoreRun> plan) {
+    /**
+     * A restore ready to run, or to show as a dry run: its strategy and plan too, the tag that names
+     * what it makes, and the facts it journals beyond the common ones (where a new cluster goes).
+     */
+    public record Prepared(RestoreRun context, RestorePreflight.Findings findings, String strategy, Plan<RestoreRun> plan, String tag,
+                           Map<String, String> placement) {
     }
 
     private final ClusterRegistry clusters;
@@ -87,6 +91,8 @@ public final class RestoreCluster {
     private static final DateTimeFormatter TAG_TIME = DateTimeFormatter.ofPattern("uuuuMMdd't'HHmmss").withZone(ZoneOffset.UTC);
     private static final SecureRandom TAG_RANDOM = new SecureRandom();
     private final CountDownLatch serving = new CountDownLatch(1);
+    /** The new clusters restores made and that are not torn down, by name: their archive_command names them. */
+    private final Map<String, ProtectedCluster> newClustersByName = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RestoreCluster(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, RestoreRun.Ports ports,
                           Map<String, RestoreSettings> settings, TakeBackup takeBackup, ExecutorService executor, Clock clock) {
@@ -103,8 +109,8 @@ public final class RestoreCluster {
     /** Begins the restore and returns its journal as begun; 4xx exceptions for anything refused, with nothing changed. */
     public RunJournal start(String clusterName, Order order, String requestedBy) {
         Instant requestedAt = clock.instant();
-        Prepared prepared = prepare(clusterName, order);
-        if (!clusterName.equals(order.confirm())) {
+        Prepared prepared = prepare(clusterName, order, requestedAt);
+        if (!isNewCluster(prepared.plan()) && !clusterName.equals(order.confirm())) {
             throw new InvalidRequestException("a restore replaces the data of cluster '" + clusterName + "': to go ahead, send "
                     + "\"confirm\": \"" + clusterName + "\" (or \"dryRun\": true to see what it would do)");
         }
@@ -116,18 +122,21 @@ public final class RestoreCluster {
                 RestoreFacts.REQUESTED_BY, requestedBy,
                 RestoreFacts.STRATEGY, prepared.strategy(),
                 RestoreFacts.REQUESTED_AT, requestedAt.toString(),
-                RestoreFacts.CLONE_TAG, cloneTag(requestedAt)));
+                RestoreFacts.CLONE_TAG, prepared.tag()));
+        facts.putAll(prepared.placement());
         Run<RestoreRun> run = engine.begin(prepared.plan(), context, context.cluster().spec().name(),
                 "restore-of-" + context.backup().id(), facts);
+        context.newCluster().ifPresent(made -> newClustersByName.put(made.copy().name(), made.copy()));
         executor.submit(() -> execute(run));
         return run.journal();
     }
 
     /** The backup, target, findings and steps, with nothing changed. */
     public Preview preview(String clusterName, Order order) {
-        Prepared prepared = prepare(clusterName, order);
-        PlanPreview plan = engine.preview(prepared.plan(), prepared.context(),
-                Facts.of(Map.of(RestoreFacts.CLONE_TAG, cloneTag(clock.instant()))));
+        Prepared prepared = prepare(clusterName, order, clock.instant());
+        Map<String, String> facts = new LinkedHashMap<>(prepared.placement());
+        facts.put(RestoreFacts.CLONE_TAG, prepared.tag());
+        PlanPreview plan = engine.preview(prepared.plan(), prepared.context(), Facts.of(facts));
         return new Preview(prepared, plan);
     }
 
@@ -147,7 +156,7 @@ public final class RestoreCluster {
     /** The cluster's restores, newest first. */
     public List<RunJournal> list(String clusterName) {
         ClusterName name = clusters.require(clusterName).spec().name();
-        return engine.journals(name).stream().filter(j -> RestorePlan.named(j.plan()).isPresent())
+        return engine.journals(name).stream().filter(j -> RestorePlan.isRestore(j.plan()))
                 .sorted(Comparator.comparing(RunJournal::id).reversed()).toList();
     }
 
@@ -165,22 +174,137 @@ public final class RestoreCluster {
         return show(id);
     }
 
+    /**
+     * Removes the new cluster a restore made: its server, its volumes, its archive; {@code confirm}
+     * must name the new cluster. Refused while the restore runs (cancel it: that removes what it
+     * made), when it made nothing, and when it is removed already or being removed.
+     */
+    public RunJournal tearDown(String id, String confirm) {
+        RunJournal restore = requireTearDownable(id);
+        String name = restore.facts().get(RestoreFacts.NEW_CLUSTER_NAME);
+        if (!name.equals(confirm)) {
+            throw new InvalidRequestException("this removes new cluster '" + name + "' with its data and its archive: to go ahead, "
+                    + "send confirm=" + name + " (or dryRun=true to see what it would do)");
+        }
+        ProtectedCluster source = clusters.require(restore.cluster().value());
+        RestoreRun context = contextOf(restore, source);
+        Map<String, String> facts = new LinkedHashMap<>(restore.facts());
+        facts.keySet().removeIf(key -> !isRestoreRequest(key));
+        facts.put(RestoreFacts.TEARS_DOWN, id);
+        facts.put(RestoreFacts.REQUESTED_AT, clock.instant().toString());
+        Run<RestoreRun> run = engine.begin(RestorePlan.teardownNewCluster(), context, source.spec().name(), teardownSubject(id), facts);
+        newClustersByName.remove(name);
+        executor.submit(() -> execute(run));
+        return run.journal();
+    }
+
+    /** What a teardown would do, with nothing changed. */
+    public PlanPreview previewTearDown(String id) {
+        RunJournal restore = requireTearDownable(id);
+        return engine.preview(RestorePlan.teardownNewCluster(), contextOf(restore, clusters.require(restore.cluster().value())),
+                Facts.of(restore.facts()));
+    }
+
+    /** The teardown of a restore's new cluster, the latest if several tried. */
+    public Optional<RunJournal> teardownOf(RunJournal restore) {
+        if (!RestorePlan.NEW_CLUSTER.equals(restore.plan())) {
+            return Optional.empty();
+        }
+        return engine.running(teardownSubject(restore.id().value())).or(() -> engine.journals(restore.cluster()).stream()
+                .filter(j -> RestorePlan.TEARDOWN_NEW_CLUSTER.equals(j.plan()))
+                .filter(j -> restore.id().value().equals(j.facts().get(RestoreFacts.TEARS_DOWN)))
+                .max(Comparator.comparing(RunJournal::id)));
+    }
+
+    /**
+     * A new cluster of {@code source} a restore made and that is not torn down: its archive_command
+     * archives into it. After a restart it is found again from the restores' journals.
+     */
+    public ProtectedCluster newCluster(String source, String name) {
+        ProtectedCluster known = newClustersByName.get(name);
+        if (known != null) {
+            return known;
+        }
+        ProtectedCluster cluster = clusters.require(source);
+        RunJournal restore = engine.journals(cluster.spec().name()).stream()
+                .filter(j -> RestorePlan.NEW_CLUSTER.equals(j.plan()) && name.equals(j.facts().get(RestoreFacts.NEW_CLUSTER_NAME)))
+                .filter(j -> j.state() == RunState.SUCCEEDED || !j.state().isFinished())
+                .filter(j -> teardownOf(j).isEmpty())
+                .findFirst().orElseThrow(() -> new UnknownClusterException(source + "/new-clusters/" + name));
+        ProtectedCluster made = contextOf(restore, cluster).requireNewCluster().copy();
+        newClustersByName.put(name, made);
+        return made;
+    }
+
+    private RunJournal requireTearDownable(String id) {
+        RunJournal restore = show(id);
+        if (!RestorePlan.NEW_CLUSTER.equals(restore.plan())) {
+            throw new ConflictException("restore " + id + " made no new cluster (strategy " + restore.facts().get(RestoreFacts.STRATEGY)
+                    + "): there is nothing to tear down");
+        }
+        if (!restore.state().isFinished()) {
+            throw new ConflictException("restore " + id + " is still running: cancel it, which removes what it made so far");
+        }
+        // A restore that stopped for a human may have left part of its new cluster: the teardown observes and removes what is there.
+        if (restore.state() != RunState.SUCCEEDED && restore.state() != RunState.STOPPED) {
+            throw new ConflictException("restore " + id + " ended " + restore.state().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-')
+                    + ", and removed what it had made then: there is nothing to tear down");
+        }
+        teardownOf(restore).filter(t -> t.state() != RunState.STOPPED).ifPresent(t -> {
+            throw new ConflictException("the new cluster of restore " + id + " is " + (t.state().isFinished() ? "removed already"
+                    : "being removed") + " (teardown " + t.id() + ")");
+        });
+        return restore;
+    }
+
+    private static String teardownSubject(String restoreId) {
+        return "teardown-of-" + restoreId;
+    }
+
+    /** The facts a restore was asked with, which rebuild its context; not what its steps found. */
+    private static boolean isRestoreRequest(String key) {
+        return key.equals(RestoreFacts.BACKUP) || key.equals(RestoreFacts.TARGET) || key.equals(RestoreFacts.TIMELINE)
+                || key.equals(RestoreFacts.STRATEGY) || key.equals(RestoreFacts.REQUESTED_BY) || key.equals(RestoreFacts.CLONE_TAG)
+                || key.equals(RestoreFacts.NEW_CLUSTER_NAME) || key.startsWith(RestoreFacts.NEW_CLUSTER);
+    }
+
     /** After a restart: the context of an unfinished restore, rebuilt from its journal. */
     public RestoreRun contextOf(RunJournal journal, ProtectedCluster cluster) {
         Facts facts = journal.factsView();
         BackupManifest backup = catalog.find(new BackupId(facts.require(RestoreFacts.BACKUP))).orElseThrow(() -> new IllegalStateException(
                 "restore " + journal.id() + " starts from backup " + facts.require(RestoreFacts.BACKUP) + ", which the catalog no longer has"));
-        return runOf(cluster, settingsOf(cluster), backup, RestoreTarget.decode(facts.require(RestoreFacts.TARGET)),
+        RestoreSettings restore = settingsOf(cluster);
+        Optional<NewClusters.Placed> placed = facts.get(RestoreFacts.NEW_CLUSTER_NAME).map(name -> restore.newClusters().orElseThrow(
+                () -> new IllegalStateException("restore " + journal.id() + " made a new cluster, and the configuration of "
+                        + cluster.name() + " no longer allows one")).place(cluster, name, placementOf(journal.facts())));
+        return runOf(cluster, restore, backup, RestoreTarget.decode(facts.require(RestoreFacts.TARGET)),
                 new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))),
-                RestorePlan.CLONE_SWAP.equals(journal.plan()));
+                RestorePlan.CLONE_SWAP.equals(journal.plan()), placed);
     }
 
     /** The restore's context: what the request or journal decided, with what the cluster's configuration gives. */
     private RestoreRun runOf(ProtectedCluster cluster, RestoreSettings restore, BackupManifest backup, RestoreTarget target,
-                             Timeline timeline, boolean cloneSwap) {
-        return new RestoreRun(cluster, backup, target, timeline, ports, restore.recoveryFiles().orElseThrow(),
-                restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), restore.ha(), restore.checks(),
-                cloneSwap ? Optional.of(restore.cloneSwap().orElseThrow()) : Optional.empty(), clock);
+                             Timeline timeline, boolean cloneSwap, Optional<NewClusters.Placed> placed) {
+        return new RestoreRun(cluster, backup, target, timeline, ports,
+                placed.map(NewClusters.Placed::recoveryFiles).orElseGet(() -> restore.recoveryFiles().orElseThrow()),
+                restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), placed.isPresent() ? Optional.empty() : restore.ha(),
+                restore.checks(), cloneSwap ? Optional.of(restore.cloneSwap().orElseThrow()) : Optional.empty(),
+                placed.map(NewClusters.Placed::newCluster), clock);
+    }
+
+    /** The journal's placement facts, without their prefix. */
+    private static Map<String, String> placementOf(Map<String, String> facts) {
+        Map<String, String> placement = new LinkedHashMap<>();
+        facts.forEach((key, value) -> {
+            if (key.startsWith(RestoreFacts.NEW_CLUSTER)) {
+                placement.put(key.substring(RestoreFacts.NEW_CLUSTER.length()), value);
+            }
+        });
+        return placement;
+    }
+
+    private static boolean isNewCluster(Plan<RestoreRun> plan) {
+        return plan.name().equals(RestorePlan.NEW_CLUSTER);
     }
 
     /**
@@ -190,6 +314,9 @@ public final class RestoreCluster {
     public void resume(RunJournal journal, ProtectedCluster cluster) {
         Plan<RestoreRun> plan = RestorePlan.named(journal.plan()).orElseThrow();
         RestoreRun context = contextOf(journal, cluster);
+        if (RestorePlan.NEW_CLUSTER.equals(journal.plan())) {
+            context.newCluster().ifPresent(made -> newClustersByName.put(made.copy().name(), made.copy()));
+        }
         executor.submit(() -> {
             try {
                 if (!serving.await(5, TimeUnit.MINUTES)) {
@@ -219,8 +346,21 @@ public final class RestoreCluster {
 
     /** Rule 9: a fresh backup right after a restore; the restored history has none yet. */
     private void afterwards(RunJournal ended) {
+        if (RestorePlan.TEARDOWN_NEW_CLUSTER.equals(ended.plan())) {
+            LOG.info("teardown {} of the new cluster of restore {} ended {}{}", ended.id(), ended.facts().get(RestoreFacts.TEARS_DOWN),
+                    ended.state(), ended.failure() == null ? "" : ": " + ended.failure());
+            return;
+        }
         if (ended.state() != RunState.SUCCEEDED) {
             LOG.warn("restore {} of {} ended {}: {}", ended.id(), ended.cluster(), ended.state(), ended.failure());
+            if (ended.state() != RunState.STOPPED) {
+                Optional.ofNullable(ended.facts().get(RestoreFacts.NEW_CLUSTER_NAME)).ifPresent(newClustersByName::remove); // removed
+            }
+            return;
+        }
+        if (RestorePlan.NEW_CLUSTER.equals(ended.plan())) {
+            LOG.info("restore {} of {} made new cluster {} ({}); the source was not touched", ended.id(), ended.cluster(),
+                    ended.facts().get(RestoreFacts.NEW_CLUSTER_NAME), ended.facts().get(RestoreFacts.RECOVERY_STOPPED));
             return;
         }
         LOG.info("restore {} of {} completed ({}); taking a fresh backup", ended.id(), ended.cluster(),
@@ -244,14 +384,17 @@ public final class RestoreCluster {
             journal = clusters.all().stream().map(cluster -> engine.find(cluster.spec().name(), runId)).flatMap(Optional::stream)
                     .findFirst();
         }
-        return journal.filter(j -> RestorePlan.named(j.plan()).isPresent());
+        return journal.filter(j -> RestorePlan.isRestore(j.plan()));
     }
 
-    private Prepared prepare(String clusterName, Order order) {
+    private Prepared prepare(String clusterName, Order order, Instant requestedAt) {
         ProtectedCluster cluster = clusters.require(clusterName);
         String strategy = Objects.requireNonNullElse(order.strategy(), DEFAULT_STRATEGY);
         Plan<RestoreRun> plan = RestorePlan.forStrategy(strategy).orElseThrow(() -> new InvalidRequestException(
-                "strategy must be \"rollback\" or \"clone-swap\", not \"" + strategy + "\""));
+                "strategy must be \"rollback\", \"clone-swap\" or \"new-cluster\", not \"" + strategy + "\""));
+        if (order.newCluster() != null && !isNewCluster(plan)) {
+            throw new InvalidRequestException("\"newCluster\" goes with \"strategy\": \"new-cluster\" only");
+        }
         RestoreTarget target = RestoreTargets.parse(order.target(), order.backupId() != null);
         RestoreSettings restore = settingsOf(cluster);
         restore.refusal().ifPresent(reason -> {
@@ -264,6 +407,25 @@ public final class RestoreCluster {
                         + "; \"strategy\": \"rollback\" can");
             });
         }
+        String tag = cloneTag(requestedAt);
+        Map<String, String> placement = new LinkedHashMap<>();
+        Optional<NewClusters.Placed> placed = Optional.empty();
+        if (isNewCluster(plan)) {
+            restore.newClusterRefusal().ifPresent(reason -> {
+                throw new ConflictException("cluster '" + clusterName + "' cannot be restored into a new cluster: " + reason);
+            });
+            if (order.newCluster() == null) {
+                throw new InvalidRequestException("\"strategy\": \"new-cluster\" needs \"newCluster\": where to put it");
+            }
+            NewClusters newClusters = restore.newClusters().orElseThrow();
+            Map<String, String> asked = newClusters.facts(order.newCluster());
+            String name = newClusterName(clusterName, order.newCluster().name(), tag);
+            requireUnusedName(name);
+            placement.put(RestoreFacts.NEW_CLUSTER_NAME, name);
+            asked.forEach((key, value) -> placement.put(RestoreFacts.NEW_CLUSTER + key, value));
+            placed = Optional.of(newClusters.place(cluster, name, asked));
+            placed.get().newCluster().placement().reach().forEach((key, value) -> placement.put(RestoreFacts.NEW_CLUSTER_REACH + key, value));
+        }
         List<BackupManifest> backups = catalog.list(cluster.spec().name(), Optional.empty(), 0, Integer.MAX_VALUE).items();
         try {
             ArchivedTimelines timelines = new ArchivedTimelines(cluster.walArchive());
@@ -272,12 +434,12 @@ public final class RestoreCluster {
             TimelineHistory along = timelines.historyOf(timeline);
             BackupManifest backup = BackupChoice.choose(backups, target, along,
                     Optional.ofNullable(order.backupId()).map(RestoreCluster::backupId));
-            RestoreRun context = runOf(cluster, restore, backup, target, timeline, cloneSwap);
+            RestoreRun context = runOf(cluster, restore, backup, target, timeline, cloneSwap, placed);
             context.requireRestorableBackup();
-            restore.ha().ifPresent(ha -> RestoredMember.requireLeading(ha, cluster.spec().postgres(), clusterName));
+            context.ha().ifPresent(ha -> RestoredMember.requireLeading(ha, cluster.spec().postgres(), clusterName));
             RestorePreflight.Findings findings = RestorePreflight.check(backup, target, along, cluster.walArchive(),
-                    writtenOn(cluster, timeline));
-            return new Prepared(context, findings, strategy, plan);
+                    placed.isPresent() ? Optional.empty() : writtenOn(cluster, timeline));
+            return new Prepared(context, findings, strategy, plan, tag, Map.copyOf(placement));
         } catch (UnknownBackupForRestoreException e) {
             throw new UnknownBackupException(order.backupId());
         } catch (RestoreRefusedException e) {
@@ -292,6 +454,23 @@ public final class RestoreCluster {
             return !server.inRecovery() && server.timeline().equals(timeline) ? Optional.ofNullable(server.walLsn()) : Optional.empty();
         } catch (ClusterUnreachableException e) {
             return Optional.empty();
+        }
+    }
+
+    /** As asked, or the source's name and the restore's tag; a DNS label either way, as Kubernetes names must be. */
+    private static String newClusterName(String source, String asked, String tag) {
+        String name = asked != null ? asked : source + "-" + tag;
+        if (!ClusterName.isValid(name)) {
+            throw new InvalidRequestException("newCluster.name: '" + name + "' is not a DNS label (lower case letters, digits and "
+                    + "'-', at most 63)" + (asked == null ? "; name the new cluster" : ""));
+        }
+        return name;
+    }
+
+    /** Two new clusters, or a new cluster and a protected one, never share a name: it names their archive and their WAL endpoint. */
+    private void requireUnusedName(String name) {
+        if (clusters.find(name).isPresent() || newClustersByName.containsKey(name)) {
+            throw new ConflictException("a cluster named '" + name + "' exists already; name the new cluster otherwise");
         }
     }
 

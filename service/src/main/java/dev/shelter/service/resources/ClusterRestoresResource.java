@@ -6,6 +6,7 @@ import dev.shelter.service.api.RestoreOrder;
 import dev.shelter.service.api.RestorePreviewView;
 import dev.shelter.service.api.RestoreView;
 import dev.shelter.service.auth.Role;
+import dev.shelter.service.core.NewClusters;
 import dev.shelter.service.core.RestoreCluster;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
@@ -53,13 +54,15 @@ public class ClusterRestoresResource {
     @Timed
     @RolesAllowed(Role.VIEWER_OR_ABOVE)
     public RestoreListView listRestores(@PathParam("name") String cluster) {
-        return new RestoreListView(restores.list(cluster).stream().map(RestoreView::of).toList());
+        return new RestoreListView(restores.list(cluster).stream().map(j -> RestoreView.of(j, restores.teardownOf(j))).toList());
     }
 
     private static RestoreCluster.Order order(RestoreOrder order) {
         RestoreOrder.Target t = order.target();
         RestoreCluster.TargetOrder target = t == null ? null : new RestoreCluster.TargetOrder(t.time(), t.lsn(), t.xid(), t.name(),
                 t.inclusive(), t.immediate(), t.latest(), t.timeline());
-        return new RestoreCluster.Order(order.backupId(), target, order.strategy(), order.confirm());
+        RestoreOrder.NewCluster n = order.newCluster();
+        return new RestoreCluster.Order(order.backupId(), target, order.strategy(), order.confirm(),
+                n == null ? null : new NewClusters.Order(n.dataDirectory(), n.port(), n.host(), n.namespace(), n.name()));
     }
 }

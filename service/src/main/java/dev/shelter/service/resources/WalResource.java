@@ -82,7 +82,7 @@ public class WalResource {
         return Response.ok(fetchWalFile.fetch(cluster, file), MediaType.APPLICATION_OCTET_STREAM_TYPE).build();
     }
 
-    private static byte[] readCapped(InputStream body, String file, Long declaredLength) {
+    static byte[] readCapped(InputStream body, String file, Long declaredLength) {
         if (declaredLength != null && declaredLength > MAX_BYTES) {
             throw RequestBodies.tooLarge(file, MAX_BYTES);
         }

@@ -48,6 +48,8 @@ class RestoreKilledAtEachStepIT {
     private String target;
     private String expectedRows;
     private int run;
+    /** The new clusters the cases made: stopped at the end if a case failed before its teardown. */
+    private final List<NewCluster> newClusters = new java.util.ArrayList<>();
 
     RestoreKilledAtEachStepIT(PostgresBinaries binaries) {
         this.binaries = binaries;
@@ -79,12 +81,23 @@ class RestoreKilledAtEachStepIT {
             target = primary.queryValue("SELECT pg_current_wal_lsn()::text");
             expectedRows = batches();
             insertBatch(3);
+            // A restore into a new cluster does not switch the source's WAL: the target's segment must be archived already.
+            String last = primary.queryValue("SELECT pg_walfile_name(pg_switch_wal())");
+            Poll.until("the source's WAL archived through " + last, Duration.ofSeconds(60),
+                    () -> primary.queryValue("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver"),
+                    archived -> archived.compareTo(last) >= 0);
         }
     }
 
     @AfterAll
     void stopEverything() {
         try {
+            for (NewCluster copy : newClusters) {
+                if (Files.isRegularFile(copy.dataDirectory().resolve("postmaster.pid"))) {
+                    PostgresInstance.existing(binaries, scratch.resolve("stop-" + copy.port()), copy.dataDirectory(), copy.port(),
+                            primary.password()).stopImmediately();
+                }
+            }
             if (primary != null) {
                 primary.close();
             }
@@ -170,6 +183,99 @@ class RestoreKilledAtEachStepIT {
         });
     }
 
+    /**
+     * Into a new cluster: killed at each step, the restarted Shelter finishes the restore (the source
+     * serving what it served all along), and DELETE removes the new cluster.
+     */
+    @ParameterizedTest(name = "a restore into a new cluster killed at {0}:{1} completes after the restart")
+    @CsvSource({
+            "CloneIntoNewCluster, started",
+            "CloneIntoNewCluster, executed",
+            "ConfigureNewCluster, executed",
+            "WriteRecoveryFiles, executed",
+            "StartMember, executed",
+            "AwaitRecoveryEnd, inside",
+            "VerifyRestore, executed",
+    })
+    void aNewClusterKilledAtTheStepCompletesAfterTheRestart(String step, String moment) throws Exception {
+        NewCluster copy = NewCluster.next(scratch, run);
+        newClusters.add(copy);
+        String rowsBefore = batches();
+        killAndResume("new-cluster", copy.order(target), step, moment, null, (shelter, ended) -> {
+            assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
+            assertEquals(expectedRows, copy.batches(primary.password()), "the new cluster has exactly the rows up to " + target);
+            assertEquals(rowsBefore, batches(), "the source serves what it served all along");
+            tearDown(shelter.client(ADMIN), ended, copy);
+        });
+    }
+
+    /** The teardown killed at each of its steps is finished by the restarted Shelter. */
+    @ParameterizedTest(name = "a teardown of a new cluster killed at {0}:{1} finishes after the restart")
+    @CsvSource({
+            "StopNewCluster, executed",
+            "RemoveNewCluster, started",
+            "RemoveNewClusterArchive, started",
+    })
+    void aTeardownKilledAtTheStepFinishesAfterTheRestart(String step, String moment) throws Exception {
+        NewCluster copy = NewCluster.next(scratch, run);
+        newClusters.add(copy);
+        String[] restoreId = new String[1];
+        killAndResume("new-cluster", copy.order(target), step, moment, (shelter, ended) -> {
+            assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
+            restoreId[0] = ended.path("id").asText();
+            ShelterClient.Answer deleted = shelter.client(ADMIN).delete("/api/v1/restores/" + restoreId[0] + "?confirm="
+                    + ended.path("newCluster").path("name").asText());
+            assertEquals(202, deleted.status(), deleted.text());
+        }, (shelter, ended) -> {
+            JsonNode removed = Poll.until("the teardown ends after the restart", Duration.ofMinutes(2),
+                    () -> shelter.client(ADMIN).get("/api/v1/restores/" + restoreId[0]).body(),
+                    r -> !r.path("newCluster").path("state").asText().equals("removing"));
+            assertEquals("removed", removed.path("newCluster").path("state").asText(), removed.toPrettyString());
+            copy.assertGone();
+        });
+    }
+
+    /** DELETE of the restore; waits until its new cluster is removed, and nothing of it is left. */
+    private static void tearDown(ShelterClient client, JsonNode restore, NewCluster copy) throws Exception {
+        String id = restore.path("id").asText();
+        ShelterClient.Answer deleted = client.delete("/api/v1/restores/" + id + "?confirm=" + restore.path("newCluster").path("name").asText());
+        assertEquals(202, deleted.status(), deleted.text());
+        JsonNode removed = Poll.until("the new cluster of " + id + " removed", Duration.ofMinutes(2),
+                () -> client.get("/api/v1/restores/" + id).body(), r -> !r.path("newCluster").path("state").asText().equals("removing"));
+        assertEquals("removed", removed.path("newCluster").path("state").asText(), removed.toPrettyString());
+        copy.assertGone();
+    }
+
+    /** Where one case's new cluster goes, and how to look at it. */
+    private record NewCluster(Path dataDirectory, int port) {
+        static NewCluster next(ScratchDirectory scratch, int run) {
+            return new NewCluster(scratch.resolve("new-cluster-" + (run + 1)), dev.shelter.testing.Ports.reserve());
+        }
+
+        String order(String lsn) {
+            return "{\"strategy\": \"new-cluster\", \"target\": {\"lsn\": \"" + lsn + "\", \"timeline\": 1}, \"newCluster\": "
+                    + "{\"dataDirectory\": \"" + dataDirectory + "\", \"port\": " + port + "}}";
+        }
+
+        String batches(String password) throws Exception {
+            try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres",
+                    password); Statement s = c.createStatement(); java.sql.ResultSet r = s.executeQuery(
+                    "SELECT string_agg(batch || ':' || n, ',' ORDER BY batch) FROM (SELECT batch, count(*) AS n FROM ledger GROUP BY batch) b")) {
+                r.next();
+                return r.getString(1);
+            }
+        }
+
+        void assertGone() {
+            assertTrue(!Files.exists(dataDirectory), dataDirectory + " is removed");
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+                throw new AssertionError("the new cluster still listens on " + port);
+            } catch (java.io.IOException e) {
+                // nothing listens: its server is stopped
+            }
+        }
+    }
+
     /** What must hold once the restarted Shelter has ended the restore. */
     private interface Outcome {
         void check(ShelterProcess shelter, JsonNode ended) throws Exception;
@@ -177,14 +283,25 @@ class RestoreKilledAtEachStepIT {
 
     /** Starts the restore with a failpoint at the step, kills Shelter there, restarts it, and checks how the restore ended. */
     private JsonNode killAndResume(String strategy, String restoreTarget, String step, String moment, Outcome outcome) throws Exception {
+        return killAndResume(strategy, "{\"strategy\": \"" + strategy + "\", \"target\": " + restoreTarget + ", \"confirm\": \"primary\"}",
+                step, moment, null, outcome);
+    }
+
+    /** As above with the request's body; {@code beforeTheKill}, if any, runs once the restore has ended and must freeze Shelter. */
+    private JsonNode killAndResume(String strategy, String body, String step, String moment, Outcome beforeTheKill, Outcome outcome)
+            throws Exception {
         run++;
         String id;
         try (ShelterProcess shelter = FrozenShelter.start(config, ADMIN, scratch.resolve("shelter-" + run + "-killed.log"), step, moment)) {
             ShelterClient client = shelter.client(ADMIN);
-            ShelterClient.Answer started = client.post("/api/v1/clusters/primary/restores", "{\"strategy\": \"" + strategy
-                    + "\", \"target\": " + restoreTarget + ", \"confirm\": \"primary\"}");
+            ShelterClient.Answer started = client.post("/api/v1/clusters/primary/restores", body);
             assertEquals(202, started.status(), started.text());
             id = started.body().path("id").asText();
+            if (beforeTheKill != null) {
+                JsonNode ended = Poll.until("restore " + id + " ends", Duration.ofMinutes(3), () -> client.get("/api/v1/restores/" + id).body(),
+                        r -> !r.path("state").asText().equals("running"), primary::logTail);
+                beforeTheKill.check(shelter, ended);
+            }
             FrozenShelter.awaitFrozen(shelter, step, moment, Duration.ofSeconds(120));
             FrozenShelter.kill(shelter);
         }

@@ -42,7 +42,7 @@ final class AwaitRecoveryEnd implements Step<RestoreRun> {
 
     @Override
     public String target(RestoreRun run, Facts facts) {
-        return "PostgreSQL of " + run.clusterName() + " replays to " + run.target().describe() + " and promotes (at most "
+        return "PostgreSQL of " + run.restored().name() + " replays to " + run.target().describe() + " and promotes (at most "
                 + run.recoveryTimeout().toMinutes() + " min)";
     }
 
@@ -67,15 +67,15 @@ final class AwaitRecoveryEnd implements Step<RestoreRun> {
 
     private ServerFacts awaitPromotion(RestoreRun run, StepRun step, Lsn start, Lsn end) {
         int[] looks = {0};
-        return run.ports().recoveryWatch().awaitPromotion(run.cluster().spec().postgres(), run.recoveryTimeout(),
+        return run.ports().recoveryWatch().awaitPromotion(run.restored().spec().postgres(), run.recoveryTimeout(),
                 state -> {
                     step.checkCancelled();
                     if (state.replayed() != null && end != null && end.isAfter(start)) {
                         step.progress(Math.max(0, state.replayed().value() - start.value()), end.value() - start.value(), "bytes of WAL");
                     }
                     if (state.phase() == RecoveryState.Phase.UNREACHABLE && ++looks[0] % LOOKS_BETWEEN_MEMBER_CHECKS == 0
-                            && run.cluster().control().members().isEmpty()) {
-                        throw new IllegalStateException("PostgreSQL of " + run.clusterName() + " stopped during recovery ("
+                            && run.restored().control().members().isEmpty()) {
+                        throw new IllegalStateException("PostgreSQL of " + run.restored().name() + " stopped during recovery ("
                                 + state.detail() + "): it cannot reach " + run.target().describe() + " with the archived WAL, "
                                 + "or restore_command failed. Nothing was promoted" + inPostgresWords(run));
                     }
@@ -84,7 +84,7 @@ final class AwaitRecoveryEnd implements Step<RestoreRun> {
 
     /** "; PostgreSQL said: …" with the server's last complaints, or nothing where they cannot be read. */
     static String inPostgresWords(RestoreRun run) {
-        java.util.List<String> complaints = run.cluster().control().serverComplaints();
+        java.util.List<String> complaints = run.restored().control().serverComplaints();
         return complaints.isEmpty() ? "" : "; PostgreSQL said: " + String.join(" | ", complaints);
     }
 

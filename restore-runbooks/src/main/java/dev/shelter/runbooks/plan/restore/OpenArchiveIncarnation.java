@@ -34,8 +34,8 @@ final class OpenArchiveIncarnation implements Step<RestoreRun> {
 
     @Override
     public String target(RestoreRun run, Facts facts) {
-        return run.cluster().walArchive().inspection().isPresent() ? "a new incarnation of " + run.cluster().walArchive().describe()
-                : run.cluster().walArchive().describe() + " (keeps no incarnations: nothing to do)";
+        return run.restored().walArchive().inspection().isPresent() ? "a new incarnation of " + run.restored().walArchive().describe()
+                : run.restored().walArchive().describe() + " (keeps no incarnations: nothing to do)";
     }
 
     @Override
@@ -45,7 +45,7 @@ final class OpenArchiveIncarnation implements Step<RestoreRun> {
 
     @Override
     public void execute(RestoreRun run, StepRun step) {
-        String incarnation = run.cluster().walArchive().inspection().map(inspection -> Integer.toString(inspection.beginIncarnation()))
+        String incarnation = run.restored().walArchive().inspection().map(inspection -> Integer.toString(inspection.beginIncarnation()))
                 .orElse("none");
         step.record(INCARNATION, incarnation);
     }
@@ -57,7 +57,7 @@ final class OpenArchiveIncarnation implements Step<RestoreRun> {
      */
     @Override
     public void undo(RestoreRun run, Facts facts, String reason) {
-        facts.get(INCARNATION).filter(number -> !number.equals("none")).ifPresent(number -> run.cluster().walArchive().inspection()
+        facts.get(INCARNATION).filter(number -> !number.equals("none")).ifPresent(number -> run.restored().walArchive().inspection()
                 .ifPresent(archive -> archive.abandonIncarnation(Integer.parseInt(number), "restore swapped back: " + reason)));
     }
 

@@ -17,6 +17,9 @@ public final class RestorePlan {
 
     public static final String ROLLBACK = "restore-rollback";
     public static final String CLONE_SWAP = "restore-clone-swap";
+    public static final String NEW_CLUSTER = "restore-new-cluster";
+    /** Not a restore: the removal of a new cluster a restore made (DELETE /restores/{id}). */
+    public static final String TEARDOWN_NEW_CLUSTER = "teardown-new-cluster";
 
     private RestorePlan() {
     }
@@ -67,22 +70,57 @@ public final class RestorePlan {
                 new ResumeHa()), OnInterrupt.RESUME);
     }
 
-    /** The plan of a strategy as the API names it ("rollback", "clone-swap"). */
+    /**
+     * A restore into a new cluster (DESIGN.md section 4): the snapshots are cloned into new volumes
+     * and started as a cluster of their own, on its own port or in its own namespace, archiving into
+     * its own archive. The source is only read: no step stops it, switches its WAL or writes its
+     * archive. Any failure removes what was made; a success leaves the new cluster running until
+     * its teardown.
+     */
+    public static Plan<RestoreRun> newCluster() {
+        FailurePolicy removeCopy = FailurePolicy.rollBack();
+        return new Plan<>(NEW_CLUSTER, List.of(
+                new CheckTarget(),
+                new CloneIntoNewCluster(),
+                new ConfigureNewCluster(),
+                new WriteRecoveryFiles(removeCopy),
+                new StartMember(removeCopy), // no OpenArchiveIncarnation: its archive is new, and its first file opens it
+                new AwaitRecoveryEnd(removeCopy),
+                new VerifyRestore(removeCopy)), OnInterrupt.RESUME);
+    }
+
+    /** The removal of a new cluster: its server, its volumes, its archive. Interrupted, it resumes. */
+    public static Plan<RestoreRun> teardownNewCluster() {
+        return new Plan<>(TEARDOWN_NEW_CLUSTER, List.of(
+                new StopNewCluster(),
+                new RemoveNewCluster(),
+                new RemoveNewClusterArchive()), OnInterrupt.RESUME);
+    }
+
+    /** The plan of a strategy as the API names it ("rollback", "clone-swap", "new-cluster"). */
     public static Optional<Plan<RestoreRun>> forStrategy(String strategy) {
         return switch (strategy) {
             case "rollback" -> Optional.of(rollback());
             case "clone-swap" -> Optional.of(cloneSwap());
+            case "new-cluster" -> Optional.of(newCluster());
             default -> Optional.empty();
         };
     }
 
-    /** The plan a journal names, to resume it. */
+    /** The plan a journal names, to resume it: a restore's, or a teardown's. */
     public static Optional<Plan<RestoreRun>> named(String name) {
         return switch (name) {
             case ROLLBACK -> Optional.of(rollback());
             case CLONE_SWAP -> Optional.of(cloneSwap());
+            case NEW_CLUSTER -> Optional.of(newCluster());
+            case TEARDOWN_NEW_CLUSTER -> Optional.of(teardownNewCluster());
             default -> Optional.empty();
         };
+    }
+
+    /** A restore's plan; a teardown is not one, though it shares the restore's context. */
+    public static boolean isRestore(String name) {
+        return named(name).isPresent() && !TEARDOWN_NEW_CLUSTER.equals(name);
     }
 
     /**

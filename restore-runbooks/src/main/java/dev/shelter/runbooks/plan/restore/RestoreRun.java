@@ -8,10 +8,12 @@ import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.runbooks.postgres.RecoveryWatch;
 import dev.shelter.runbooks.postgres.ServerInspector;
 import dev.shelter.runbooks.restore.ArchivedTimelines;
+import dev.shelter.runbooks.restore.NewClusterPlacement;
 import dev.shelter.runbooks.restore.RecoveryFilesTarget;
 import dev.shelter.runbooks.restore.RestoreTarget;
 import dev.shelter.runbooks.restore.VolumeSwap;
 import dev.shelter.runbooks.wal.TimelineHistory;
+import dev.shelter.storage.blob.BlobStore;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -23,18 +25,37 @@ import java.util.Optional;
  * What the steps of one restore share: the cluster, the backup it starts from, the target and the
  * timeline recovery follows (all journaled, so a resumed restore is the same restore), the ports it
  * acts through, the restore_command its server fetches WAL with, the cluster's HA manager, if it has one,
- * the operator's checks of the restored data (queries that must each answer true), and for a
- * clone-and-swap restore the swap of its volumes.
+ * the operator's checks of the restored data (queries that must each answer true), for a
+ * clone-and-swap restore the swap of its volumes, and for a restore into a new cluster that cluster.
+ * {@code cluster} is always the source: its backups, its archive and its timelines; the server
+ * restored, started and verified is {@link #restored()}.
  */
 public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, RestoreTarget target, Timeline timeline,
                          Ports ports, RecoveryFilesTarget recoveryFiles, String restoreCommand, Duration recoveryTimeout,
-                         Optional<HaControl> ha, List<String> checks, Optional<CloneSwap> cloneSwap, Clock clock) {
+                         Optional<HaControl> ha, List<String> checks, Optional<CloneSwap> cloneSwap, Optional<NewCluster> newCluster,
+                         Clock clock) {
 
     /** What a clone-and-swap restore needs beyond a rollback: the swap of the target's volumes, and how long originals are kept. */
     public record CloneSwap(VolumeSwap volumes, Duration keepOriginals) {
         public CloneSwap {
             Objects.requireNonNull(volumes, "volumes");
             Objects.requireNonNull(keepOriginals, "keepOriginals");
+        }
+    }
+
+    /**
+     * What a restore into a new cluster needs: the copy as a cluster of its own (its control, its
+     * endpoint, its WAL archive apart from the source's), its volumes, the archive_command it runs
+     * with, and where its archive lives, so that a teardown removes it with the copy.
+     */
+    public record NewCluster(ProtectedCluster copy, NewClusterPlacement placement, String archiveCommand, BlobStore archiveStore,
+                             String archivePrefix) {
+        public NewCluster {
+            Objects.requireNonNull(copy, "copy");
+            Objects.requireNonNull(placement, "placement");
+            Objects.requireNonNull(archiveCommand, "archiveCommand");
+            Objects.requireNonNull(archiveStore, "archiveStore");
+            Objects.requireNonNull(archivePrefix, "archivePrefix");
         }
     }
 
@@ -54,7 +75,21 @@ public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, Restor
         Objects.requireNonNull(ha, "ha");
         checks = List.copyOf(checks);
         Objects.requireNonNull(cloneSwap, "cloneSwap");
+        Objects.requireNonNull(newCluster, "newCluster");
+        if (cloneSwap.isPresent() && newCluster.isPresent()) {
+            throw new IllegalArgumentException("a restore swaps the cluster's volumes or makes a new cluster, not both");
+        }
         Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The cluster whose server this restore starts and verifies: the new one, or the source itself. */
+    public ProtectedCluster restored() {
+        return newCluster.map(NewCluster::copy).orElse(cluster);
+    }
+
+    /** The new cluster; only its steps ask, and a restore without one is refused at request time. */
+    public NewCluster requireNewCluster() {
+        return newCluster.orElseThrow(() -> new IllegalStateException("restore of " + clusterName() + " makes no new cluster"));
     }
 
     public String clusterName() {
@@ -72,6 +107,10 @@ public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, Restor
      * swap any snapshot it can clone, whatever volume was bound when it was taken.
      */
     public void requireRestorableBackup() {
+        if (newCluster.isPresent()) {
+            newCluster.get().placement().requirePlaceable(backup);
+            return;
+        }
         cloneSwap.ifPresentOrElse(swap -> swap.volumes().requireSwappable(backup), () -> recoveryFiles.requireBackupOfThisVolume(backup));
     }
 

@@ -29,18 +29,18 @@ final class StartMember implements Step<RestoreRun> {
 
     @Override
     public String target(RestoreRun run, Facts facts) {
-        return run.clusterName() + ": scale to 1, into recovery";
+        return run.restored().name() + ": scale to 1, into recovery";
     }
 
     @Override
     public boolean isDone(RestoreRun run, Facts facts) {
-        return !run.cluster().control().members().isEmpty();
+        return !run.restored().control().members().isEmpty();
     }
 
     @Override
     public void execute(RestoreRun run, StepRun step) {
         try {
-            run.cluster().control().scale(1, StopCluster.SCALE_TIMEOUT);
+            run.restored().control().scale(1, StopCluster.SCALE_TIMEOUT);
         } catch (RuntimeException e) {
             throw new IllegalStateException(e.getMessage() + AwaitRecoveryEnd.inPostgresWords(run), e);
         }
@@ -49,7 +49,7 @@ final class StartMember implements Step<RestoreRun> {
     /** Stops the restored server (clone and swap, before its originals go back); nothing runs on a volume being swapped. */
     @Override
     public void undo(RestoreRun run, Facts facts, String reason) {
-        run.cluster().control().scale(0, StopCluster.SCALE_TIMEOUT);
+        run.restored().control().scale(0, StopCluster.SCALE_TIMEOUT);
     }
 
     @Override

@@ -47,7 +47,7 @@ final class VerifyRestore implements Step<RestoreRun> {
 
     @Override
     public String target(RestoreRun run, Facts facts) {
-        return "PostgreSQL of " + run.clusterName() + ": a primary of system " + run.backup().server().systemIdentifier()
+        return "PostgreSQL of " + run.restored().name() + ": a primary of system " + run.backup().server().systemIdentifier()
                 + " on a timeline after " + run.timeline() + ", stopped at " + run.target().describe()
                 + (run.checks().isEmpty() ? "" : ", and " + run.checks().size() + " check(s) of the data answering true");
     }
@@ -59,17 +59,17 @@ final class VerifyRestore implements Step<RestoreRun> {
 
     @Override
     public void execute(RestoreRun run, StepRun step) throws InterruptedException {
-        ServerFacts server = run.ports().inspector().inspect(run.cluster().spec().postgres(), PROBE_TIMEOUT);
+        ServerFacts server = run.ports().inspector().inspect(run.restored().spec().postgres(), PROBE_TIMEOUT);
         if (server.inRecovery()) {
-            throw new IllegalStateException("PostgreSQL of " + run.clusterName() + " is still in recovery");
+            throw new IllegalStateException("PostgreSQL of " + run.restored().name() + " is still in recovery");
         }
         if (!server.systemIdentifier().equals(run.backup().server().systemIdentifier())) {
-            throw new IllegalStateException("PostgreSQL of " + run.clusterName() + " is system " + server.systemIdentifier()
+            throw new IllegalStateException("PostgreSQL of " + run.restored().name() + " is system " + server.systemIdentifier()
                     + ", backup " + run.backup().id() + " is of system " + run.backup().server().systemIdentifier());
         }
         Timeline promoted = server.timeline();
         if (promoted.id() <= run.timeline().id()) {
-            throw new IllegalStateException("PostgreSQL of " + run.clusterName() + " runs on timeline " + promoted
+            throw new IllegalStateException("PostgreSQL of " + run.restored().name() + " runs on timeline " + promoted
                     + ", not on a new one after " + run.timeline() + ": it did not promote from this restore");
         }
         byte[] history = awaitArchived(run, step, WalFileName.parse(promoted.hex() + ".history"));
@@ -77,12 +77,12 @@ final class VerifyRestore implements Step<RestoreRun> {
                 "the history of timeline " + promoted + " names no reason for the switch"));
         Optional<String> mismatch = stop.mismatch(run.target());
         if (mismatch.isPresent()) {
-            throw new IllegalStateException("restore of " + run.clusterName() + " did not stop at its target: " + mismatch.get());
+            throw new IllegalStateException("restore of " + run.restored().name() + " did not stop at its target: " + mismatch.get());
         }
         for (String check : run.checks()) {
-            Optional<String> answer = run.ports().postgres().queryValue(run.cluster().spec().postgres(), check, CHECK_TIMEOUT);
+            Optional<String> answer = run.ports().postgres().queryValue(run.restored().spec().postgres(), check, CHECK_TIMEOUT);
             if (!answer.equals(Optional.of("t"))) {
-                throw new IllegalStateException("the restored data of " + run.clusterName() + " fails the check '" + check + "': it answered "
+                throw new IllegalStateException("the restored data of " + run.restored().name() + " fails the check '" + check + "': it answered "
                         + answer.map(value -> "'" + value + "'").orElse("no value") + ", not true");
             }
         }
@@ -92,15 +92,15 @@ final class VerifyRestore implements Step<RestoreRun> {
     /** The server archives its new history file as soon as it promotes; the policy's WAL timeout bounds the wait. */
     private static byte[] awaitArchived(RestoreRun run, StepRun step, WalFileName name) throws InterruptedException {
         Instant start = run.clock().instant();
-        Duration timeout = run.cluster().policy().walTimeout();
+        Duration timeout = run.restored().policy().walTimeout();
         while (true) {
-            Optional<byte[]> content = run.cluster().walArchive().fetch(name);
+            Optional<byte[]> content = run.restored().walArchive().fetch(name);
             if (content.isPresent()) {
                 return content.get();
             }
             step.checkCancelled();
             if (run.clock().instant().isAfter(start.plus(timeout))) {
-                throw new IllegalStateException(name + " did not reach " + run.cluster().walArchive().describe() + " within "
+                throw new IllegalStateException(name + " did not reach " + run.restored().walArchive().describe() + " within "
                         + timeout.toSeconds() + " s of the promotion: is the restored server's archive_command working?");
             }
             Thread.sleep(POLL.toMillis());
