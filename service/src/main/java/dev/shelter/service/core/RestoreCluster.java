@@ -154,10 +154,16 @@ public final class RestoreCluster {
     }
 
     /** The cluster's restores, newest first. */
-    public List<RunJournal> list(String clusterName) {
+    public List<Listed> list(String clusterName) {
         ClusterName name = clusters.require(clusterName).spec().name();
-        return engine.journals(name).stream().filter(j -> RestorePlan.isRestore(j.plan()))
-                .sorted(Comparator.comparing(RunJournal::id).reversed()).toList();
+        List<RunJournal> journals = engine.journals(name); // read once: the teardowns are among them
+        return journals.stream().filter(j -> RestorePlan.isRestore(j.plan()))
+                .sorted(Comparator.comparing(RunJournal::id).reversed())
+                .map(restore -> new Listed(restore, latestTeardown(restore, journals))).toList();
+    }
+
+    /** A restore as listed, with the teardown of its new cluster if one was asked. */
+    public record Listed(RunJournal restore, Optional<RunJournal> teardown) {
     }
 
     /** Cancels a running restore before its point of no return; after it, cancelling would leave a half-restored cluster. */
@@ -210,10 +216,16 @@ public final class RestoreCluster {
         if (!RestorePlan.NEW_CLUSTER.equals(restore.plan())) {
             return Optional.empty();
         }
-        return engine.running(teardownSubject(restore.id().value())).or(() -> engine.journals(restore.cluster()).stream()
-                .filter(j -> RestorePlan.TEARDOWN_NEW_CLUSTER.equals(j.plan()))
+        return engine.running(teardownSubject(restore.id().value())).or(() -> latestTeardown(restore, engine.journals(restore.cluster())));
+    }
+
+    private static Optional<RunJournal> latestTeardown(RunJournal restore, List<RunJournal> journals) {
+        if (!RestorePlan.NEW_CLUSTER.equals(restore.plan())) {
+            return Optional.empty();
+        }
+        return journals.stream().filter(j -> RestorePlan.TEARDOWN_NEW_CLUSTER.equals(j.plan()))
                 .filter(j -> restore.id().value().equals(j.facts().get(RestoreFacts.TEARS_DOWN)))
-                .max(Comparator.comparing(RunJournal::id)));
+                .max(Comparator.comparing(RunJournal::id));
     }
 
     /**

@@ -54,7 +54,7 @@ public class ClusterRestoresResource {
     @Timed
     @RolesAllowed(Role.VIEWER_OR_ABOVE)
     public RestoreListView listRestores(@PathParam("name") String cluster) {
-        return new RestoreListView(restores.list(cluster).stream().map(j -> RestoreView.of(j, restores.teardownOf(j))).toList());
+        return new RestoreListView(restores.list(cluster).stream().map(listed -> RestoreView.of(listed.restore(), listed.teardown())).toList());
     }
 
     private static RestoreCluster.Order order(RestoreOrder order) {
