@@ -193,6 +193,12 @@ public final class PostgresInstance implements AutoCloseable {
                 "-l", logFile().toString(), "start"));
     }
 
+    /** Starts it and returns at once: for a server that is expected to stop by itself (a recovery target's shutdown). */
+    public void startWithoutWaiting() {
+        run(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-W",
+                "-l", logFile().toString(), "start"));
+    }
+
     public void stop() {
         if (isRunning()) {
             run(List.of(binaries.directory().resolve("pg_ctl").toString(), "-D", dataDirectory.toString(), "-w", "-t", "60",

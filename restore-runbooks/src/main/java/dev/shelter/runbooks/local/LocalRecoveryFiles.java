@@ -36,6 +36,11 @@ public final class LocalRecoveryFiles implements RecoveryFilesTarget {
                 this::configured);
     }
 
+    @Override
+    public java.util.Optional<String> rearmCutOffRecovery() {
+        return RecoveryFiles.rearmCutOffRecovery(target.dataDirectory());
+    }
+
     /** The value the server would run with, from its configuration files. */
     private int configured(String setting) {
         List<String> command = List.of(target.binDirectory().resolve("postgres").toString(), "-D", target.dataDirectory().toString(),

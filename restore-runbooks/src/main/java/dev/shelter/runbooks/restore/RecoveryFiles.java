@@ -34,6 +34,7 @@ public final class RecoveryFiles {
     public static final String BACKUP_LABEL = "backup_label";
     public static final String TABLESPACE_MAP = "tablespace_map";
     public static final String RECOVERY_SIGNAL = "recovery.signal";
+    private static final String STANDBY_SIGNAL = "standby.signal";
     private static final String AUTO_CONF = "postgresql.auto.conf";
     private static final String PID_FILE = "postmaster.pid";
     private static final String BLOCK_START = "# --- shelter restore settings";
@@ -177,6 +178,35 @@ public final class RecoveryFiles {
         } catch (IOException e) {
             throw new RestoreRefusedException("cannot read " + pgdata + " to verify it: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Puts recovery.signal back into a stopped data directory whose recovery was cut off at its very
+     * end: pg_control says recovery was under way, this restore's settings are still in
+     * postgresql.auto.conf, and no signal file is left. PostgreSQL removes the signal just before it
+     * writes the new timeline's history and leaves recovery; stopped in between (a crash, a failed
+     * write), a plain start does crash recovery along the old timeline through all the WAL it kept in
+     * pg_wal, past the target. With the signal back it recovers to the same target and promotes.
+     * Returns what it did, for the journal; nothing when nothing was cut off.
+     */
+    public static Optional<String> rearmCutOffRecovery(Path pgdata) {
+        ControlFile control = ControlFile.read(pgdata);
+        boolean recovering = control.state() == ControlFile.State.IN_ARCHIVE_RECOVERY
+                || control.state() == ControlFile.State.SHUT_DOWN_IN_RECOVERY;
+        try {
+            Path autoConf = pgdata.resolve(AUTO_CONF);
+            boolean restoreSettings = Files.exists(autoConf) && Files.readString(autoConf, StandardCharsets.UTF_8).contains(BLOCK_START);
+            if (!recovering || !restoreSettings || Files.exists(pgdata.resolve(RECOVERY_SIGNAL))
+                    || Files.exists(pgdata.resolve(STANDBY_SIGNAL))) {
+                return Optional.empty();
+            }
+            refuseLiveServer(pgdata);
+            writeOwned(pgdata.resolve(RECOVERY_SIGNAL), new byte[0], Files.getOwner(pgdata));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot put recovery.signal back into " + pgdata, e);
+        }
+        return Optional.of("recovery.signal put back: pg_control says " + control.state() + " at checkpoint " + control.checkpoint()
+                + " on timeline " + control.timeline().id() + ", and the signal was gone");
     }
 
     /** The system identifier in pg_control, read by the one reader (which refuses a damaged file). */

@@ -27,6 +27,16 @@ public interface RecoveryFilesTarget {
     default void requireBackupOfThisVolume(BackupManifest backup) {
     }
 
+    /**
+     * Before the restored server starts (again): puts back the recovery.signal PostgreSQL removed
+     * just before it would have left recovery, if it was stopped in between, so that it recovers to
+     * the target again instead of replaying its own WAL past it ({@link RecoveryFiles#rearmCutOffRecovery}).
+     * Returns what it did. On Kubernetes nothing yet: reading the claim takes a job.
+     */
+    default java.util.Optional<String> rearmCutOffRecovery() {
+        return java.util.Optional.empty();
+    }
+
     /** Where, for the dry run and the journal. */
     String describe();
 }

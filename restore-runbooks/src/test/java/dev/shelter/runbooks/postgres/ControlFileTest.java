@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.zip.CRC32C;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -86,7 +85,7 @@ class ControlFileTest {
                 () -> ControlFile.parse(Arrays.copyOf(good, 200), "short"));
         assertTrue(shortFile.getMessage().contains("200 bytes"), shortFile.getMessage());
 
-        byte[] pg12 = withCrc(good, ByteOrder.LITTLE_ENDIAN, b -> b.putInt(8, 1201));
+        byte[] pg12 = EditedControlFile.withCrc(good, ByteOrder.LITTLE_ENDIAN, b -> b.putInt(8, 1201));
         ControlFile.InvalidControlFileException unknown = assertThrows(ControlFile.InvalidControlFileException.class,
                 () -> ControlFile.parse(pg12, "pg12"));
         assertEquals("pg12 has pg_control version 1201 (read little-endian): only 1300 (PostgreSQL 13 to 16) and 1700 "
@@ -97,7 +96,7 @@ class ControlFileTest {
     @Test
     void theSeventeenFormatReadsTheSameFields() throws IOException {
         byte[] good = resource(STOPPED);
-        byte[] pg17 = withCrc(good, ByteOrder.LITTLE_ENDIAN, b -> b.putInt(8, 1700).putInt(40 + 20, 1));
+        byte[] pg17 = EditedControlFile.withCrc(good, ByteOrder.LITTLE_ENDIAN, b -> b.putInt(8, 1700).putInt(40 + 20, 1));
         ControlFile fifteen = ControlFile.parse(good, "15");
         ControlFile seventeen = ControlFile.parse(pg17, "17");
         assertEquals(1700, seventeen.controlVersion());
@@ -120,23 +119,8 @@ class ControlFileTest {
         for (int offset : new int[] {8, 12, 16, 48, 52, 172, 180, 184, 188, 192, 196, 216, 228, 252}) {
             out.putInt(offset, in.getInt(offset));
         }
-        byte[] big = withCrc(out.array(), ByteOrder.BIG_ENDIAN, b -> { });
+        byte[] big = EditedControlFile.withCrc(out.array(), ByteOrder.BIG_ENDIAN, b -> { });
         assertEquals(ControlFile.parse(little, "little"), ControlFile.parse(big, "big"));
-    }
-
-    private interface Edit {
-        void apply(ByteBuffer buffer);
-    }
-
-    /** The bytes with {@code edit} applied and the CRC computed again, as PostgreSQL would have written them. */
-    private static byte[] withCrc(byte[] original, ByteOrder order, Edit edit) {
-        byte[] bytes = original.clone();
-        ByteBuffer buffer = ByteBuffer.wrap(bytes).order(order);
-        edit.apply(buffer);
-        CRC32C crc = new CRC32C();
-        crc.update(bytes, 0, 288);
-        buffer.putInt(288, (int) crc.getValue());
-        return bytes;
     }
 
     private static byte[] resource(String name) throws IOException {

@@ -10,6 +10,8 @@ import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.ServerIdentity;
 import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.postgres.ControlFile;
+import dev.shelter.runbooks.postgres.EditedControlFile;
 import dev.shelter.runbooks.wal.TimelineHistory;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -71,6 +73,43 @@ class RecoveryFilesTest {
         assertTrue(autoConf.contains("recovery_target_timeline = '3'\n"), autoConf);
         assertTrue(autoConf.contains("recovery_target_action = 'promote'\n"), autoConf);
         RecoveryFiles.verify(pgdata, manifest);
+    }
+
+    /**
+     * PostgreSQL removes recovery.signal just before it writes the new timeline and leaves recovery.
+     * Stopped in between, its pg_control still says "in archive recovery": the signal goes back, and
+     * only then. A server that finished recovery, or one this restore never wrote settings into, or
+     * one still holding its signal, is left as it is.
+     */
+    @Test
+    void recoveryCutOffAtItsEndGetsItsSignalBackAndNothingElseDoes() throws IOException {
+        BackupManifest manifest = manifest(LABEL, "", SYSTEM_ID);
+        byte[] shutDown = Files.readAllBytes(pgdata.resolve("global/pg_control"));
+        assertEquals(java.util.Optional.empty(), RecoveryFiles.rearmCutOffRecovery(pgdata), "no restore settings, not in recovery");
+
+        RecoveryFiles.write(pgdata, manifest, RESTORE_COMMAND);
+        Files.write(pgdata.resolve("global/pg_control"), EditedControlFile.withState(shutDown, ControlFile.State.IN_ARCHIVE_RECOVERY));
+        assertEquals(java.util.Optional.empty(), RecoveryFiles.rearmCutOffRecovery(pgdata), "the signal is still there");
+
+        Files.delete(pgdata.resolve("recovery.signal"));
+        String what = RecoveryFiles.rearmCutOffRecovery(pgdata).orElseThrow();
+        assertTrue(what.contains("in archive recovery"), what);
+        assertTrue(Files.exists(pgdata.resolve("recovery.signal")));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(pgdata.resolve("recovery.signal"))));
+
+        Files.delete(pgdata.resolve("recovery.signal"));
+        Files.write(pgdata.resolve("global/pg_control"), EditedControlFile.withState(shutDown, ControlFile.State.SHUT_DOWN_IN_RECOVERY));
+        assertTrue(RecoveryFiles.rearmCutOffRecovery(pgdata).isPresent(), "shut down before the end of its recovery");
+
+        Files.delete(pgdata.resolve("recovery.signal"));
+        Files.write(pgdata.resolve("global/pg_control"), EditedControlFile.withState(shutDown, ControlFile.State.IN_PRODUCTION));
+        assertEquals(java.util.Optional.empty(), RecoveryFiles.rearmCutOffRecovery(pgdata), "recovery ended: never back into it");
+        assertFalse(Files.exists(pgdata.resolve("recovery.signal")));
+
+        Files.write(pgdata.resolve("global/pg_control"), EditedControlFile.withState(shutDown, ControlFile.State.IN_ARCHIVE_RECOVERY));
+        Files.writeString(pgdata.resolve("standby.signal"), "");
+        assertEquals(java.util.Optional.empty(), RecoveryFiles.rearmCutOffRecovery(pgdata), "a standby keeps its own signal");
+        assertFalse(Files.exists(pgdata.resolve("recovery.signal")));
     }
 
     /** ALTER SYSTEM after a restore rewrites postgresql.auto.conf without the block's marker; its settings must not linger. */

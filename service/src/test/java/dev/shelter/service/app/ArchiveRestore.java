@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * A test-level point-in-time restore: roll a stopped cluster's PGDATA back to a local-directory
  * snapshot, write and check the recovery files from the manifest in the bucket, and let PostgreSQL
- * replay everything Shelter's archive holds through the README's restore_command.
+ * replay everything Shelter's archive holds through Shelter's restore_command.
  */
 final class ArchiveRestore {
 
@@ -38,11 +38,9 @@ final class ArchiveRestore {
     private ArchiveRestore() {
     }
 
-    /** The README's restore_command: 404 ends recovery (exit 1); anything else stops it (exit 255). */
+    /** Shelter's restore_command: 404 ends recovery (exit 1); anything else stops it (exit 255). */
     static String restoreCommand(int port, String cluster, Path tokenFile) {
-        return "c=$(curl -sS -o \"%p.part\" -w \"%%{http_code}\" -H \"Authorization: Bearer $(cat " + tokenFile + ")\" "
-                + "http://127.0.0.1:" + port + "/api/v1/clusters/" + cluster + "/wal/%f) || exit 255; case \"$c\" in "
-                + "200) mv \"%p.part\" \"%p\";; 404) rm -f \"%p.part\"; exit 1;; *) rm -f \"%p.part\"; exit 255;; esac";
+        return dev.shelter.runbooks.restore.RestoreCommand.curl("http://127.0.0.1:" + port, new ClusterName(cluster), tokenFile.toString());
     }
 
     static BackupManifest manifestFromBucket(S3Server s3, String bucket, String cluster, String id) {

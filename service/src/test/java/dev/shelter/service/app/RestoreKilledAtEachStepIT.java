@@ -1,6 +1,7 @@
 package dev.shelter.service.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.shelter.runbooks.postgres.ControlFile;
 import dev.shelter.testing.Poll;
 import dev.shelter.testing.PostgresBinaries;
 import dev.shelter.testing.PostgresInstance;
@@ -8,6 +9,7 @@ import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.ScratchDirectory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -133,6 +135,39 @@ class RestoreKilledAtEachStepIT {
                 (shelter, ended) -> {
                     assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
                     assertEquals(expectedRows, batches(), "exactly the rows committed up to " + target);
+                    awaitFreshBackup(shelter.client(ADMIN), ended.path("id").asText());
+                });
+        assertEquals("rollback", restore.path("strategy").asText());
+    }
+
+    /**
+     * PostgreSQL removes recovery.signal just before it writes the new timeline and leaves recovery.
+     * Stopped in between, a plain start does crash recovery along timeline 1 through the WAL it kept
+     * in pg_wal, past the target. That state is made here for real: with Shelter frozen before its
+     * StartMember (its WAL endpoint still answers), the server is started by hand to recover to the
+     * target and shut down there, and its signal is removed. The restarted Shelter must put the signal
+     * back and promote at the target, not serve the rows past it.
+     */
+    @Test
+    void aRecoveryCutOffAtItsEndRecoversToTheTargetAfterTheRestart() throws Exception {
+        Path autoConf = primary.dataDirectory().resolve("postgresql.auto.conf");
+        JsonNode restore = killAndResume("rollback", "{\"strategy\": \"rollback\", \"target\": {\"lsn\": \"" + target
+                        + "\", \"timeline\": 1}, \"confirm\": \"primary\"}", "StartMember", "before", null,
+                (shelter, frozen) -> {
+                    String settings = Files.readString(autoConf);
+                    Files.writeString(autoConf, settings.replace("recovery_target_action = 'promote'", "recovery_target_action = 'shutdown'"));
+                    primary.startWithoutWaiting();
+                    Poll.until("PostgreSQL recovers to the target and shuts down there", Duration.ofMinutes(2),
+                            () -> ControlFile.read(primary.dataDirectory()).state() + (primary.isRunning() ? ", running" : ""),
+                            state -> state.equals("shut down in recovery"), primary::logTail);
+                    Files.writeString(autoConf, settings);
+                    Files.delete(primary.dataDirectory().resolve("recovery.signal"));
+                },
+                (shelter, ended) -> {
+                    assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
+                    assertEquals(expectedRows, batches(), "exactly the rows committed up to " + target);
+                    assertTrue(shelter.log().contains("StartMember recorded recoveryRearmed=recovery.signal put back: pg_control says "
+                            + "shut down in recovery"), shelter.log());
                     awaitFreshBackup(shelter.client(ADMIN), ended.path("id").asText());
                 });
         assertEquals("rollback", restore.path("strategy").asText());
@@ -290,6 +325,12 @@ class RestoreKilledAtEachStepIT {
     /** As above with the request's body; {@code beforeTheKill}, if any, runs once the restore has ended and must freeze Shelter. */
     private JsonNode killAndResume(String strategy, String body, String step, String moment, Outcome beforeTheKill, Outcome outcome)
             throws Exception {
+        return killAndResume(strategy, body, step, moment, beforeTheKill, (shelter, frozen) -> { }, outcome);
+    }
+
+    /** As above; {@code whileFrozen} runs once Shelter is frozen at the step, before the kill. */
+    private JsonNode killAndResume(String strategy, String body, String step, String moment, Outcome beforeTheKill, Outcome whileFrozen,
+                                   Outcome outcome) throws Exception {
         run++;
         String id;
         try (ShelterProcess shelter = FrozenShelter.start(config, ADMIN, scratch.resolve("shelter-" + run + "-killed.log"), step, moment)) {
@@ -303,6 +344,7 @@ class RestoreKilledAtEachStepIT {
                 beforeTheKill.check(shelter, ended);
             }
             FrozenShelter.awaitFrozen(shelter, step, moment, Duration.ofSeconds(120));
+            whileFrozen.check(shelter, client.get("/api/v1/restores/" + id).body());
             FrozenShelter.kill(shelter);
         }
         boolean running = primary.isRunning();

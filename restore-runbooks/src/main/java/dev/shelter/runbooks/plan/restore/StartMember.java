@@ -37,8 +37,13 @@ final class StartMember implements Step<RestoreRun> {
         return !run.restored().control().members().isEmpty();
     }
 
+    /** Journaled when the start had to put recovery.signal back first. */
+    static final String RECOVERY_REARMED = "recoveryRearmed";
+
     @Override
     public void execute(RestoreRun run, StepRun step) {
+        // A start after a crash must not turn a recovery cut off at its end into crash recovery past the target.
+        run.recoveryFiles().rearmCutOffRecovery().ifPresent(what -> step.record(RECOVERY_REARMED, what));
         try {
             run.restored().control().scale(1, StopCluster.SCALE_TIMEOUT);
         } catch (RuntimeException e) {
