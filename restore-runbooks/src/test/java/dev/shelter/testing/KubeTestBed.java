@@ -44,6 +44,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
@@ -75,6 +76,9 @@ public final class KubeTestBed implements AutoCloseable {
     /** The pool's images before this test bed: whatever appears later is this test's, clones Shelter made included. */
     private final Set<String> imagesBefore;
     private TestKubelet kubelet;
+    private PostgresBinaries binaries;
+    /** Further namespaces with a kubelet of their own (a restore's new cluster goes there), by name. */
+    private final Map<String, TestKubelet> otherNamespaces = new java.util.LinkedHashMap<>();
 
     private KubeTestBed(KubeApiServer server, CephServer ceph) {
         this.server = server;
@@ -94,6 +98,7 @@ public final class KubeTestBed implements AutoCloseable {
     /** Namespaces, nodes, RBAC and a running kubelet. */
     public static KubeTestBed open(KubeApiServer server, CephServer ceph, PostgresBinaries binaries) {
         KubeTestBed bed = new KubeTestBed(server, ceph);
+        bed.binaries = binaries;
         try {
             bed.createNamespace(bed.namespace);
             bed.createNamespace(bed.shelterNamespace);
@@ -117,6 +122,34 @@ public final class KubeTestBed implements AutoCloseable {
 
     public String namespace() {
         return namespace;
+    }
+
+    /**
+     * One more namespace, named {@code prefix} and this bed's suffix, with Shelter's Role of
+     * deploy/kubernetes/rbac.yaml bound in it and a kubelet of its own; removed with everything in it
+     * on close, as the first one is.
+     */
+    public String openNamespace(String prefix) {
+        String name = prefix + "-" + suffix;
+        try {
+            createNamespace(name);
+            applyRbac(name, false);
+        } catch (ApiException e) {
+            throw new IllegalStateException("namespace " + name + ": API " + e.getCode() + " " + e.getResponseBody(), e);
+        }
+        Path work = scratch.resolve(name);
+        try {
+            Files.createDirectories(work);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        otherNamespaces.put(name, new TestKubelet(admin, name, nodes, binaries, ceph.config().pool(), work, kubelet));
+        return name;
+    }
+
+    /** The kubelet of a namespace {@link #openNamespace} made. */
+    public TestKubelet kubeletOf(String namespace) {
+        return Objects.requireNonNull(otherNamespaces.get(namespace), namespace);
     }
 
     public List<String> nodes() {
@@ -189,38 +222,50 @@ public final class KubeTestBed implements AutoCloseable {
     @Override
     public void close() {
         try {
+            Set<String> images = new java.util.HashSet<>();
+            Map<String, TestKubelet> kubelets = new java.util.LinkedHashMap<>(otherNamespaces);
             if (kubelet != null) {
-                quietly(() -> new AppsV1Api(admin).deleteCollectionNamespacedStatefulSet(namespace).execute());
-                quietly(() -> core.deleteCollectionNamespacedPod(namespace).gracePeriodSeconds(0).execute());
-                kubelet.close();
+                kubelets.put(namespace, kubelet);
             }
-            Set<String> images = new java.util.HashSet<>(kubelet == null ? Set.of() : kubelet.images());
-            quietly(() -> core.deleteCollectionNamespacedPersistentVolumeClaim(namespace).execute());
-            quietly(() -> {
-                for (V1PersistentVolume pv : core.listPersistentVolume().execute().getItems()) {
-                    boolean ours = pv.getMetadata().getLabels() != null
-                            && namespace.equals(pv.getMetadata().getLabels().get("shelter.test/namespace"));
-                    boolean boundHere = pv.getSpec().getClaimRef() != null
-                            && namespace.equals(pv.getSpec().getClaimRef().getNamespace()); // Shelter's clones and kept originals
-                    if (!ours && !boundHere) {
-                        continue;
-                    }
-                    if (pv.getSpec().getCsi() != null && pv.getSpec().getCsi().getVolumeAttributes() != null) {
-                        images.add(pv.getSpec().getCsi().getVolumeAttributes().get("imageName")); // clones Shelter swapped in too
-                    }
-                    core.deletePersistentVolume(pv.getMetadata().getName()).execute();
-                }
-                return null;
+            kubelets.forEach((name, each) -> {
+                quietly(() -> new AppsV1Api(admin).deleteCollectionNamespacedStatefulSet(name).execute());
+                quietly(() -> core.deleteCollectionNamespacedPod(name).gracePeriodSeconds(0).execute());
+                each.close();
+                images.addAll(each.images());
             });
+            for (String name : kubelets.keySet()) {
+                removeClaimsAndVolumes(name, images);
+            }
             if (kubelet != null) {
                 removeImages(images);
             }
             cleanups.forEach(Runnable::run);
+            otherNamespaces.keySet().forEach(this::deleteNamespace);
             deleteNamespace(namespace);
             deleteNamespace(shelterNamespace);
         } finally {
             scratch.close();
         }
+    }
+
+    /** The namespace's claims, and every volume made for it or bound into it (Shelter's clones and kept originals); their images into {@code images}. */
+    private void removeClaimsAndVolumes(String name, Set<String> images) {
+        quietly(() -> core.deleteCollectionNamespacedPersistentVolumeClaim(name).execute());
+        quietly(() -> {
+            for (V1PersistentVolume pv : core.listPersistentVolume().execute().getItems()) {
+                boolean ours = pv.getMetadata().getLabels() != null
+                        && name.equals(pv.getMetadata().getLabels().get("shelter.test/namespace"));
+                boolean boundHere = pv.getSpec().getClaimRef() != null && name.equals(pv.getSpec().getClaimRef().getNamespace());
+                if (!ours && !boundHere) {
+                    continue;
+                }
+                if (pv.getSpec().getCsi() != null && pv.getSpec().getCsi().getVolumeAttributes() != null) {
+                    images.add(pv.getSpec().getCsi().getVolumeAttributes().get("imageName")); // clones Shelter swapped in too
+                }
+                core.deletePersistentVolume(pv.getMetadata().getName()).execute();
+            }
+            return null;
+        });
     }
 
     /** A bearer token of Shelter's ServiceAccount, for a Shelter configured from outside the cluster. */
@@ -269,6 +314,11 @@ public final class KubeTestBed implements AutoCloseable {
 
     /** The manifest as shipped, moved into this test bed's namespaces and names. */
     private void applyRbac() throws ApiException {
+        applyRbac(namespace, true);
+    }
+
+    /** Its Roles and RoleBindings into {@code target}; with {@code everything}, its ServiceAccount and cluster-wide rules too. */
+    private void applyRbac(String target, boolean everything) throws ApiException {
         RbacAuthorizationV1Api rbac = new RbacAuthorizationV1Api(admin);
         List<Object> objects;
         try {
@@ -277,16 +327,18 @@ public final class KubeTestBed implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         for (Object object : objects) {
-            if (object instanceof V1ServiceAccount account) {
+            if (object instanceof V1Role role) {
+                role.getMetadata().setNamespace(target);
+                rbac.createNamespacedRole(target, role).execute();
+            } else if (object instanceof V1RoleBinding binding) {
+                binding.getMetadata().setNamespace(target);
+                binding.getSubjects().forEach(subject -> subject.setNamespace(shelterNamespace));
+                rbac.createNamespacedRoleBinding(target, binding).execute();
+            } else if (!everything) {
+                continue;
+            } else if (object instanceof V1ServiceAccount account) {
                 account.getMetadata().setNamespace(shelterNamespace);
                 core.createNamespacedServiceAccount(shelterNamespace, account).execute();
-            } else if (object instanceof V1Role role) {
-                role.getMetadata().setNamespace(namespace);
-                rbac.createNamespacedRole(namespace, role).execute();
-            } else if (object instanceof V1RoleBinding binding) {
-                binding.getMetadata().setNamespace(namespace);
-                binding.getSubjects().forEach(subject -> subject.setNamespace(shelterNamespace));
-                rbac.createNamespacedRoleBinding(namespace, binding).execute();
             } else if (object instanceof V1ClusterRole role) {
                 String name = role.getMetadata().getName() + "-" + suffix;
                 role.getMetadata().setName(name);

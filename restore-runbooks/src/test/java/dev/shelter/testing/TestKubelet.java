@@ -77,7 +77,10 @@ public final class TestKubelet implements AutoCloseable {
     private final Set<String> finishedJobPods = ConcurrentHashMap.newKeySet();
     private final Set<String> images = ConcurrentHashMap.newKeySet();
     private final Thread loop;
+    /** Null when another kubelet's server serves this one's logs. */
     private final KubeletLogServer logs;
+    /** Kubelets of other namespaces whose logs this one's server serves. */
+    private final List<TestKubelet> alsoServing = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean stopping;
     private volatile String lastError = "";
 
@@ -87,6 +90,15 @@ public final class TestKubelet implements AutoCloseable {
 
     public TestKubelet(ApiClient client, String namespace, List<String> nodes, PostgresBinaries binaries, String pool,
                        Path workDirectory) {
+        this(client, namespace, nodes, binaries, pool, workDirectory, null);
+    }
+
+    /**
+     * A kubelet for one more namespace on the same nodes: a node advertises one kubelet port, so its
+     * pods' and jobs' logs are served by {@code logsThrough}'s server (null: a server of its own).
+     */
+    public TestKubelet(ApiClient client, String namespace, List<String> nodes, PostgresBinaries binaries, String pool,
+                       Path workDirectory, TestKubelet logsThrough) {
         this.client = client;
         this.core = new CoreV1Api(client);
         this.apps = new AppsV1Api(client);
@@ -96,8 +108,13 @@ public final class TestKubelet implements AutoCloseable {
         this.binaries = binaries;
         this.pool = pool;
         this.workDirectory = workDirectory;
-        this.logs = new KubeletLogServer(workDirectory, this::logOf);
-        advertiseLogs();
+        if (logsThrough == null) {
+            this.logs = new KubeletLogServer(workDirectory, this::logOf);
+            advertiseLogs();
+        } else {
+            this.logs = null;
+            logsThrough.alsoServing.add(this);
+        }
         this.loop = new Thread(this::run, "test-kubelet-" + namespace);
         loop.setDaemon(true);
         loop.start();
@@ -141,7 +158,9 @@ public final class TestKubelet implements AutoCloseable {
         for (RunningPod pod : List.copyOf(running.values())) {
             tearDown(pod);
         }
-        logs.close();
+        if (logs != null) {
+            logs.close();
+        }
     }
 
     /** Where the API server finds this kubelet: every test node's InternalIP and kubelet port. */
@@ -162,7 +181,7 @@ public final class TestKubelet implements AutoCloseable {
     /** A job pod's output, or the PostgreSQL log of a pod the kubelet runs. */
     private Optional<Path> logOf(String podNamespace, String pod) {
         if (!namespace.equals(podNamespace)) {
-            return Optional.empty();
+            return alsoServing.stream().map(other -> other.logOf(podNamespace, pod)).flatMap(Optional::stream).findFirst();
         }
         Path jobLog = workDirectory.resolve("job-logs").resolve(pod + ".log");
         if (Files.exists(jobLog)) {

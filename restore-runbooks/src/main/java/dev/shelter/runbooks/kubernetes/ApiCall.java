@@ -1,6 +1,9 @@
 package dev.shelter.runbooks.kubernetes;
 
+import dev.shelter.runbooks.cluster.ClusterTargetException;
 import io.kubernetes.client.openapi.ApiException;
+
+import java.util.Optional;
 
 /** One request to the API server, as a lambda. */
 @FunctionalInterface
@@ -13,6 +16,18 @@ interface ApiCall<T> {
             return call.call();
         } catch (ApiException e) {
             throw ApiFailures.translate(e, doing);
+        }
+    }
+
+    /** As {@link #run}, with a 404 as empty: a read of what may not exist. */
+    static <T> Optional<T> readOrEmpty(String doing, ApiCall<T> call) {
+        try {
+            return Optional.of(run(doing, call));
+        } catch (ClusterTargetException e) {
+            if (e.reason() == ClusterTargetException.Reason.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw e;
         }
     }
 }

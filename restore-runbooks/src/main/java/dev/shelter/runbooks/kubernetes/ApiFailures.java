@@ -2,8 +2,8 @@ package dev.shelter.runbooks.kubernetes;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonParser;
-import dev.shelter.runbooks.cluster.ClusterTargetException;
 import dev.shelter.runbooks.cluster.ClusterTargetException.Reason;
+import dev.shelter.runbooks.cluster.ClusterTargetException;
 import io.kubernetes.client.openapi.ApiException;
 
 /**

@@ -116,6 +116,29 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
         return new KubernetesVolumeSwap(client, target.namespace(), claimByVolume, snapshotter);
     }
 
+    public Settings settings() {
+        return settings;
+    }
+
+    /** The control of another StatefulSet through the same API client, with the same settings: a new cluster's. */
+    public KubernetesClusterControl of(KubernetesTarget other) {
+        return new KubernetesClusterControl(client, other, settings);
+    }
+
+    /**
+     * A restore of this StatefulSet's backups into a new one at {@code place}: per volume of its spec
+     * (by name), its claim template; the clones are made by {@code snapshotter}.
+     */
+    public KubernetesNewCluster newCluster(Map<String, String> templateByVolume, KubernetesNewCluster.Place place,
+                                           VolumeSnapshotter snapshotter, KubernetesRecoveryFiles.ShelterImage shelter) {
+        return new KubernetesNewCluster(client, target, templateByVolume, place, snapshotter, shelter, settings.pgdataPath());
+    }
+
+    /** The StatefulSet's governing service, if it names one: its pods' DNS names are under it. */
+    public Optional<String> serviceName() {
+        return Optional.ofNullable(statefulSet().getSpec().getServiceName()).filter(name -> !name.isBlank());
+    }
+
     @Override
     public List<Member> members() {
         V1StatefulSet statefulSet = statefulSet();

@@ -11,9 +11,7 @@ import io.kubernetes.client.custom.V1Patch;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
-import io.kubernetes.client.openapi.models.V1CSIPersistentVolumeSource;
 import io.kubernetes.client.openapi.models.V1ObjectMeta;
-import io.kubernetes.client.openapi.models.V1ObjectReference;
 import io.kubernetes.client.openapi.models.V1PersistentVolume;
 import io.kubernetes.client.openapi.models.V1PersistentVolumeClaim;
 import io.kubernetes.client.openapi.models.V1PersistentVolumeSpec;
@@ -264,20 +262,7 @@ public final class KubernetesVolumeSwap implements VolumeSwap {
 
     /** A static ceph-csi volume of the clone's image, like the original in everything else, pre-bound to the claim. */
     private void createCloneVolume(Swap swap, String name, V1PersistentVolume original, V1PersistentVolumeClaim claim) {
-        V1PersistentVolumeSpec spec = client.getJSON().deserialize(client.getJSON().serialize(original.getSpec()),
-                V1PersistentVolumeSpec.class);
-        spec.claimRef(new V1ObjectReference().namespace(namespace).name(swap.mount())).persistentVolumeReclaimPolicy("Retain");
-        V1CSIPersistentVolumeSource csi = spec.getCsi();
-        if (csi != null) {
-            Map<String, String> attributes = new HashMap<>(csi.getVolumeAttributes() == null ? Map.of() : csi.getVolumeAttributes());
-            attributes.put("imageName", swap.cloneVolume());
-            attributes.put("staticVolume", "true"); // ceph-csi: the handle is the image's name, nothing to provision
-            csi.volumeHandle(swap.cloneVolume()).volumeAttributes(attributes);
-        } else if (spec.getRbd() != null) {
-            spec.getRbd().image(swap.cloneVolume());
-        } else {
-            throw new IllegalStateException("volume " + original.getMetadata().getName() + " is not an RBD volume");
-        }
+        V1PersistentVolumeSpec spec = VolumeClaims.staticVolumeOf(client, original, swap.cloneVolume(), namespace, swap.mount());
         V1PersistentVolumeClaim asItWas = new V1PersistentVolumeClaim().apiVersion("v1").kind("PersistentVolumeClaim")
                 .metadata(new V1ObjectMeta().name(swap.mount()).namespace(namespace).labels(claim.getMetadata().getLabels())
                         .annotations(claim.getMetadata().getAnnotations() == null ? null : withoutBindAnnotations(claim)))
@@ -365,23 +350,12 @@ public final class KubernetesVolumeSwap implements VolumeSwap {
     }
 
     private Optional<V1PersistentVolumeClaim> readClaim(String claim) {
-        return readOrEmpty("read persistentvolumeclaim " + namespace + "/" + claim,
+        return ApiCall.readOrEmpty("read persistentvolumeclaim " + namespace + "/" + claim,
                 () -> core.readNamespacedPersistentVolumeClaim(claim, namespace).execute());
     }
 
     private Optional<V1PersistentVolume> readVolume(String name) {
-        return readOrEmpty("read persistentvolume " + name, () -> core.readPersistentVolume(name).execute());
-    }
-
-    private static <T> Optional<T> readOrEmpty(String doing, ApiCall<T> call) {
-        try {
-            return Optional.of(ApiCall.run(doing, call));
-        } catch (ClusterTargetException e) {
-            if (e.reason() == ClusterTargetException.Reason.NOT_FOUND) {
-                return Optional.empty();
-            }
-            throw e;
-        }
+        return ApiCall.readOrEmpty("read persistentvolume " + name, () -> core.readPersistentVolume(name).execute());
     }
 
     private static Map<String, String> annotations(V1PersistentVolume volume) {

@@ -5,8 +5,10 @@ import dev.shelter.runbooks.cluster.VolumeLocation;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1CSIPersistentVolumeSource;
+import io.kubernetes.client.openapi.models.V1ObjectReference;
 import io.kubernetes.client.openapi.models.V1PersistentVolume;
 import io.kubernetes.client.openapi.models.V1PersistentVolumeClaim;
+import io.kubernetes.client.openapi.models.V1PersistentVolumeSpec;
 
 import java.util.Map;
 
@@ -56,5 +58,26 @@ final class VolumeClaims {
         throw new ClusterTargetException(ClusterTargetException.Reason.REFUSED, "persistentvolume " + name
                 + " is neither a ceph-csi RBD volume (driver *" + CEPH_CSI_RBD_DRIVER_SUFFIX
                 + ") nor an RBD volume: Shelter cannot snapshot it");
+    }
+
+    /**
+     * A static ceph-csi (or in-tree RBD) volume spec of {@code image}, like {@code like}'s in everything
+     * else, pre-bound to {@code namespace/claim}, Retain: Shelter removes the image itself.
+     */
+    static V1PersistentVolumeSpec staticVolumeOf(ApiClient client, V1PersistentVolume like, String image, String namespace, String claim) {
+        V1PersistentVolumeSpec spec = client.getJSON().deserialize(client.getJSON().serialize(like.getSpec()), V1PersistentVolumeSpec.class);
+        spec.claimRef(new V1ObjectReference().namespace(namespace).name(claim)).persistentVolumeReclaimPolicy("Retain");
+        V1CSIPersistentVolumeSource csi = spec.getCsi();
+        if (csi != null) {
+            Map<String, String> attributes = new java.util.HashMap<>(csi.getVolumeAttributes() == null ? Map.of() : csi.getVolumeAttributes());
+            attributes.put("imageName", image);
+            attributes.put("staticVolume", "true"); // ceph-csi: the handle is the image's name, nothing to provision
+            csi.volumeHandle(image).volumeAttributes(attributes);
+        } else if (spec.getRbd() != null) {
+            spec.getRbd().image(image);
+        } else {
+            throw new IllegalStateException("volume " + like.getMetadata().getName() + " is not an RBD volume");
+        }
+        return spec;
     }
 }

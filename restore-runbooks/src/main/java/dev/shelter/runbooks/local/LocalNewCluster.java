@@ -4,22 +4,18 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.cluster.VolumeRole;
 import dev.shelter.runbooks.restore.NewClusterPlacement;
+import dev.shelter.runbooks.restore.NewClusterSettings;
 import dev.shelter.runbooks.restore.RestoreRefusedException;
 import dev.shelter.storage.snapshot.VolumeSnapshotter;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.UserPrincipal;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.stream.Stream;
 
 /**
@@ -30,9 +26,6 @@ import java.util.stream.Stream;
  */
 public final class LocalNewCluster implements NewClusterPlacement {
 
-    /** The first line of the settings block: it marks the copy as configured. */
-    static final String BLOCK_START = "# Shelter: this is a new cluster restored from a backup of ";
-    private static final String AUTO_CONF = "postgresql.auto.conf";
     private static final String PARTIAL = ".partial";
 
     private final String source;
@@ -104,50 +97,18 @@ public final class LocalNewCluster implements NewClusterPlacement {
     }
 
     @Override
-    public boolean isConfigured() {
-        Path autoConf = dataDirectory.resolve(AUTO_CONF);
-        try {
-            return Files.exists(autoConf) && Files.readString(autoConf, StandardCharsets.UTF_8).contains(BLOCK_START);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public void detachFrom(BackupManifest backup) {
+        snapshotter.detachClone(dataDirectory.toString());
     }
 
-    /**
-     * The settings go at the end of postgresql.auto.conf, where they win over postgresql.conf;
-     * the recovery files written after them keep them. The pid file names the source's running
-     * postmaster, which would stop this one from starting.
-     */
+    @Override
+    public boolean isConfigured() {
+        return NewClusterSettings.isWritten(dataDirectory);
+    }
+
     @Override
     public void configure(String clusterName, String archiveCommand) {
-        try {
-            Files.deleteIfExists(dataDirectory.resolve("postmaster.pid"));
-            Files.deleteIfExists(dataDirectory.resolve("postmaster.opts"));
-            Path slots = dataDirectory.resolve("pg_replslot");
-            if (Files.isDirectory(slots)) {
-                try (DirectoryStream<Path> each = Files.newDirectoryStream(slots)) {
-                    for (Path slot : each) {
-                        deleteTree(slot);
-                    }
-                }
-            }
-            if (isConfigured()) {
-                return;
-            }
-            Path autoConf = dataDirectory.resolve(AUTO_CONF);
-            String existing = Files.exists(autoConf) ? Files.readString(autoConf, StandardCharsets.UTF_8) : "";
-            if (!existing.isEmpty() && !existing.endsWith("\n")) {
-                existing += "\n";
-            }
-            String block = BLOCK_START + source + "\n"
-                    + "port = " + port + "\n"
-                    + "cluster_name = '" + quote(clusterName) + "'\n"
-                    + "archive_mode = on\n"
-                    + "archive_command = '" + quote(archiveCommand) + "'\n";
-            writeOwned(autoConf, (existing + block).getBytes(StandardCharsets.UTF_8), Files.getOwner(dataDirectory));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot configure the new cluster in " + dataDirectory + ": " + e.getMessage(), e);
-        }
+        NewClusterSettings.write(dataDirectory, source, clusterName, OptionalInt.of(port), archiveCommand);
     }
 
     @Override
@@ -178,31 +139,5 @@ public final class LocalNewCluster implements NewClusterPlacement {
 
     private Path partial() {
         return dataDirectory.resolveSibling(dataDirectory.getFileName() + PARTIAL);
-    }
-
-    private static String quote(String value) {
-        return value.replace("'", "''");
-    }
-
-    /** Through a temporary file and a rename, flushed, owned as the data directory is (PostgreSQL must be able to rewrite it). */
-    private static void writeOwned(Path file, byte[] bytes, UserPrincipal owner) throws IOException {
-        Path temporary = file.resolveSibling(file.getFileName() + ".shelter-tmp");
-        Files.write(temporary, bytes);
-        Files.setOwner(temporary, owner);
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-            channel.force(true);
-        }
-        Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    private static void deleteTree(Path path) throws IOException {
-        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
-            try (Stream<Path> children = Files.list(path)) {
-                for (Path child : children.toList()) {
-                    deleteTree(child);
-                }
-            }
-        }
-        Files.deleteIfExists(path);
     }
 }

@@ -22,6 +22,12 @@ public interface NewClusterPlacement {
     /** Clones each snapshot of the backup into the copy's volume, skipping those already there. */
     void cloneFrom(BackupManifest backup);
 
+    /**
+     * Makes each clone of the backup's snapshots stand on its own (RBD: flatten; a local copy does
+     * already), so that the backup can be deleted whatever becomes of the new cluster. Idempotent.
+     */
+    void detachFrom(BackupManifest backup);
+
     /** True once {@link #configure} has run on the copy's volumes. */
     boolean isConfigured();
 

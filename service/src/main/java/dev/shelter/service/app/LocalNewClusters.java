@@ -22,8 +22,6 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * New clusters of a local cluster: a new data directory and port on this machine, run by the
@@ -32,7 +30,6 @@ import java.util.regex.Pattern;
  */
 final class LocalNewClusters implements NewClusters {
 
-    private static final Pattern JDBC_HOST_PORT = Pattern.compile("^jdbc:postgresql://([^/:?]+)(?::(\\d+))?(/.*)?$");
     static final String DATA_DIRECTORY = "dataDirectory";
     static final String PORT = "port";
     static final String HOST = "host";
@@ -81,15 +78,9 @@ final class LocalNewClusters implements NewClusters {
         int port = Integer.parseInt(facts.get(PORT));
         LocalTarget sourceTarget = (LocalTarget) source.spec().target();
         LocalTarget target = new LocalTarget(dataDirectory, sourceTarget.binDirectory(), sourceTarget.osUser());
-        PostgresEndpoint sourceEndpoint = source.spec().postgres();
-        Matcher url = JDBC_HOST_PORT.matcher(sourceEndpoint.jdbcUrl());
-        if (!url.matches()) {
-            throw new IllegalStateException("the JDBC URL of " + source.name() + " names no host: " + sourceEndpoint.jdbcUrl());
-        }
-        String host = facts.getOrDefault(HOST, url.group(1));
-        String pathAndQuery = url.group(3) == null ? "/postgres" : url.group(3);
-        PostgresEndpoint endpoint = new PostgresEndpoint("jdbc:postgresql://" + host + ":" + port + pathAndQuery, sourceEndpoint.user(),
-                sourceEndpoint.password());
+        NewClusterEndpoint endpoints = new NewClusterEndpoint(source);
+        String host = facts.getOrDefault(HOST, endpoints.sourceHost());
+        PostgresEndpoint endpoint = endpoints.at(host, port);
         ClusterName newName = new ClusterName(name);
         ClusterSpec spec = new ClusterSpec(newName, target, endpoint,
                 List.of(new VolumeSpec(VolumeRole.PGDATA, "pgdata", dataDirectory.toString())));

@@ -307,10 +307,14 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                     ? Optional.of("clone-and-swap restores of a " + cluster.target.toTarget().kind() + " cluster are not supported yet")
                     : cluster.patroni != null ? Optional.of("clone-and-swap restores of a Patroni cluster are not supported yet")
                     : Optional.empty();
-            // Only local targets yet: on Kubernetes a new cluster is a StatefulSet of its own in another namespace.
-            Optional<NewClusters> newClusters = command.isPresent() && cluster.target.toTarget() instanceof LocalTarget
+            // Locally a new data directory and port; on Kubernetes a StatefulSet of its own, by a job of Shelter's image.
+            Optional<NewClusters> newClusters = command.isEmpty() ? Optional.empty()
+                    : cluster.target.toTarget() instanceof LocalTarget
                     ? Optional.of(new LocalNewClusters(config.stateDirectoryOf(cluster.name), objectStore, restore.walUrl,
                     restore.tokenFile, clock))
+                    : cluster.target instanceof KubernetesTargetConfig && config.kubernetes != null
+                    ? config.kubernetes.shelterImage().map(image -> new KubernetesNewClusters(objectStore, restore.walUrl,
+                    restore.tokenFile, image, clock))
                     : Optional.empty();
             Optional<String> newClusterRefusal = newClusters.isEmpty()
                     ? Optional.of("restores into a new cluster of a " + cluster.target.toTarget().kind() + " cluster are not supported yet")

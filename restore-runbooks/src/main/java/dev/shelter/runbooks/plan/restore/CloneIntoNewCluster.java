@@ -48,9 +48,7 @@ final class CloneIntoNewCluster implements Step<RestoreRun> {
             }
         }
         run.requireNewCluster().placement().cloneFrom(run.backup());
-        for (VolumeSnapshot snapshot : snapshots) {
-            snapshotter.detachClone(volumeOf(run, snapshot));
-        }
+        run.requireNewCluster().placement().detachFrom(run.backup());
         releaseSnapshots(run, step.facts());
         step.progress(snapshots.size(), snapshots.size(), "volumes");
         step.record(CLONED_AT, run.clock().instant().toString());
@@ -81,11 +79,5 @@ final class CloneIntoNewCluster implements Step<RestoreRun> {
                 run.cluster().snapshotter().unprotectSnapshot(snapshots.get(i).ref());
             }
         }
-    }
-
-    /** The copy's volume of a snapshot's role, as its spec names it. */
-    private static String volumeOf(RestoreRun run, VolumeSnapshot snapshot) {
-        return run.requireNewCluster().copy().spec().volumes().stream().filter(v -> v.role() == snapshot.role()).findFirst()
-                .orElseThrow(() -> new IllegalStateException("the new cluster has no " + snapshot.role() + " volume")).source();
     }
 }

@@ -1,0 +1,370 @@
+package dev.shelter.runbooks.kubernetes;
+
+import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.VolumeSnapshot;
+import dev.shelter.runbooks.cluster.ClusterTargetException;
+import dev.shelter.runbooks.cluster.KubernetesTarget;
+import dev.shelter.runbooks.cluster.VolumeJobs.JobOutcome;
+import dev.shelter.runbooks.cluster.VolumeJobs.VolumeJob;
+import dev.shelter.runbooks.cluster.VolumeRole;
+import dev.shelter.runbooks.restore.NewClusterOrder;
+import dev.shelter.runbooks.restore.NewClusterPlacement;
+import dev.shelter.runbooks.restore.RestoreRefusedException;
+import dev.shelter.storage.snapshot.SnapshotException;
+import dev.shelter.storage.snapshot.VolumeSnapshotter;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.apis.AppsV1Api;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1Container;
+import io.kubernetes.client.openapi.models.V1ContainerPort;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.openapi.models.V1PersistentVolume;
+import io.kubernetes.client.openapi.models.V1PersistentVolumeClaim;
+import io.kubernetes.client.openapi.models.V1PersistentVolumeClaimSpec;
+import io.kubernetes.client.openapi.models.V1PersistentVolumeSpec;
+import io.kubernetes.client.openapi.models.V1StatefulSet;
+import io.kubernetes.client.openapi.models.V1StatefulSetSpec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * A restore into a new cluster on Kubernetes with RBD volumes: each snapshot of the backup is
+ * cloned into an image of its own; a static ceph-csi volume of that image (made like the source's,
+ * Retain) is pre-bound to the claim the new StatefulSet's ordinal 0 mounts
+ * ({@code <template>-<name>-0} in the new namespace), the claim is created, and last a copy of the
+ * source's StatefulSet under the new name and namespace, at zero replicas. A restore-prepare job on
+ * the new claim makes it a cluster of its own. The source's StatefulSet, claims and images are only
+ * read. Everything made carries the label {@value #NEW_CLUSTER_OF}, and the order of the steps
+ * (images, volumes, claims, StatefulSet last) lets a resumed restore or a teardown find what a
+ * crash left.
+ */
+public final class KubernetesNewCluster implements NewClusterPlacement {
+
+    static final String NEW_CLUSTER_OF = "shelter.dev/new-cluster-of";
+    static final String CONFIGURED = "shelter.dev/configured";
+    private static final Duration JOB_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration CLAIMS_GONE_TIMEOUT = Duration.ofMinutes(2);
+
+    /** Where the new cluster goes: its namespace and name, and its pods' PostgreSQL port if not the source's. */
+    public record Place(String namespace, String name, OptionalInt port) {
+        public Place {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(port, "port");
+        }
+    }
+
+    private final ApiClient client;
+    private final CoreV1Api core;
+    private final AppsV1Api apps;
+    private final KubernetesTarget source;
+    private final Map<String, String> templateByVolume;
+    private final Place place;
+    private final VolumeSnapshotter snapshotter;
+    private final KubernetesClusterControl jobs;
+    private final KubernetesRecoveryFiles.ShelterImage shelter;
+    private final String pgdataPath;
+
+    /**
+     * @param templateByVolume per volume of the source's spec (by name), its claim template
+     * @param pgdataPath       where PGDATA is inside the pgdata claim, relative ("" for its root)
+     */
+    public KubernetesNewCluster(ApiClient client, KubernetesTarget source, Map<String, String> templateByVolume, Place place,
+                                VolumeSnapshotter snapshotter, KubernetesRecoveryFiles.ShelterImage shelter, String pgdataPath) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.core = new CoreV1Api(client);
+        this.apps = new AppsV1Api(client);
+        this.source = Objects.requireNonNull(source, "source");
+        this.templateByVolume = Map.copyOf(templateByVolume);
+        this.place = Objects.requireNonNull(place, "place");
+        this.snapshotter = Objects.requireNonNull(snapshotter, "snapshotter");
+        this.jobs = new KubernetesClusterControl(client, new KubernetesTarget(place.namespace(), place.name()));
+        this.shelter = Objects.requireNonNull(shelter, "shelter");
+        this.pgdataPath = Objects.requireNonNull(pgdataPath, "pgdataPath");
+    }
+
+    /** The claim of the new StatefulSet's ordinal 0 for a volume of the spec. */
+    public String claimOf(String volume) {
+        return template(volume) + "-" + place.name() + "-0";
+    }
+
+    @Override
+    public void requirePlaceable(BackupManifest backup) {
+        if (place.namespace().equals(source.namespace()) && place.name().equals(source.statefulSet())) {
+            throw new RestoreRefusedException("the new cluster would be the source itself (" + source + "); name another");
+        }
+        if (backup.snapshots().stream().noneMatch(s -> s.role() == VolumeRole.PGDATA)) {
+            throw new RestoreRefusedException("backup " + backup.id() + " has no PGDATA snapshot");
+        }
+        for (VolumeSnapshot snapshot : backup.snapshots()) {
+            template(snapshot.name());
+        }
+        if (ApiCall.readOrEmpty("read namespace " + place.namespace(), () -> core.readNamespace(place.namespace()).execute()).isEmpty()) {
+            throw new RestoreRefusedException("namespace " + place.namespace() + " does not exist; Shelter makes none (bind its Role "
+                    + "of deploy/kubernetes/rbac.yaml in the one you make)");
+        }
+        if (readStatefulSet().isPresent()) {
+            throw new RestoreRefusedException("statefulset " + place.namespace() + "/" + place.name() + " exists already; name one that "
+                    + "does not");
+        }
+        for (VolumeSnapshot snapshot : backup.snapshots()) {
+            String claim = claimOf(snapshot.name());
+            if (readClaim(claim).isPresent() || readVolume(volumeName(claim)).isPresent() || imageExists(imageOf(claim))) {
+                throw new RestoreRefusedException("claim " + place.namespace() + "/" + claim + ", its volume or its image exists "
+                        + "already: another cluster of that name was there");
+            }
+        }
+        sourceStatefulSet();
+    }
+
+    @Override
+    public boolean isCloned() {
+        return readStatefulSet().isPresent();
+    }
+
+    /** Images, volumes, claims, then the StatefulSet: each made only if missing, so a resumed clone finishes. */
+    @Override
+    public void cloneFrom(BackupManifest backup) {
+        for (VolumeSnapshot snapshot : backup.snapshots()) {
+            String claim = claimOf(snapshot.name());
+            String image = imageOf(claim);
+            if (!imageExists(image)) {
+                snapshotter.cloneSnapshot(snapshot.ref(), image);
+            }
+            String sourceClaim = template(snapshot.name()) + "-" + source.statefulSet() + "-0";
+            V1PersistentVolumeClaim asTheSource = readClaimIn(source.namespace(), sourceClaim).orElseThrow(() -> new IllegalStateException(
+                    "claim " + source.namespace() + "/" + sourceClaim + " of the source is gone: the new claim is made like it"));
+            if (readVolume(volumeName(claim)).isEmpty()) {
+                String sourceVolume = asTheSource.getSpec().getVolumeName();
+                V1PersistentVolume like = readVolume(sourceVolume).orElseThrow(() -> new IllegalStateException("volume " + sourceVolume
+                        + " of claim " + source.namespace() + "/" + sourceClaim + " is gone: the new volume is made like it"));
+                createVolume(claim, image, like);
+            }
+            if (readClaim(claim).isEmpty()) {
+                createClaim(claim, asTheSource);
+            }
+        }
+        if (readStatefulSet().isEmpty()) {
+            createStatefulSet();
+        }
+    }
+
+    @Override
+    public void detachFrom(BackupManifest backup) {
+        for (VolumeSnapshot snapshot : backup.snapshots()) {
+            snapshotter.detachClone(imageOf(claimOf(snapshot.name())));
+        }
+    }
+
+    @Override
+    public boolean isConfigured() {
+        return readStatefulSet().map(s -> s.getMetadata().getAnnotations() != null
+                && "true".equals(s.getMetadata().getAnnotations().get(CONFIGURED))).orElse(false);
+    }
+
+    @Override
+    public void configure(String clusterName, String archiveCommand) {
+        NewClusterOrder order = new NewClusterOrder(source.namespace() + "/" + source.statefulSet(), clusterName, place.port(),
+                archiveCommand);
+        String name = KubernetesClusterControl.jobName("shelter-new-cluster-");
+        String claim = claimOf(pgdataVolume());
+        List<String> command = new ArrayList<>(shelter.command());
+        command.addAll(List.of("restore-prepare", "--pgdata", KubernetesClusterControl.JOB_MOUNT + (pgdataPath.isEmpty() ? ""
+                : "/" + pgdataPath), "--new-cluster", order.encode()));
+        JobOutcome outcome = jobs.runWithVolume(new VolumeJob(name, claim, KubernetesClusterControl.JOB_MOUNT, shelter.image(), command),
+                JOB_TIMEOUT);
+        if (!outcome.succeeded()) {
+            throw new ClusterTargetException(ClusterTargetException.Reason.UNAVAILABLE, "the restore-prepare job " + name + " on claim "
+                    + place.namespace() + "/" + claim + " failed; its log: " + KubernetesClusterControl.tail(outcome.log()));
+        }
+        order.checkReport(outcome.log());
+        jobs.annotate(Map.of(CONFIGURED, Optional.of("true")));
+    }
+
+    @Override
+    public boolean exists() {
+        if (readStatefulSet().isPresent()) {
+            return true;
+        }
+        for (String volume : templateByVolume.keySet()) {
+            String claim = claimOf(volume);
+            if (readClaim(claim).isPresent() || readVolume(volumeName(claim)).isPresent() || imageExists(imageOf(claim))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The StatefulSet (at zero: its pods must be gone), the claims, then their volumes and images. */
+    @Override
+    public void remove() {
+        if (readStatefulSet().isPresent()) {
+            if (!jobs.members().isEmpty()) {
+                throw new IllegalStateException("statefulset " + place.namespace() + "/" + place.name() + " still has pods; scale it to 0 "
+                        + "before it is removed");
+            }
+            ApiCall.run("delete statefulset " + place.namespace() + "/" + place.name(),
+                    () -> apps.deleteNamespacedStatefulSet(place.name(), place.namespace()).execute());
+        }
+        for (String volume : templateByVolume.keySet()) {
+            String claim = claimOf(volume);
+            if (readClaim(claim).isPresent()) {
+                ApiCall.run("delete persistentvolumeclaim " + place.namespace() + "/" + claim,
+                        () -> core.deleteNamespacedPersistentVolumeClaim(claim, place.namespace()).execute());
+            }
+        }
+        awaitClaimsGone();
+        for (String volume : templateByVolume.keySet()) {
+            String claim = claimOf(volume);
+            if (readVolume(volumeName(claim)).isPresent()) {
+                ApiCall.run("delete persistentvolume " + volumeName(claim), () -> core.deletePersistentVolume(volumeName(claim)).execute());
+            }
+            snapshotter.removeVolume(imageOf(claim));
+        }
+    }
+
+    /** Ordinal 0's pod, by the StatefulSet's service where it has one; the port of its PostgreSQL. */
+    @Override
+    public Map<String, String> reach() {
+        Map<String, String> reach = new LinkedHashMap<>();
+        reach.put("namespace", place.namespace());
+        reach.put("statefulSet", place.name());
+        reach.put("pod", place.name() + "-0");
+        return reach;
+    }
+
+    @Override
+    public String describe() {
+        return "statefulset " + place.namespace() + "/" + place.name() + " on clones of the backup's images";
+    }
+
+    private String pgdataVolume() {
+        return templateByVolume.keySet().stream().filter(v -> v.equals("pgdata")).findFirst()
+                .orElse(templateByVolume.keySet().iterator().next());
+    }
+
+    private String template(String volume) {
+        String template = templateByVolume.get(volume);
+        if (template == null) {
+            throw new RestoreRefusedException("the backup's volume " + volume + " is not a volume of " + source + " "
+                    + templateByVolume.keySet());
+        }
+        return template;
+    }
+
+    /** Named after the new claim, so that every name follows from the request. */
+    private String imageOf(String claim) {
+        return "new-" + place.namespace() + "-" + claim;
+    }
+
+    private String volumeName(String claim) {
+        return "shelter-new-" + place.namespace() + "-" + claim;
+    }
+
+    private boolean imageExists(String image) {
+        try {
+            snapshotter.listSnapshots(image);
+            return true;
+        } catch (SnapshotException e) {
+            if (e.reason() == SnapshotException.Reason.NOT_FOUND) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private Map<String, String> labels(Map<String, String> from) {
+        Map<String, String> labels = new LinkedHashMap<>(from == null ? Map.of() : from);
+        labels.put(NEW_CLUSTER_OF, source.namespace() + "." + source.statefulSet());
+        return labels;
+    }
+
+    /** A static ceph-csi volume of the clone's image, like the source's in everything else, pre-bound to the new claim. */
+    private void createVolume(String claim, String image, V1PersistentVolume like) {
+        V1PersistentVolumeSpec spec = VolumeClaims.staticVolumeOf(client, like, image, place.namespace(), claim);
+        V1PersistentVolume volume = new V1PersistentVolume().apiVersion("v1").kind("PersistentVolume")
+                .metadata(new V1ObjectMeta().name(volumeName(claim)).labels(labels(like.getMetadata().getLabels())))
+                .spec(spec);
+        ApiCall.run("create persistentvolume " + volumeName(claim), () -> core.createPersistentVolume(volume).execute());
+    }
+
+    private void createClaim(String claim, V1PersistentVolumeClaim like) {
+        V1PersistentVolumeClaimSpec spec = client.getJSON().deserialize(client.getJSON().serialize(like.getSpec()),
+                V1PersistentVolumeClaimSpec.class);
+        V1PersistentVolumeClaim created = new V1PersistentVolumeClaim().apiVersion("v1").kind("PersistentVolumeClaim")
+                .metadata(new V1ObjectMeta().name(claim).namespace(place.namespace()).labels(labels(like.getMetadata().getLabels())))
+                .spec(spec.volumeName(volumeName(claim)));
+        ApiCall.run("create persistentvolumeclaim " + place.namespace() + "/" + claim,
+                () -> core.createNamespacedPersistentVolumeClaim(place.namespace(), created).execute());
+    }
+
+    /** The source's, at zero replicas, under the new name; its pods' PostgreSQL port changed if the place names one. */
+    private void createStatefulSet() {
+        V1StatefulSet like = sourceStatefulSet();
+        V1StatefulSetSpec spec = client.getJSON().deserialize(client.getJSON().serialize(like.getSpec()), V1StatefulSetSpec.class);
+        spec.replicas(0);
+        if (place.port().isPresent() && spec.getTemplate().getSpec() != null) {
+            V1Container container = spec.getTemplate().getSpec().getContainers().get(0);
+            List<V1ContainerPort> ports = container.getPorts() == null ? List.of() : container.getPorts();
+            ports.stream().filter(p -> "postgresql".equals(p.getName())).findFirst().or(() -> ports.stream().findFirst())
+                    .ifPresent(p -> p.containerPort(place.port().getAsInt()));
+        }
+        if (spec.getTemplate().getSpec() != null) {
+            spec.getTemplate().getSpec().setOverhead(null); // older API servers refuse the empty "overhead" the client sends
+        }
+        V1StatefulSet created = new V1StatefulSet().apiVersion("apps/v1").kind("StatefulSet")
+                .metadata(new V1ObjectMeta().name(place.name()).namespace(place.namespace()).labels(labels(like.getMetadata().getLabels())))
+                .spec(spec);
+        ApiCall.run("create statefulset " + place.namespace() + "/" + place.name(),
+                () -> apps.createNamespacedStatefulSet(place.namespace(), created).execute());
+    }
+
+    private void awaitClaimsGone() {
+        long deadline = System.nanoTime() + CLAIMS_GONE_TIMEOUT.toNanos();
+        for (String volume : templateByVolume.keySet()) {
+            String claim = claimOf(volume);
+            while (readClaim(claim).isPresent()) {
+                if (System.nanoTime() > deadline) {
+                    throw new ClusterTargetException(ClusterTargetException.Reason.TIMEOUT, "claim " + place.namespace() + "/" + claim
+                            + " is still there " + CLAIMS_GONE_TIMEOUT.toSeconds() + " s after its deletion: does a pod still use it?");
+                }
+                try {
+                    Thread.sleep(250);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while waiting for claim " + claim + " to go", e);
+                }
+            }
+        }
+    }
+
+    private V1StatefulSet sourceStatefulSet() {
+        return ApiCall.run("read statefulset " + source, () -> apps.readNamespacedStatefulSet(source.statefulSet(), source.namespace())
+                .execute());
+    }
+
+    private Optional<V1StatefulSet> readStatefulSet() {
+        return ApiCall.readOrEmpty("read statefulset " + place.namespace() + "/" + place.name(),
+                () -> apps.readNamespacedStatefulSet(place.name(), place.namespace()).execute());
+    }
+
+    private Optional<V1PersistentVolumeClaim> readClaim(String claim) {
+        return readClaimIn(place.namespace(), claim);
+    }
+
+    private Optional<V1PersistentVolumeClaim> readClaimIn(String namespace, String claim) {
+        return ApiCall.readOrEmpty("read persistentvolumeclaim " + namespace + "/" + claim,
+                () -> core.readNamespacedPersistentVolumeClaim(claim, namespace).execute());
+    }
+
+    private Optional<V1PersistentVolume> readVolume(String name) {
+        return ApiCall.readOrEmpty("read persistentvolume " + name, () -> core.readPersistentVolume(name).execute());
+    }
+}
