@@ -134,11 +134,6 @@ public final class KubernetesClusterControl implements ClusterControl, NodeMaint
         return new KubernetesNewCluster(client, target, templateByVolume, place, snapshotter, shelter, settings.pgdataPath());
     }
 
-    /** The StatefulSet's governing service, if it names one: its pods' DNS names are under it. */
-    public Optional<String> serviceName() {
-        return Optional.ofNullable(statefulSet().getSpec().getServiceName()).filter(name -> !name.isBlank());
-    }
-
     @Override
     public List<Member> members() {
         V1StatefulSet statefulSet = statefulSet();

@@ -13,6 +13,7 @@ import dev.shelter.runbooks.restore.RestoreRefusedException;
 import dev.shelter.storage.snapshot.SnapshotException;
 import dev.shelter.storage.snapshot.VolumeSnapshotter;
 import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1Container;
@@ -22,6 +23,9 @@ import io.kubernetes.client.openapi.models.V1PersistentVolume;
 import io.kubernetes.client.openapi.models.V1PersistentVolumeClaim;
 import io.kubernetes.client.openapi.models.V1PersistentVolumeClaimSpec;
 import io.kubernetes.client.openapi.models.V1PersistentVolumeSpec;
+import io.kubernetes.client.openapi.models.V1Service;
+import io.kubernetes.client.openapi.models.V1ServicePort;
+import io.kubernetes.client.openapi.models.V1ServiceSpec;
 import io.kubernetes.client.openapi.models.V1StatefulSet;
 import io.kubernetes.client.openapi.models.V1StatefulSetSpec;
 
@@ -38,8 +42,10 @@ import java.util.OptionalInt;
  * A restore into a new cluster on Kubernetes with RBD volumes: each snapshot of the backup is
  * cloned into an image of its own; a static ceph-csi volume of that image (made like the source's,
  * Retain) is pre-bound to the claim the new StatefulSet's ordinal 0 mounts
- * ({@code <template>-<name>-0} in the new namespace), the claim is created, and last a copy of the
- * source's StatefulSet under the new name and namespace, at zero replicas. A restore-prepare job on
+ * ({@code <template>-<name>-0} in the new namespace), the claim is created, then a headless Service
+ * of the new name, and last a copy of the source's StatefulSet under the new name and namespace
+ * (governed by that Service), at zero replicas. Never in the source's namespace: the copy's pods
+ * carry the source's labels. A restore-prepare job on
  * the new claim makes it a cluster of its own. The source's StatefulSet, claims and images are only
  * read. Everything made carries the label {@value #NEW_CLUSTER_OF}, and the order of the steps
  * (images, volumes, claims, StatefulSet last) lets a resumed restore or a teardown find what a
@@ -97,8 +103,9 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
 
     @Override
     public void requirePlaceable(BackupManifest backup) {
-        if (place.namespace().equals(source.namespace()) && place.name().equals(source.statefulSet())) {
-            throw new RestoreRefusedException("the new cluster would be the source itself (" + source + "); name another");
+        if (place.namespace().equals(source.namespace())) {
+            throw new RestoreRefusedException("a new cluster goes into another namespace than " + source.namespace() + ": there, its pods "
+                    + "would carry the source's labels, and the source's selector and Services would take them for the source's");
         }
         if (backup.snapshots().stream().noneMatch(s -> s.role() == VolumeRole.PGDATA)) {
             throw new RestoreRefusedException("backup " + backup.id() + " has no PGDATA snapshot");
@@ -110,9 +117,9 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
             throw new RestoreRefusedException("namespace " + place.namespace() + " does not exist; Shelter makes none (bind its Role "
                     + "of deploy/kubernetes/rbac.yaml in the one you make)");
         }
-        if (readStatefulSet().isPresent()) {
-            throw new RestoreRefusedException("statefulset " + place.namespace() + "/" + place.name() + " exists already; name one that "
-                    + "does not");
+        if (readStatefulSet().isPresent() || readService().isPresent()) {
+            throw new RestoreRefusedException("statefulset or service " + place.namespace() + "/" + place.name() + " exists already; name "
+                    + "one that does not");
         }
         for (VolumeSnapshot snapshot : backup.snapshots()) {
             String claim = claimOf(snapshot.name());
@@ -150,6 +157,9 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
             if (readClaim(claim).isEmpty()) {
                 createClaim(claim, asTheSource);
             }
+        }
+        if (readService().isEmpty()) {
+            createService();
         }
         if (readStatefulSet().isEmpty()) {
             createStatefulSet();
@@ -190,7 +200,7 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
 
     @Override
     public boolean exists() {
-        if (readStatefulSet().isPresent()) {
+        if (readStatefulSet().isPresent() || readService().isPresent()) {
             return true;
         }
         for (String volume : templateByVolume.keySet()) {
@@ -202,7 +212,7 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
         return false;
     }
 
-    /** The StatefulSet (at zero: its pods must be gone), the claims, then their volumes and images. */
+    /** The StatefulSet (at zero: its pods must be gone), its Service, the claims, then their volumes and images. */
     @Override
     public void remove() {
         if (readStatefulSet().isPresent()) {
@@ -212,6 +222,9 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
             }
             ApiCall.run("delete statefulset " + place.namespace() + "/" + place.name(),
                     () -> apps.deleteNamespacedStatefulSet(place.name(), place.namespace()).execute());
+        }
+        if (readService().isPresent()) {
+            deleteService();
         }
         for (String volume : templateByVolume.keySet()) {
             String claim = claimOf(volume);
@@ -230,7 +243,7 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
         }
     }
 
-    /** Ordinal 0's pod, by the StatefulSet's service where it has one; the port of its PostgreSQL. */
+    /** The namespace, StatefulSet and pod (its DNS name is {@code <pod>.<statefulSet>.<namespace>.svc}). */
     @Override
     public Map<String, String> reach() {
         Map<String, String> reach = new LinkedHashMap<>();
@@ -305,16 +318,51 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
                 () -> core.createNamespacedPersistentVolumeClaim(place.namespace(), created).execute());
     }
 
-    /** The source's, at zero replicas, under the new name; its pods' PostgreSQL port changed if the place names one. */
+    /**
+     * The copy's governing Service, headless, of the new name: its pods' DNS names
+     * ({@code <name>-0.<name>.<namespace>.svc}) are how Shelter and clients reach them.
+     */
+    private void createService() {
+        V1StatefulSet like = sourceStatefulSet();
+        V1ServiceSpec spec = new V1ServiceSpec().clusterIP("None").publishNotReadyAddresses(true)
+                .selector(like.getSpec().getSelector().getMatchLabels());
+        for (V1ContainerPort port : containerPorts(like)) {
+            spec.addPortsItem(new V1ServicePort().name(port.getName()).port(place.port().orElse(port.getContainerPort())));
+        }
+        V1Service service = new V1Service().apiVersion("v1").kind("Service")
+                .metadata(new V1ObjectMeta().name(place.name()).namespace(place.namespace()).labels(labels(like.getMetadata().getLabels())))
+                .spec(spec);
+        ApiCall.run("create service " + place.namespace() + "/" + place.name(),
+                () -> core.createNamespacedService(place.namespace(), service).execute());
+    }
+
+    /** Read raw: older API servers answer a Status, not the Service, which the typed call cannot read. */
+    private void deleteService() {
+        String what = "delete service " + place.namespace() + "/" + place.name();
+        try (okhttp3.Response response = core.deleteNamespacedService(place.name(), place.namespace()).buildCall(null).execute()) {
+            if (!response.isSuccessful() && response.code() != 404) {
+                throw new ClusterTargetException(ClusterTargetException.Reason.UNAVAILABLE, what + ": HTTP " + response.code() + " "
+                        + (response.body() == null ? "" : response.body().string()));
+            }
+        } catch (ApiException | java.io.IOException e) {
+            throw new ClusterTargetException(ClusterTargetException.Reason.UNAVAILABLE, what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<V1ContainerPort> containerPorts(V1StatefulSet statefulSet) {
+        V1Container container = statefulSet.getSpec().getTemplate().getSpec().getContainers().get(0);
+        List<V1ContainerPort> ports = container.getPorts() == null ? List.of() : container.getPorts();
+        return ports.stream().filter(p -> "postgresql".equals(p.getName())).findFirst().map(List::of)
+                .orElse(ports.stream().limit(1).toList());
+    }
+
+    /** The source's, at zero replicas, under the new name and Service; its pods' PostgreSQL port changed if the place names one. */
     private void createStatefulSet() {
         V1StatefulSet like = sourceStatefulSet();
         V1StatefulSetSpec spec = client.getJSON().deserialize(client.getJSON().serialize(like.getSpec()), V1StatefulSetSpec.class);
-        spec.replicas(0);
-        if (place.port().isPresent() && spec.getTemplate().getSpec() != null) {
-            V1Container container = spec.getTemplate().getSpec().getContainers().get(0);
-            List<V1ContainerPort> ports = container.getPorts() == null ? List.of() : container.getPorts();
-            ports.stream().filter(p -> "postgresql".equals(p.getName())).findFirst().or(() -> ports.stream().findFirst())
-                    .ifPresent(p -> p.containerPort(place.port().getAsInt()));
+        spec.replicas(0).serviceName(place.name());
+        if (place.port().isPresent()) {
+            containerPorts(new V1StatefulSet().spec(spec)).forEach(p -> p.containerPort(place.port().getAsInt()));
         }
         if (spec.getTemplate().getSpec() != null) {
             spec.getTemplate().getSpec().setOverhead(null); // older API servers refuse the empty "overhead" the client sends
@@ -348,6 +396,11 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
     private V1StatefulSet sourceStatefulSet() {
         return ApiCall.run("read statefulset " + source, () -> apps.readNamespacedStatefulSet(source.statefulSet(), source.namespace())
                 .execute());
+    }
+
+    private Optional<V1Service> readService() {
+        return ApiCall.readOrEmpty("read service " + place.namespace() + "/" + place.name(),
+                () -> core.readNamespacedService(place.name(), place.namespace()).execute());
     }
 
     private Optional<V1StatefulSet> readStatefulSet() {

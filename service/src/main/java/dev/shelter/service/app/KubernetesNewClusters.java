@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * request names, on clones of the backup's RBD images, archiving through Shelter into
  * {@code new-clusters/<source>/<name>/wal/} of the object store, a prefix no protected cluster's
  * archive lists. Shelter reaches its PostgreSQL at {@code host} (default: ordinal 0's DNS name under
- * the StatefulSet's service, {@code <name>-0.<service>.<namespace>.svc}; Shelter makes no Service).
+ * the headless Service the placement makes, {@code <name>-0.<name>.<namespace>.svc}).
  */
 final class KubernetesNewClusters implements NewClusters {
 
@@ -87,8 +87,7 @@ final class KubernetesNewClusters implements NewClusters {
         KubernetesClusterControl control = sourceControl.of(target);
         NewClusterEndpoint endpoints = new NewClusterEndpoint(source);
         OptionalInt port = facts.containsKey(PORT) ? OptionalInt.of(Integer.parseInt(facts.get(PORT))) : OptionalInt.empty();
-        String host = facts.containsKey(HOST) ? facts.get(HOST)
-                : name + "-0." + sourceControl.serviceName().orElse(name) + "." + namespace + ".svc";
+        String host = facts.getOrDefault(HOST, name + "-0." + name + "." + namespace + ".svc");
         PostgresEndpoint endpoint = endpoints.at(host, port.orElse(endpoints.sourcePort()));
         ClusterName newName = new ClusterName(name);
         List<VolumeSpec> volumes = source.spec().volumes();

@@ -16,6 +16,7 @@ import dev.shelter.testing.RealPostgresBinaries;
 import io.kubernetes.client.openapi.apis.AppsV1Api;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
 import io.kubernetes.client.openapi.models.V1PersistentVolume;
+import io.kubernetes.client.openapi.models.V1Service;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -127,6 +128,9 @@ class KubernetesNewClusterRestoreIT {
                 + target + ", \"newCluster\": {\"namespace\": \"nowhere-" + namespace + "\"}}");
         assertEquals(422, noNamespace.status(), noNamespace.text());
         assertTrue(noNamespace.text().contains("does not exist"), noNamespace.text());
+        ShelterClient.Answer sameNamespace = client.post("/api/v1/clusters/orders/restores", "{\"strategy\": \"new-cluster\", "
+                + "\"target\": " + target + ", \"newCluster\": {\"namespace\": \"" + bed.namespace() + "\", \"name\": \"orders-look\"}}");
+        assertEquals(422, sameNamespace.status(), "the source's selector would take the copy's pods: " + sameNamespace.text());
         assertEquals(sourceBefore, sourceState(), "a refused request changes nothing");
         ShelterClient.Answer started = client.post("/api/v1/clusters/orders/restores", "{\"strategy\": \"new-cluster\", \"target\": "
                 + target + ", \"newCluster\": {\"namespace\": \"" + namespace
@@ -141,6 +145,13 @@ class KubernetesNewClusterRestoreIT {
         assertEquals(namespace, restore.path("newCluster").path("reach").path("namespace").asText(), restore.toPrettyString());
 
         assertEquals(BatchedTable.upTo(2), rowsOf(port), "exactly the rows committed up to the target, in the new cluster");
+        CoreV1Api core = new CoreV1Api(bed.adminClient());
+        V1Service service = core.readNamespacedService("orders-look", namespace).execute();
+        assertEquals("None", service.getSpec().getClusterIP(), "headless: the pods' DNS names are under it");
+        assertEquals(Map.of("app", "orders"), service.getSpec().getSelector());
+        assertEquals(port, service.getSpec().getPorts().get(0).getPort());
+        assertEquals("orders-look", new AppsV1Api(bed.adminClient()).readNamespacedStatefulSet("orders-look", namespace).execute()
+                .getSpec().getServiceName());
         assertEquals(BatchedTable.upTo(3), table.rowsNow(), "the source serves what it served");
         assertEquals(sourceBefore, sourceState(), "the source's pods, claims, volumes and images' snapshots are as they were");
         Map<String, String> archiveAfter = archive("wal/orders/");
@@ -157,8 +168,8 @@ class KubernetesNewClusterRestoreIT {
         assertEquals("removed", removed.path("newCluster").path("state").asText(), removed.toPrettyString());
 
         AppsV1Api apps = new AppsV1Api(bed.adminClient());
-        CoreV1Api core = new CoreV1Api(bed.adminClient());
         assertEquals(List.of(), apps.listNamespacedStatefulSet(namespace).execute().getItems(), "no statefulset left");
+        assertEquals(List.of(), core.listNamespacedService(namespace).execute().getItems(), "no service left");
         assertEquals(List.of(), core.listNamespacedPod(namespace).execute().getItems(), "no pod left");
         assertEquals(List.of(), core.listNamespacedPersistentVolumeClaim(namespace).execute().getItems(), "no claim left");
         assertEquals(List.of(), core.listPersistentVolume().execute().getItems().stream().filter(pv -> pv.getSpec().getClaimRef() != null
