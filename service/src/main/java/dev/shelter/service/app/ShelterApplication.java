@@ -66,6 +66,7 @@ import dev.shelter.service.edge.JsonBodyGuard;
 import dev.shelter.service.edge.MethodRefusal;
 import dev.shelter.service.edge.QueryTokenRefusal;
 import dev.shelter.service.edge.RefusedUploadDrain;
+import dev.shelter.service.edge.UnpooledHttpConnectorFactory;
 import dev.shelter.service.errors.ConstraintViolationMapper;
 import dev.shelter.service.errors.DomainErrorMapper;
 import dev.shelter.service.errors.JsonErrorHandler;
@@ -158,6 +159,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         // ${VAR} and ${VAR:-default} in the YAML; an unset variable without a default is an error.
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(
                 bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
+        UnpooledHttpConnectorFactory.replaceStockConnectors(bootstrap.getObjectMapper());
         bootstrap.addCommand(new BackupCommand(System.out, System.getenv()));
         bootstrap.addCommand(new CatalogCommand(System.out));
         // Named in full: RestoreCommand alone is the runbooks' restore_command, imported above.
