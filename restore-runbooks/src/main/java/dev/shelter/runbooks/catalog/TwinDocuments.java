@@ -22,7 +22,7 @@ import java.util.function.Function;
  * first, so a crash between the two leaves a sound main copy; a read takes the main copy if it is
  * sound, else its twin, and refuses when neither is.
  */
-final class TwinDocuments<T> {
+public final class TwinDocuments<T> {
 
     private static final Logger LOG = LoggerFactory.getLogger(TwinDocuments.class);
 
@@ -32,7 +32,7 @@ final class TwinDocuments<T> {
     private final Function<T, byte[]> encode;
     private final Function<byte[], T> decode;
 
-    TwinDocuments(BlobStore store, String main, String copy, Function<T, byte[]> encode, Function<byte[], T> decode) {
+    public TwinDocuments(BlobStore store, String main, String copy, Function<T, byte[]> encode, Function<byte[], T> decode) {
         this.store = store;
         this.main = main;
         this.copy = copy;
@@ -40,19 +40,19 @@ final class TwinDocuments<T> {
         this.decode = decode;
     }
 
-    void put(String stem, T document) {
+    public void put(String stem, T document) {
         byte[] bytes = encode.apply(document);
         store.put(new BlobKey(stem + main), bytes);
         store.put(new BlobKey(stem + copy), bytes);
     }
 
-    void delete(String stem) {
+    public void delete(String stem) {
         store.delete(new BlobKey(stem + main));
         store.delete(new BlobKey(stem + copy));
     }
 
     /** Every document under {@code prefix} of which either copy exists. */
-    List<T> readAll(String prefix) {
+    public List<T> readAll(String prefix) {
         Set<String> stems = new LinkedHashSet<>();
         for (BlobInfo info : store.list(prefix)) {
             String key = info.key().value();
@@ -70,7 +70,7 @@ final class TwinDocuments<T> {
     }
 
     /** The main copy if it is sound, else its twin; empty if neither exists. */
-    Optional<T> read(String stem) {
+    public Optional<T> read(String stem) {
         RuntimeException firstProblem = null;
         for (String suffix : List.of(main, copy)) {
             try {

@@ -16,6 +16,7 @@ import dev.shelter.runbooks.cluster.ClusterControl;
 import dev.shelter.runbooks.cluster.ClusterSpec;
 import dev.shelter.runbooks.cluster.KubernetesTarget;
 import dev.shelter.runbooks.cluster.LocalTarget;
+import dev.shelter.runbooks.cluster.PostgresEndpoint;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.engine.RunJournal;
 import dev.shelter.runbooks.engine.RunbookEngine;
@@ -29,6 +30,12 @@ import dev.shelter.runbooks.restore.RestoreCommand;
 import dev.shelter.runbooks.restore.VolumeSwap;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalStreamArchive;
+import dev.shelter.scheduler.FireLedger;
+import dev.shelter.scheduler.InMemoryFireLedger;
+import dev.shelter.scheduler.ScheduleKind;
+import dev.shelter.scheduler.ScheduledWork;
+import dev.shelter.scheduler.quartz.QuartzSchedules;
+import dev.shelter.scheduler.quartz.QuartzStore;
 import dev.shelter.service.api.StrictJson;
 import dev.shelter.service.auth.Caller;
 import dev.shelter.service.auth.RoleAuthorizer;
@@ -41,6 +48,7 @@ import dev.shelter.service.config.KubernetesTargetConfig;
 import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
 import dev.shelter.service.config.PatroniConfig;
 import dev.shelter.service.config.RestoreConfig;
+import dev.shelter.service.config.SchedulesConfig;
 import dev.shelter.service.config.ShelterConfiguration;
 import dev.shelter.service.config.WalReadAheadConfig;
 import dev.shelter.service.config.WalReceiverConfig;
@@ -51,15 +59,18 @@ import dev.shelter.service.core.ClusterRegistry;
 import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InspectCluster;
+import dev.shelter.service.core.ManageSchedules;
+import dev.shelter.service.core.NewClusters;
 import dev.shelter.service.core.RecoverInterruptedBackups;
 import dev.shelter.service.core.RemoveExpiredOriginals;
 import dev.shelter.service.core.RestoreCluster;
-import dev.shelter.service.core.WalReadAhead;
-import dev.shelter.service.core.NewClusters;
 import dev.shelter.service.core.RestoreSettings;
 import dev.shelter.service.core.ResumeInterruptedRuns;
+import dev.shelter.service.core.ScheduledBackup;
+import dev.shelter.service.core.ScheduledWorkByKind;
 import dev.shelter.service.core.ShowBackups;
 import dev.shelter.service.core.TakeBackup;
+import dev.shelter.service.core.WalReadAhead;
 import dev.shelter.service.edge.AdminAccessFilter;
 import dev.shelter.service.edge.ClientGoneLogFilter;
 import dev.shelter.service.edge.JsonBodyGuard;
@@ -73,6 +84,7 @@ import dev.shelter.service.errors.JsonErrorHandler;
 import dev.shelter.service.errors.MalformedJsonMapper;
 import dev.shelter.service.health.BackupAgeHealthCheck;
 import dev.shelter.service.health.CephPoolHealthCheck;
+import dev.shelter.service.health.ClockSkewHealthCheck;
 import dev.shelter.service.health.ClusterTargetHealthCheck;
 import dev.shelter.service.health.ObjectStoreHealthCheck;
 import dev.shelter.service.health.PostgresHealthCheck;
@@ -81,6 +93,8 @@ import dev.shelter.service.hooks.HttpHook;
 import dev.shelter.service.hooks.SqlHook;
 import dev.shelter.service.metrics.BackupMetrics;
 import dev.shelter.service.postgres.JdbcBackupIndex;
+import dev.shelter.service.postgres.JdbcClockSkew;
+import dev.shelter.service.postgres.JdbcFireLedger;
 import dev.shelter.service.postgres.JdbcPostgresControl;
 import dev.shelter.service.postgres.JdbcRecoveryWatch;
 import dev.shelter.service.postgres.JdbcServerInspector;
@@ -89,11 +103,14 @@ import dev.shelter.service.postgres.PgWalStreamSource;
 import dev.shelter.service.resources.BackupsResource;
 import dev.shelter.service.resources.ClusterBackupsResource;
 import dev.shelter.service.resources.ClusterRestoresResource;
+import dev.shelter.service.resources.ClusterSchedulesResource;
 import dev.shelter.service.resources.ClustersResource;
+import dev.shelter.service.resources.NewClusterWalResource;
 import dev.shelter.service.resources.OpenApiResource;
 import dev.shelter.service.resources.RestoresResource;
-import dev.shelter.service.resources.NewClusterWalResource;
+import dev.shelter.service.resources.SchedulesResource;
 import dev.shelter.service.resources.WalResource;
+import dev.shelter.service.schedules.BlobScheduleDocuments;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.service.wal.ShelterWalArchive;
 import dev.shelter.service.wal.ShowWalStatus;
@@ -125,6 +142,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import jakarta.servlet.DispatcherType;
 import org.glassfish.jersey.server.ServerProperties;
 import org.glassfish.jersey.server.filter.RolesAllowedDynamicFeature;
+import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.URI;
@@ -144,6 +162,8 @@ import java.util.stream.Collectors;
 
 /** Shelter's entry point and composition root: every adapter is built and wired here, by hand. */
 public final class ShelterApplication extends Application<ShelterConfiguration> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ShelterApplication.class);
 
     public static void main(String[] args) throws Exception {
         new ShelterApplication().run(args);
@@ -218,6 +238,10 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         ShowBackups showBackups = new ShowBackups(clusters, catalog, engine);
         TakeBackup takeBackup = new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock);
         environment.jersey().register(new ClusterBackupsResource(takeBackup, showBackups));
+        ManageSchedules manageSchedules = startSchedules(config, environment, clusters, objectStore,
+                new ScheduledWorkByKind(Map.of(ScheduleKind.BACKUP, new ScheduledBackup(takeBackup))), clock);
+        environment.jersey().register(new ClusterSchedulesResource(manageSchedules));
+        environment.jersey().register(new SchedulesResource(manageSchedules));
         environment.jersey().register(new ClusterRestoresResource(restoreCluster));
         environment.jersey().register(new RestoresResource(restoreCluster));
         // A resumed restore starts its server only once this API serves the restore_command it fetches WAL with.
@@ -240,6 +264,57 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             }
         }
         registerPrometheus(environment);
+    }
+
+    /**
+     * The scheduler: clustered on the catalog database when there is one (each fire once across
+     * replicas), else in memory. It fires only once the service has started, after interrupted
+     * runs are resumed and Quartz agrees with the schedules' documents.
+     */
+    private static ManageSchedules startSchedules(ShelterConfiguration config, Environment environment, ClusterRegistry clusters,
+                                                  BlobStore objectStore, ScheduledWork work, Clock clock) {
+        SchedulesConfig settings = config.schedules;
+        String replica = settings.replica != null ? settings.replica : hostName();
+        boolean clustered = "postgres".equals(config.catalog.kind);
+        FireLedger ledger;
+        QuartzStore store;
+        if (clustered) {
+            PostgresEndpoint catalogDatabase = config.catalog.postgres.toEndpoint();
+            ledger = new JdbcFireLedger(catalogDatabase);
+            JdbcClockSkew skew = new JdbcClockSkew(catalogDatabase, clock);
+            environment.healthChecks().register("clock-skew", new ClockSkewHealthCheck(skew::atLeast, Duration.ofMillis(500)));
+            store = new QuartzStore.ClusteredPostgres(catalogDatabase.jdbcUrl(), catalogDatabase.user(), catalogDatabase.password(),
+                    settings.checkInSeconds * 1000);
+        } else {
+            ledger = new InMemoryFireLedger();
+            store = new QuartzStore.InMemory();
+        }
+        QuartzSchedules quartz = QuartzSchedules.open(store, replica, settings.threads, Duration.ofSeconds(settings.mostMisfireGraceSeconds),
+                work, ledger, clock);
+        ManageSchedules manage = new ManageSchedules(clusters, new BlobScheduleDocuments(objectStore), quartz, ledger,
+                Duration.ofSeconds(settings.defaultMisfireGraceSeconds), Duration.ofSeconds(settings.mostMisfireGraceSeconds), clock);
+        environment.lifecycle().manage(new Managed() {
+            @Override
+            public void start() {
+                manage.synchronize();
+                quartz.startFiring();
+                LOG.info("schedules: firing as replica {} ({})", replica, clustered ? "clustered on the catalog database" : "in memory");
+            }
+
+            @Override
+            public void stop() {
+                quartz.close();
+            }
+        });
+        return manage;
+    }
+
+    private static String hostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "unknown-host";
+        }
     }
 
     /** Who holds a run's lock, for the journal: this process on this host. */

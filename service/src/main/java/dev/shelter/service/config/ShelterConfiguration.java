@@ -59,6 +59,17 @@ public class ShelterConfiguration extends Configuration {
     @JsonProperty
     public WalReadAheadConfig walReadAhead = new WalReadAheadConfig();
 
+    /** The scheduler: how many fires at once, misfire graces, this replica's name. */
+    @Valid
+    @NotNull
+    @JsonProperty
+    public SchedulesConfig schedules = new SchedulesConfig();
+
+    @ValidationMethod(message = "schedules.defaultMisfireGraceSeconds cannot be more than schedules.mostMisfireGraceSeconds")
+    public boolean isDefaultGraceWithinTheMost() {
+        return schedules == null || schedules.defaultMisfireGraceSeconds <= schedules.mostMisfireGraceSeconds;
+    }
+
     @ValidationMethod(message = "a cluster with rbd snapshots needs the top-level ceph section")
     public boolean isCephConfiguredWhereUsed() {
         return ceph != null || clusters == null

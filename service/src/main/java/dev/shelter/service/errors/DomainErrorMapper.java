@@ -8,6 +8,7 @@ import dev.shelter.service.core.RestoreNotPossibleException;
 import dev.shelter.service.core.UnknownBackupException;
 import dev.shelter.service.core.UnknownClusterException;
 import dev.shelter.service.core.UnknownRestoreException;
+import dev.shelter.service.core.UnknownScheduleException;
 import dev.shelter.service.core.UnknownWalFileException;
 import io.dropwizard.jersey.errors.ErrorMessage;
 import jakarta.ws.rs.core.MediaType;
@@ -45,7 +46,7 @@ public final class DomainErrorMapper implements ExceptionMapper<UseCaseException
             return Response.Status.NOT_FOUND;
         }
         if (exception instanceof UnknownBackupException || exception instanceof UnknownWalFileException
-                || exception instanceof UnknownRestoreException) {
+                || exception instanceof UnknownRestoreException || exception instanceof UnknownScheduleException) {
             return Response.Status.NOT_FOUND;
         }
         if (exception instanceof InvalidRequestException) {

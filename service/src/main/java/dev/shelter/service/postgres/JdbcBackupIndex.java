@@ -35,10 +35,10 @@ public final class JdbcBackupIndex implements BackupIndex {
     public JdbcBackupIndex(PostgresEndpoint endpoint, ManifestCodec codec) {
         this.endpoint = endpoint;
         this.codec = codec;
-        try (Connection connection = connect(); Statement statement = connection.createStatement()) {
-            statement.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id text PRIMARY KEY, cluster text NOT NULL, "
-                    + "state text NOT NULL, manifest bytea NOT NULL)");
-            statement.execute("CREATE INDEX IF NOT EXISTS " + TABLE + "_cluster ON " + TABLE + " (cluster, id DESC)");
+        try (Connection connection = connect()) {
+            CatalogTables.createIfAbsent(connection, "CREATE TABLE IF NOT EXISTS " + TABLE + " (id text PRIMARY KEY, cluster text NOT NULL, "
+                    + "state text NOT NULL, manifest bytea NOT NULL)",
+                    "CREATE INDEX IF NOT EXISTS " + TABLE + "_cluster ON " + TABLE + " (cluster, id DESC)");
         } catch (SQLException e) {
             throw unreachable(e);
         }

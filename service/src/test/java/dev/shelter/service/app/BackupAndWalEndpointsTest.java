@@ -167,6 +167,32 @@ class BackupAndWalEndpointsTest {
         }
     }
 
+    /** Schedules: a viewer reads them, an operator makes, changes, pauses and deletes them; no token, nothing. */
+    @Test
+    void eachRoleGetsWhatTheReadmeSaysOfSchedules() throws Exception {
+        byte[] nightly = "{\"kind\": \"backup\", \"cron\": \"0 2 * * *\"}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(401, send("POST", "/api/v1/clusters/main/schedules", null, nightly).statusCode());
+        assertEquals(403, send("POST", "/api/v1/clusters/main/schedules", VIEWER, nightly).statusCode());
+        HttpResponse<byte[]> created = send("POST", "/api/v1/clusters/main/schedules", OPERATOR, nightly);
+        assertEquals(201, created.statusCode(), new String(created.body(), StandardCharsets.UTF_8));
+        String path = "/api/v1/schedules/" + JSON.readTree(created.body()).path("id").asText();
+
+        assertEquals(401, send("GET", path, null, null).statusCode());
+        assertEquals(200, send("GET", path, VIEWER, null).statusCode());
+        assertEquals(200, send("GET", "/api/v1/clusters/main/schedules", VIEWER, null).statusCode());
+        assertEquals(200, send("GET", path + "/next", VIEWER, null).statusCode());
+        byte[] change = "{\"cron\": \"0 3 * * *\"}".getBytes(StandardCharsets.UTF_8);
+        assertEquals(403, send("PUT", path, VIEWER, change).statusCode());
+        assertEquals(403, send("POST", path + "/pause", VIEWER, new byte[0]).statusCode());
+        assertEquals(403, send("DELETE", path, VIEWER, null).statusCode());
+        assertEquals("0 2 * * *", JSON.readTree(send("GET", path, VIEWER, null).body()).path("cron").asText(), "refusals changed nothing");
+        assertEquals(200, send("PUT", path, OPERATOR, change).statusCode());
+        assertEquals(200, send("POST", path + "/pause", OPERATOR, new byte[0]).statusCode());
+        assertEquals(200, send("POST", path + "/resume", ADMIN, new byte[0]).statusCode());
+        assertEquals(204, send("DELETE", path, OPERATOR, null).statusCode());
+        assertErrorBody(send("GET", path, VIEWER, null), 404);
+    }
+
     @Test
     void refusedCallsChangedNothing() throws Exception {
         for (String who : new String[] {"none", "bad", "viewer", "operator"}) {
@@ -244,7 +270,7 @@ class BackupAndWalEndpointsTest {
                 .timeout(Duration.ofSeconds(60))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (body != null) {
-            request.header("Content-Type", method.equals("PUT") ? "application/octet-stream" : "application/json");
+            request.header("Content-Type", method.equals("PUT") && path.contains("/wal/") ? "application/octet-stream" : "application/json");
         }
         if (token != null) {
             request.header("Authorization", "Bearer " + token);

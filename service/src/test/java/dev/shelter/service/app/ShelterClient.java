@@ -46,6 +46,11 @@ final class ShelterClient {
                 .POST(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    Answer put(String path, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     Answer delete(String path) {
         return send(HttpRequest.newBuilder(uri(path)).DELETE());
     }
