@@ -17,8 +17,24 @@ import java.util.Optional;
 public record ProtectedCluster(ClusterSpec spec, ClusterControl control, VolumeSnapshotter snapshotter, WalArchive walArchive,
                                List<BackupHook> preHooks, List<BackupHook> postHooks, BackupPolicy policy) {
 
-    /** {@code walTimeout}: how long a backup waits for its last WAL segment in the archive. */
-    public record BackupPolicy(boolean allowStandby, Duration walTimeout, Optional<Duration> maxBackupAge) {
+    /**
+     * {@code walTimeout}: how long a backup waits for its last WAL segment in the archive;
+     * {@code maxSnapshotsPerVolume}: a backup is refused once a volume of the set has that many
+     * snapshots (ceph-csi keeps at most 450 per RBD image, librbd 510).
+     */
+    public record BackupPolicy(boolean allowStandby, Duration walTimeout, Optional<Duration> maxBackupAge, int maxSnapshotsPerVolume) {
+
+        public static final int CEPH_CSI_SNAPSHOT_LIMIT = 450;
+
+        public BackupPolicy {
+            if (maxSnapshotsPerVolume < 1) {
+                throw new IllegalArgumentException("maxSnapshotsPerVolume must be at least 1, not " + maxSnapshotsPerVolume);
+            }
+        }
+
+        public BackupPolicy(boolean allowStandby, Duration walTimeout, Optional<Duration> maxBackupAge) {
+            this(allowStandby, walTimeout, maxBackupAge, CEPH_CSI_SNAPSHOT_LIMIT);
+        }
     }
 
     public ProtectedCluster {

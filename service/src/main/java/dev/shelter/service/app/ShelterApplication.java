@@ -28,6 +28,7 @@ import dev.shelter.runbooks.postgres.ServerInspector;
 import dev.shelter.runbooks.restore.RecoveryFilesTarget;
 import dev.shelter.runbooks.restore.RestoreCommand;
 import dev.shelter.runbooks.restore.VolumeSwap;
+import dev.shelter.runbooks.retention.RetentionPolicy;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.scheduler.FireLedger;
@@ -67,8 +68,10 @@ import dev.shelter.service.core.RestoreCluster;
 import dev.shelter.service.core.RestoreSettings;
 import dev.shelter.service.core.ResumeInterruptedRuns;
 import dev.shelter.service.core.ScheduledBackup;
+import dev.shelter.service.core.ScheduledRetentionSweep;
 import dev.shelter.service.core.ScheduledWorkByKind;
 import dev.shelter.service.core.ShowBackups;
+import dev.shelter.service.core.SweepRetention;
 import dev.shelter.service.core.TakeBackup;
 import dev.shelter.service.core.WalReadAhead;
 import dev.shelter.service.edge.AdminAccessFilter;
@@ -103,6 +106,7 @@ import dev.shelter.service.postgres.PgWalStreamSource;
 import dev.shelter.service.resources.BackupsResource;
 import dev.shelter.service.resources.ClusterBackupsResource;
 import dev.shelter.service.resources.ClusterRestoresResource;
+import dev.shelter.service.resources.ClusterRetentionResource;
 import dev.shelter.service.resources.ClusterSchedulesResource;
 import dev.shelter.service.resources.ClustersResource;
 import dev.shelter.service.resources.NewClusterWalResource;
@@ -238,15 +242,19 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         ShowBackups showBackups = new ShowBackups(clusters, catalog, engine);
         TakeBackup takeBackup = new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock);
         environment.jersey().register(new ClusterBackupsResource(takeBackup, showBackups));
-        ManageSchedules manageSchedules = startSchedules(config, environment, clusters, objectStore,
-                new ScheduledWorkByKind(Map.of(ScheduleKind.BACKUP, new ScheduledBackup(takeBackup))), clock);
+        DeleteBackup deleteBackup = new DeleteBackup(clusters, catalog, engine, clock);
+        SweepRetention sweepRetention = new SweepRetention(clusters, catalog, deleteBackup, retentionPolicies(config), clock);
+        environment.jersey().register(new ClusterRetentionResource(sweepRetention));
+        ManageSchedules manageSchedules = startSchedules(config, environment, clusters, sweepRetention, objectStore,
+                new ScheduledWorkByKind(Map.of(ScheduleKind.BACKUP, new ScheduledBackup(takeBackup),
+                        ScheduleKind.RETENTION_SWEEP, new ScheduledRetentionSweep(sweepRetention))), clock);
         environment.jersey().register(new ClusterSchedulesResource(manageSchedules));
         environment.jersey().register(new SchedulesResource(manageSchedules));
         environment.jersey().register(new ClusterRestoresResource(restoreCluster));
         environment.jersey().register(new RestoresResource(restoreCluster));
         // A resumed restore starts its server only once this API serves the restore_command it fetches WAL with.
         environment.lifecycle().addServerLifecycleListener(server -> restoreCluster.serving());
-        environment.jersey().register(new BackupsResource(showBackups, new DeleteBackup(clusters, catalog, engine, clock)));
+        environment.jersey().register(new BackupsResource(showBackups, deleteBackup));
         Map<String, WalMonitor> walMonitors = startWalReceivers(config, environment, protectedClusters);
         ArchiveWalFile archiveWalFile = new ArchiveWalFile(clusters, inspector, restoreCluster);
         environment.jersey().register(new NewClusterWalResource(archiveWalFile));
@@ -272,7 +280,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
      * runs are resumed and Quartz agrees with the schedules' documents.
      */
     private static ManageSchedules startSchedules(ShelterConfiguration config, Environment environment, ClusterRegistry clusters,
-                                                  BlobStore objectStore, ScheduledWork work, Clock clock) {
+                                                  SweepRetention sweeps, BlobStore objectStore, ScheduledWork work, Clock clock) {
         SchedulesConfig settings = config.schedules;
         String replica = settings.replica != null ? settings.replica : hostName();
         boolean clustered = "postgres".equals(config.catalog.kind);
@@ -291,7 +299,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         }
         QuartzSchedules quartz = QuartzSchedules.open(store, replica, settings.threads, Duration.ofSeconds(settings.mostMisfireGraceSeconds),
                 work, ledger, clock);
-        ManageSchedules manage = new ManageSchedules(clusters, new BlobScheduleDocuments(objectStore), quartz, ledger,
+        ManageSchedules manage = new ManageSchedules(clusters, sweeps, new BlobScheduleDocuments(objectStore), quartz, ledger,
                 Duration.ofSeconds(settings.defaultMisfireGraceSeconds), Duration.ofSeconds(settings.mostMisfireGraceSeconds), clock);
         environment.lifecycle().manage(new Managed() {
             @Override
@@ -307,6 +315,16 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             }
         });
         return manage;
+    }
+
+    private static Map<String, RetentionPolicy> retentionPolicies(ShelterConfiguration config) {
+        Map<String, RetentionPolicy> policies = new LinkedHashMap<>();
+        for (ClusterConfig cluster : config.clusters) {
+            if (cluster.retention != null) {
+                policies.put(cluster.name, cluster.retention.toPolicy());
+            }
+        }
+        return policies;
     }
 
     private static String hostName() {
@@ -431,7 +449,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             }
             ProtectedCluster.BackupPolicy policy = new ProtectedCluster.BackupPolicy(cluster.backups.allowStandby,
                     Duration.ofSeconds(cluster.backups.walTimeoutSeconds),
-                    Optional.ofNullable(cluster.backups.maxAgeMinutes).map(Duration::ofMinutes));
+                    Optional.ofNullable(cluster.backups.maxAgeMinutes).map(Duration::ofMinutes), cluster.backups.maxSnapshotsPerVolume);
             WalArchive walArchive = "plain".equals(cluster.walArchive.format) ? new PlainWalArchive(walStore, walPrefix)
                     : new ShelterWalArchive(walStore, walPrefix, Clock.systemUTC());
             // Every target has its control: the only way Shelter changes a cluster's members.

@@ -17,6 +17,15 @@ public class BackupPolicyConfig {
     @JsonProperty
     public int walTimeoutSeconds = 300;
 
+    /**
+     * A backup is refused once a volume of the set has this many snapshots (Ceph fails past its limit:
+     * ceph-csi keeps 450 per RBD image, librbd 510); a retention sweep warns from 90 % of it.
+     */
+    @Min(1)
+    @Max(510)
+    @JsonProperty
+    public int maxSnapshotsPerVolume = 450;
+
     /** The backup-age health check turns unhealthy when the newest completed backup is older; absent: no check. */
     @Min(1)
     @JsonProperty

@@ -55,6 +55,11 @@ public class ClusterConfig {
     @JsonProperty
     public RestoreConfig restore = new RestoreConfig();
 
+    /** Which backups the cluster keeps; absent: none is ever deleted by a sweep. */
+    @Valid
+    @JsonProperty
+    public RetentionConfig retention;
+
     /** The cluster's Patroni, if Patroni manages it: restores pause it, reset its state and rebuild its replicas. */
     @Valid
     @JsonProperty

@@ -40,6 +40,7 @@ public final class ManageSchedules {
     }
 
     private final ClusterRegistry clusters;
+    private final SweepRetention sweeps;
     private final ScheduleDocuments documents;
     private final Schedules schedules;
     private final FireLedger ledger;
@@ -47,9 +48,10 @@ public final class ManageSchedules {
     private final Duration mostGrace;
     private final Clock clock;
 
-    public ManageSchedules(ClusterRegistry clusters, ScheduleDocuments documents, Schedules schedules, FireLedger ledger,
-                           Duration defaultGrace, Duration mostGrace, Clock clock) {
+    public ManageSchedules(ClusterRegistry clusters, SweepRetention sweeps, ScheduleDocuments documents, Schedules schedules,
+                           FireLedger ledger, Duration defaultGrace, Duration mostGrace, Clock clock) {
         this.clusters = clusters;
+        this.sweeps = sweeps;
         this.documents = documents;
         this.schedules = schedules;
         this.ledger = ledger;
@@ -156,7 +158,7 @@ public final class ManageSchedules {
 
     private Schedule checked(ScheduleId id, String clusterName, Order order, Optional<Schedule> old) {
         ScheduleKind kind = order.kind() != null ? kind(order.kind()) : old.map(Schedule::kind).orElseThrow(
-                () -> new InvalidRequestException("kind is required: backup"));
+                () -> new InvalidRequestException("kind is required: backup or retention-sweep"));
         if (old.isPresent() && kind != old.get().kind()) {
             throw new InvalidRequestException("a schedule's kind cannot change (it is " + old.get().kind().wireName()
                     + "); delete it and create another");
@@ -177,7 +179,9 @@ public final class ManageSchedules {
                     + grace.toSeconds());
         }
         boolean paused = order.paused() != null ? order.paused() : old.map(Schedule::paused).orElse(false);
-        Map<String, String> parameters = backupParameters(clusterName, order, old.map(Schedule::parameters).orElse(Map.of()));
+        Map<String, String> parameters = kind == ScheduleKind.BACKUP
+                ? backupParameters(clusterName, order, old.map(Schedule::parameters).orElse(Map.of()))
+                : sweepParameters(clusterName, order, old.isEmpty());
         return new Schedule(id, clusterName, kind, cron, grace, paused, parameters);
     }
 
@@ -188,10 +192,26 @@ public final class ManageSchedules {
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage());
         }
-        if (kind != ScheduleKind.BACKUP) {
-            throw new InvalidRequestException("schedules of kind '" + name + "' are not available in this version; backup is");
+        if (kind == ScheduleKind.DRILL) {
+            throw new InvalidRequestException("schedules of kind 'drill' are not available in this version; backup and "
+                    + "retention-sweep are");
         }
         return kind;
+    }
+
+    /** A sweep deletes backups each time it runs: it takes no backup fields, needs a policy, and is confirmed once, here. */
+    private Map<String, String> sweepParameters(String clusterName, Order order, boolean creating) {
+        if (order.mode() != null || order.label() != null) {
+            throw new InvalidRequestException("mode and label are a backup schedule's; a retention-sweep schedule takes neither");
+        }
+        if (!sweeps.hasPolicy(clusterName)) {
+            throw new InvalidRequestException("cluster '" + clusterName + "' has no retention policy (clusters[].retention) to sweep by");
+        }
+        if (creating && !clusterName.equals(order.confirm())) {
+            throw new InvalidRequestException("a retention sweep deletes backups of cluster '" + clusterName + "' each time it runs: "
+                    + "to schedule it, send \"confirm\": \"" + clusterName + "\"");
+        }
+        return Map.of();
     }
 
     private static Map<String, String> backupParameters(String clusterName, Order order, Map<String, String> old) {

@@ -14,6 +14,7 @@ import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.plan.backup.BackupPlan;
 import dev.shelter.runbooks.plan.backup.BackupRun;
+import dev.shelter.runbooks.plan.backup.SnapshotRoom;
 import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.runbooks.postgres.ServerFacts;
 import dev.shelter.runbooks.postgres.ServerInspector;
@@ -122,8 +123,24 @@ public final class TakeBackup {
             throw new ConflictException("cluster '" + clusterName + "' answers as a standby (in recovery); back up the "
                     + "primary, or set backups.allowStandby for this cluster");
         }
+        requireSnapshotRoom(cluster);
         return BackupManifest.running(new BackupRequest(id, cluster.spec().name(), mode, label,
                 order.fastCheckpoint() == null || order.fastCheckpoint(), clock.instant()));
+    }
+
+    /**
+     * A volume with no room for another snapshot refuses the backup now, with a clear answer. Only
+     * that: a volume that cannot be found or counted is for the plan's LocateVolumes to report.
+     */
+    private static void requireSnapshotRoom(ProtectedCluster cluster) {
+        try {
+            SnapshotRoom.require(cluster, cluster.volumes().locate(cluster.spec().volumes()));
+        } catch (ConflictException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.debug("cluster {}: the snapshots were not counted before the backup ({}); LocateVolumes checks again", cluster.name(),
+                    e.toString());
+        }
     }
 
     /** Exactly "online" or "offline", as the API documents them: a mode that is nearly right is still a guess. */

@@ -51,6 +51,11 @@ final class ShelterClient {
                 .PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
+    Answer putBytes(String path, byte[] bytes) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bytes)));
+    }
+
     Answer delete(String path) {
         return send(HttpRequest.newBuilder(uri(path)).DELETE());
     }

@@ -192,6 +192,19 @@ class ConfigurationRulesTest {
                         "catalog kind must be memory, or postgres with a postgres connection"),
                 arguments("a kubernetes server without a token", "token: \"a-token\", ", "",
                         "kubernetes.server needs kubernetes.token"),
+                arguments("retention with two rules", "maxAgeMinutes: 1500}", "maxAgeMinutes: 1500}\n    retention: {keepLast: 2, "
+                        + "recoveryWindowDays: 7}", "retention needs exactly one of keepLast, recoveryWindowDays or calendar"),
+                arguments("retention without a rule", "maxAgeMinutes: 1500}", "maxAgeMinutes: 1500}\n    retention: {minimumKept: 2}",
+                        "retention needs exactly one of keepLast, recoveryWindowDays or calendar"),
+                arguments("a calendar that keeps nothing", "maxAgeMinutes: 1500}", "maxAgeMinutes: 1500}\n    retention: {calendar: "
+                        + "{daily: 0}}", "a calendar policy needs at least one count above zero"),
+                arguments("keep-last 0", "maxAgeMinutes: 1500}", "maxAgeMinutes: 1500}\n    retention: {keepLast: 0}",
+                        "retention.keepLast must be greater than or equal to 1"),
+                arguments("a default grace above the most", "catalog: {kind: memory}", "catalog: {kind: memory}\nschedules: "
+                        + "{defaultMisfireGraceSeconds: 7200, mostMisfireGraceSeconds: 3600}",
+                        "schedules.defaultMisfireGraceSeconds cannot be more than schedules.mostMisfireGraceSeconds"),
+                arguments("a replica name with a space", "catalog: {kind: memory}", "catalog: {kind: memory}\nschedules: {replica: "
+                        + "\"a b\"}", "schedules.replica must be 1-100 letters, digits and ._-"),
                 arguments("ceph without a pool", ", pool: replicapool", "", "ceph.pool must not be empty"),
                 arguments("ceph without a keyring", "keyringFile: /etc/ceph/keyring, ", "", "ceph.keyringFile must not be empty"),
                 arguments("a ceph operation timeout of 0", "operationTimeoutSeconds: 15", "operationTimeoutSeconds: 0",

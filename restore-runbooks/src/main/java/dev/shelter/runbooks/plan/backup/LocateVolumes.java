@@ -13,8 +13,8 @@ import java.util.Optional;
  * Finds the volumes of the backup set where they are now (on Kubernetes, the images the
  * primary's claims resolve to), checks each is there, and journals them with the name of the
  * snapshot each will get, so every later step, and a recovery after a crash, acts on exactly these
- * and not on the configured names. A missing volume fails the backup before PostgreSQL enters
- * backup mode or is stopped.
+ * and not on the configured names. A missing volume, or one with no room for another snapshot,
+ * fails the backup before PostgreSQL enters backup mode or is stopped.
  */
 final class LocateVolumes implements Step<BackupRun> {
 
@@ -57,9 +57,8 @@ final class LocateVolumes implements Step<BackupRun> {
     public void execute(BackupRun run, StepRun step) {
         List<VolumeSpec> specs = run.cluster().spec().volumes();
         List<String> located = run.cluster().volumes().locate(specs);
-        for (String volume : located) {
-            run.cluster().snapshotter().listSnapshots(volume); // NOT_FOUND, naming it, if the volume is missing; warms the adapter
-        }
+        // NOT_FOUND, naming it, if a volume is missing; a conflict if one has no room for another snapshot.
+        SnapshotRoom.require(run.cluster(), located);
         for (int i = 0; i < located.size(); i++) {
             step.record(volumeKey(i), located.get(i));
         }
