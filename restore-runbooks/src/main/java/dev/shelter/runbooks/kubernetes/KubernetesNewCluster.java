@@ -56,7 +56,7 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
     static final String NEW_CLUSTER_OF = "shelter.dev/new-cluster-of";
     static final String CONFIGURED = "shelter.dev/configured";
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(5);
-    private static final Duration CLAIMS_GONE_TIMEOUT = Duration.ofMinutes(2);
+    private static final Duration GONE_TIMEOUT = Duration.ofMinutes(2);
 
     /** Where the new cluster goes: its namespace and name, and its pods' PostgreSQL port if not the source's. */
     public record Place(String namespace, String name, OptionalInt port) {
@@ -233,12 +233,21 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
                         () -> core.deleteNamespacedPersistentVolumeClaim(claim, place.namespace()).execute());
             }
         }
-        awaitClaimsGone();
+        for (String volume : templateByVolume.keySet()) {
+            String claim = claimOf(volume);
+            awaitGone("claim " + place.namespace() + "/" + claim, () -> readClaim(claim).isPresent(), "does a pod still use it?");
+        }
         for (String volume : templateByVolume.keySet()) {
             String claim = claimOf(volume);
             if (readVolume(volumeName(claim)).isPresent()) {
                 ApiCall.run("delete persistentvolume " + volumeName(claim), () -> core.deletePersistentVolume(volumeName(claim)).execute());
             }
+        }
+        // A volume keeps pv-protection's finalizer for a while after its deletion; removed means gone, and its image goes after it.
+        for (String volume : templateByVolume.keySet()) {
+            String claim = claimOf(volume);
+            awaitGone("persistentvolume " + volumeName(claim), () -> readVolume(volumeName(claim)).isPresent(),
+                    "is a claim that a pod uses still bound to it?");
             snapshotter.removeVolume(imageOf(claim));
         }
     }
@@ -374,21 +383,18 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
                 () -> apps.createNamespacedStatefulSet(place.namespace(), created).execute());
     }
 
-    private void awaitClaimsGone() {
-        long deadline = System.nanoTime() + CLAIMS_GONE_TIMEOUT.toNanos();
-        for (String volume : templateByVolume.keySet()) {
-            String claim = claimOf(volume);
-            while (readClaim(claim).isPresent()) {
-                if (System.nanoTime() > deadline) {
-                    throw new ClusterTargetException(ClusterTargetException.Reason.TIMEOUT, "claim " + place.namespace() + "/" + claim
-                            + " is still there " + CLAIMS_GONE_TIMEOUT.toSeconds() + " s after its deletion: does a pod still use it?");
-                }
-                try {
-                    Thread.sleep(250);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for claim " + claim + " to go", e);
-                }
+    private void awaitGone(String what, java.util.function.BooleanSupplier present, String hint) {
+        long deadline = System.nanoTime() + GONE_TIMEOUT.toNanos();
+        while (present.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new ClusterTargetException(ClusterTargetException.Reason.TIMEOUT, what + " is still there "
+                        + GONE_TIMEOUT.toSeconds() + " s after its deletion: " + hint);
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for " + what + " to go", e);
             }
         }
     }
