@@ -27,7 +27,8 @@ public record WalStatusView(String cluster, String format, String archive, Strin
 
     public record ReceiverView(String state, String slot, Long timeline, String server, String receivedLsn, String durableLsn, Instant durableAt,
                                String lastError, Instant sampledAt, String serverLsn, Long lagBytes, Long slotRetainedBytes,
-                               Double rpoSeconds, String problem) {
+                               Double rpoSeconds, String problem, String replica, String streamingReplica, Instant streamingSince,
+                               Instant leaseExpiresAt) {
     }
 
     /** From the oldest completed backup's start to the newest durable WAL. */

@@ -9,7 +9,9 @@ import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.catalog.BlobJournalStore;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.InMemoryBackupIndex;
+import dev.shelter.runbooks.catalog.InMemoryLeases;
 import dev.shelter.runbooks.catalog.JournalCodec;
+import dev.shelter.runbooks.catalog.Leases;
 import dev.shelter.runbooks.catalog.ManifestCodec;
 import dev.shelter.runbooks.cluster.BackupHook;
 import dev.shelter.runbooks.cluster.ClusterControl;
@@ -98,6 +100,7 @@ import dev.shelter.service.metrics.BackupMetrics;
 import dev.shelter.service.postgres.JdbcBackupIndex;
 import dev.shelter.service.postgres.JdbcClockSkew;
 import dev.shelter.service.postgres.JdbcFireLedger;
+import dev.shelter.service.postgres.JdbcLeases;
 import dev.shelter.service.postgres.JdbcPostgresControl;
 import dev.shelter.service.postgres.JdbcRecoveryWatch;
 import dev.shelter.service.postgres.JdbcServerInspector;
@@ -115,6 +118,7 @@ import dev.shelter.service.resources.RestoresResource;
 import dev.shelter.service.resources.SchedulesResource;
 import dev.shelter.service.resources.WalResource;
 import dev.shelter.service.schedules.BlobScheduleDocuments;
+import dev.shelter.service.wal.LeasedWalReceiver;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.service.wal.ShelterWalArchive;
 import dev.shelter.service.wal.ShowWalStatus;
@@ -160,6 +164,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -255,12 +260,12 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         // A resumed restore starts its server only once this API serves the restore_command it fetches WAL with.
         environment.lifecycle().addServerLifecycleListener(server -> restoreCluster.serving());
         environment.jersey().register(new BackupsResource(showBackups, deleteBackup));
-        Map<String, WalMonitor> walMonitors = startWalReceivers(config, environment, protectedClusters);
+        WalReceivers walReceivers = startWalReceivers(config, environment, protectedClusters, clock);
         ArchiveWalFile archiveWalFile = new ArchiveWalFile(clusters, inspector, restoreCluster);
         environment.jersey().register(new NewClusterWalResource(archiveWalFile));
         environment.jersey().register(new WalResource(archiveWalFile,
                 new FetchWalFile(clusters, walReadAhead(config.walReadAhead, environment, clock)),
-                new ShowWalStatus(clusters, walMonitors, catalog)));
+                new ShowWalStatus(clusters, walReceivers.monitors(), walReceivers.leased(), catalog)));
         environment.jersey().register(new OpenApiResource());
         registerHealthChecks(config, environment, clusters.all().stream().map(ProtectedCluster::spec).toList(), inspector, objectStore);
         for (ClusterConfig cluster : config.clusters) {
@@ -282,7 +287,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
     private static ManageSchedules startSchedules(ShelterConfiguration config, Environment environment, ClusterRegistry clusters,
                                                   SweepRetention sweeps, BlobStore objectStore, ScheduledWork work, Clock clock) {
         SchedulesConfig settings = config.schedules;
-        String replica = settings.replica != null ? settings.replica : hostName();
+        String replica = replicaName(config);
         boolean clustered = "postgres".equals(config.catalog.kind);
         FireLedger ledger;
         QuartzStore store;
@@ -327,6 +332,11 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         return policies;
     }
 
+    /** This replica's name among the others: in the fire ledger, Quartz and the leases. */
+    private static String replicaName(ShelterConfiguration config) {
+        return config.schedules.replica != null ? config.schedules.replica : hostName();
+    }
+
     private static String hostName() {
         try {
             return java.net.InetAddress.getLocalHost().getHostName();
@@ -337,13 +347,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
 
     /** Who holds a run's lock, for the journal: this process on this host. */
     private static String runHolder() {
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.net.UnknownHostException e) {
-            host = "unknown-host";
-        }
-        return "shelter@" + host + ":" + ProcessHandle.current().pid();
+        return "shelter@" + hostName() + ":" + ProcessHandle.current().pid();
     }
 
     static BackupCatalog openCatalog(ShelterConfiguration config, BlobStore objectStore) {
@@ -561,25 +565,44 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(registry)).addMapping("/prometheus");
     }
 
-    /** A receiver per cluster that asks for one, its monitor sampled every few seconds, its metrics and health check. */
-    private static Map<String, WalMonitor> startWalReceivers(ShelterConfiguration config, Environment environment,
-                                                             Map<String, ProtectedCluster> protectedClusters) {
+    /** Each cluster's receiver on the replica that holds its lease, and its monitor on every replica. */
+    private record WalReceivers(Map<String, WalMonitor> monitors, Map<String, LeasedWalReceiver> leased) {
+    }
+
+    /**
+     * A receiver per cluster that asks for one, run by whichever replica holds the cluster's
+     * receiver lease (in the catalog database; in memory in local mode, where this process is the
+     * only replica); its monitor sampled every few seconds, its metrics and health check.
+     */
+    private static WalReceivers startWalReceivers(ShelterConfiguration config, Environment environment,
+                                                  Map<String, ProtectedCluster> protectedClusters, Clock clock) {
         Map<String, WalMonitor> monitors = new LinkedHashMap<>();
+        Map<String, LeasedWalReceiver> leased = new LinkedHashMap<>();
+        Leases leases = null;
+        Duration shortestTerm = null;
         for (ClusterConfig cluster : config.clusters) {
             WalReceiverConfig receiverConfig = cluster.walArchive.receiver;
             if (!receiverConfig.enabled) {
                 continue;
+            }
+            if (leases == null) {
+                leases = "postgres".equals(config.catalog.kind) ? new JdbcLeases(config.catalog.postgres.toEndpoint())
+                        : new InMemoryLeases(clock);
             }
             ProtectedCluster protectedCluster = protectedClusters.get(cluster.name);
             WalStreamArchive archive = protectedCluster.walArchive().streaming().orElseThrow(() -> new IllegalStateException(
                     "the WAL archive of " + cluster.name + " (" + protectedCluster.walArchive().describe() + ") cannot take a "
                             + "stream; the WAL receiver needs walArchive.format: shelter"));
             String slot = receiverConfig.slotFor(cluster.name);
-            WalReceiver receiver = new WalReceiver(cluster.name, slot, new PgWalStreamSource(protectedCluster.spec().postgres()),
-                    archive, Duration.ofMillis(receiverConfig.flushIntervalMillis), Clock.systemUTC());
-            environment.lifecycle().manage(running(receiver, "wal-receiver-" + cluster.name));
-            WalMonitor monitor = new WalMonitor(cluster.name, slot, receiver, new PgReplicationProbe(protectedCluster.spec().postgres()),
-                    Duration.ofSeconds(receiverConfig.maxRpoSeconds), receiverConfig.maxSlotRetainedBytes, Clock.systemUTC());
+            Duration term = Duration.ofSeconds(receiverConfig.leaseSeconds);
+            shortestTerm = shortestTerm == null || term.compareTo(shortestTerm) < 0 ? term : shortestTerm;
+            LeasedWalReceiver receiver = new LeasedWalReceiver(cluster.name, slot, replicaName(config), leases, term,
+                    () -> new WalReceiver(cluster.name, slot, new PgWalStreamSource(protectedCluster.spec().postgres()), archive,
+                            Duration.ofMillis(receiverConfig.flushIntervalMillis), Clock.systemUTC()), System::nanoTime);
+            leased.put(cluster.name, receiver);
+            WalMonitor monitor = new WalMonitor(cluster.name, slot, receiver::status,
+                    new PgReplicationProbe(protectedCluster.spec().postgres()), Duration.ofSeconds(receiverConfig.maxRpoSeconds),
+                    receiverConfig.maxSlotRetainedBytes, Clock.systemUTC());
             monitors.put(cluster.name, monitor);
             environment.healthChecks().register("wal-" + cluster.name, new WalHealthCheck(monitor));
             String metric = "shelter.wal." + cluster.name + ".";
@@ -587,29 +610,34 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             environment.metrics().gauge(metric + "lag_bytes", () -> () -> monitor.last().map(WalMonitor.Sample::lagBytes).orElse(-1L));
             environment.metrics().gauge(metric + "slot_retained_bytes",
                     () -> () -> monitor.last().map(WalMonitor.Sample::slotRetainedBytes).orElse(-1L));
+            environment.metrics().gauge(metric + "streaming_here", () -> () -> receiver.lease()
+                    .filter(lease -> lease.heldBy(receiver.replica())).isPresent() ? 1 : 0);
         }
         if (!monitors.isEmpty()) {
             ScheduledExecutorService sampler = environment.lifecycle().scheduledExecutorService("wal-monitor-%d").threads(1).build();
             sampler.scheduleWithFixedDelay(() -> monitors.values().forEach(WalMonitor::sample), 1, 5, TimeUnit.SECONDS);
+            environment.lifecycle().manage(holdingLeases(List.copyOf(leased.values()), LeasedWalReceiver.renewalInterval(shortestTerm)));
         }
-        return monitors;
+        return new WalReceivers(monitors, leased);
     }
 
-    /** Runs the receiver on a thread of its own from start to stop. */
-    private static Managed running(WalReceiver receiver, String threadName) {
+    /** Ticks every lease on a thread of its own; on stop, each receiver stops and its lease is given up. */
+    private static Managed holdingLeases(List<LeasedWalReceiver> receivers, Duration every) {
         return new Managed() {
-            private Thread thread;
+            private ScheduledExecutorService ticker;
 
             @Override
             public void start() {
-                thread = new Thread(receiver, threadName);
-                thread.start();
+                ticker = Executors.newSingleThreadScheduledExecutor(task -> new Thread(task, "wal-leases"));
+                ticker.scheduleWithFixedDelay(() -> receivers.forEach(LeasedWalReceiver::tick), 0, every.toMillis(),
+                        TimeUnit.MILLISECONDS);
             }
 
             @Override
             public void stop() throws InterruptedException {
-                receiver.stop();
-                thread.join(10_000);
+                ticker.shutdownNow();
+                ticker.awaitTermination(30, TimeUnit.SECONDS);
+                receivers.forEach(LeasedWalReceiver::relinquish);
             }
         };
     }

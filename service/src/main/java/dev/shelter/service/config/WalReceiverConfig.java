@@ -36,6 +36,15 @@ public class WalReceiverConfig {
     @JsonProperty
     public long maxSlotRetainedBytes = 8L * 1024 * 1024 * 1024;
 
+    /**
+     * With several Shelter replicas, one streams: the holder of the cluster's receiver lease, renewed
+     * every fifth of this. When the holder stops renewing, another replica streams within about this.
+     */
+    @Min(2)
+    @Max(300)
+    @JsonProperty
+    public int leaseSeconds = 10;
+
     public String slotFor(String cluster) {
         return slot != null ? slot : ("shelter_" + cluster.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_"));
     }

@@ -5,6 +5,7 @@ import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
+import dev.shelter.runbooks.catalog.Lease;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalArchiveInspection;
@@ -24,11 +25,14 @@ public final class ShowWalStatus {
 
     private final ClusterRegistry clusters;
     private final Map<String, WalMonitor> monitors;
+    private final Map<String, LeasedWalReceiver> receivers;
     private final BackupCatalog catalog;
 
-    public ShowWalStatus(ClusterRegistry clusters, Map<String, WalMonitor> monitors, BackupCatalog catalog) {
+    public ShowWalStatus(ClusterRegistry clusters, Map<String, WalMonitor> monitors, Map<String, LeasedWalReceiver> receivers,
+                         BackupCatalog catalog) {
         this.clusters = clusters;
         this.monitors = Map.copyOf(monitors);
+        this.receivers = Map.copyOf(receivers);
         this.catalog = catalog;
     }
 
@@ -36,7 +40,8 @@ public final class ShowWalStatus {
         ProtectedCluster cluster = clusters.require(clusterName);
         WalArchive archive = cluster.walArchive();
         Optional<WalMonitor> monitor = Optional.ofNullable(monitors.get(clusterName));
-        WalStatusView.ReceiverView receiver = monitor.map(ShowWalStatus::receiverView).orElse(null);
+        WalStatusView.ReceiverView receiver = monitor.map(m -> receiverView(m, Optional.ofNullable(receivers.get(clusterName))))
+                .orElse(null);
         WalStatusView.WindowView window = window(cluster.spec().name(), receiver);
         Optional<WalArchiveInspection> inspection = archive.inspection();
         if (inspection.isEmpty()) { // plain files: nothing beside them to say which system, incarnation or gaps
@@ -55,16 +60,19 @@ public final class ShowWalStatus {
         }
     }
 
-    private static WalStatusView.ReceiverView receiverView(WalMonitor monitor) {
-        WalReceiver.Status status = monitor.receiver().status();
+    /** The receiver as this replica sees it, and which replica streams: the lease's holder at the last renewal. */
+    private static WalStatusView.ReceiverView receiverView(WalMonitor monitor, Optional<LeasedWalReceiver> leased) {
+        WalReceiver.Status status = monitor.receiverStatus();
         Optional<WalMonitor.Sample> sample = monitor.last();
+        Optional<Lease> lease = leased.flatMap(LeasedWalReceiver::lease);
         return new WalStatusView.ReceiverView(status.state().name().toLowerCase(), status.slot(),
                 status.timeline() == null ? null : status.timeline().id(), status.server(), text(status.received()), text(status.durable()),
                 status.durableAt(), status.lastError(), sample.map(WalMonitor.Sample::sampledAt).orElse(null),
                 sample.map(s -> text(s.serverPosition())).orElse(null), sample.map(WalMonitor.Sample::lagBytes).orElse(null),
                 sample.map(WalMonitor.Sample::slotRetainedBytes).orElse(null),
                 sample.map(WalMonitor.Sample::rpoSeconds).filter(r -> !r.isNaN()).orElse(null),
-                sample.flatMap(WalMonitor.Sample::problem).orElse(null));
+                sample.flatMap(WalMonitor.Sample::problem).orElse(null), leased.map(LeasedWalReceiver::replica).orElse(null),
+                lease.map(Lease::holder).orElse(null), lease.map(Lease::acquiredAt).orElse(null), lease.map(Lease::expiresAt).orElse(null));
     }
 
     private WalStatusView.WindowView window(ClusterName cluster, WalStatusView.ReceiverView receiver) {

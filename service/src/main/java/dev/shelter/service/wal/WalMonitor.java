@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Samples, every few seconds, how far the archive trails the server: lag in bytes, the WAL the
@@ -25,14 +26,14 @@ public final class WalMonitor {
 
     private final String cluster;
     private final String slot;
-    private final WalReceiver receiver;
+    private final Supplier<WalReceiver.Status> receiver;
     private final ReplicationProbe probe;
     private final Duration maxRpo;
     private final long maxSlotRetainedBytes;
     private final Clock clock;
     private volatile Optional<Sample> last = Optional.empty();
 
-    public WalMonitor(String cluster, String slot, WalReceiver receiver, ReplicationProbe probe, Duration maxRpo,
+    public WalMonitor(String cluster, String slot, Supplier<WalReceiver.Status> receiver, ReplicationProbe probe, Duration maxRpo,
                       long maxSlotRetainedBytes, Clock clock) {
         this.cluster = cluster;
         this.slot = slot;
@@ -47,8 +48,9 @@ public final class WalMonitor {
         return cluster;
     }
 
-    public WalReceiver receiver() {
-        return receiver;
+    /** The receiver's status on this replica: standby while another replica holds its lease. */
+    public WalReceiver.Status receiverStatus() {
+        return receiver.get();
     }
 
     public Optional<Sample> last() {
@@ -58,7 +60,7 @@ public final class WalMonitor {
     /** Takes a sample; never throws (a failure to sample is itself the problem reported). */
     public void sample() {
         Instant now = clock.instant();
-        WalReceiver.Status status = receiver.status();
+        WalReceiver.Status status = receiver.get();
         try {
             ReplicationProbe.Sample server = probe.sample(slot);
             Lsn durable = status.durable() != null ? status.durable() : server.confirmed().orElse(new Lsn(0));
@@ -90,12 +92,13 @@ public final class WalMonitor {
     }
 
     private Optional<String> problem(WalReceiver.Status status, ReplicationProbe.Sample server, double rpo, long retained) {
-        if (status.state() != WalReceiver.State.STREAMING) {
+        if (status.state() != WalReceiver.State.STREAMING && status.state() != WalReceiver.State.STANDBY) {
             return Optional.of("the WAL receiver is " + status.state().name().toLowerCase()
                     + (status.lastError() == null ? "" : ": " + status.lastError()));
         }
         if (!server.slotActive()) {
-            return Optional.of("slot " + slot + " has no receiver attached");
+            return Optional.of("slot " + slot + " has no receiver attached"
+                    + (status.state() == WalReceiver.State.STANDBY ? ", and the replica that holds the receiver's lease is not this one" : ""));
         }
         if (rpo > maxRpo.toSeconds()) {
             return Optional.of("RPO is " + Math.round(rpo) + " s, over the bound of " + maxRpo.toSeconds() + " s");

@@ -34,8 +34,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class WalReceiver implements Runnable {
 
-    /** What the receiver is doing, for the API and metrics. */
-    public enum State { STARTING, STREAMING, RETRYING, STOPPED }
+    /** What the receiver is doing, for the API and metrics; STANDBY: another replica holds its lease. */
+    public enum State { STARTING, STREAMING, RETRYING, STOPPED, STANDBY }
 
     /** A snapshot of the receiver, safe to read from any thread. */
     public record Status(State state, String slot, Timeline timeline, String server, Lsn received, Lsn durable, Instant durableAt,

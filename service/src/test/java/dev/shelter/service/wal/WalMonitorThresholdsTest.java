@@ -169,7 +169,7 @@ class WalMonitorThresholdsTest {
             }
             return server.get();
         };
-        return new WalMonitor("main", "shelter_main", receiver, probe, MAX_RPO, MAX_RETAINED, clock);
+        return new WalMonitor("main", "shelter_main", receiver::status, probe, MAX_RPO, MAX_RETAINED, clock);
     }
 
     /** A primary at BASE on timeline 1 that sends nothing: the receiver streams and stays idle. */
