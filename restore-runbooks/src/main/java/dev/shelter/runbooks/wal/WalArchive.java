@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * as a {@code cp} archive_command leaves them. Every adapter passes {@code WalArchiveContract}.
  * <p>
  * What only some layouts can do is a port of its own, which an adapter declares through
- * {@link #streaming()} and {@link #inspection()} and never fakes: a caller that needs it asks, and
+ * {@link #streaming()}, {@link #inspection()} and {@link #pruning()} and never fakes: a caller that needs it asks, and
  * says what is missing when the answer is empty.
  */
 public interface WalArchive {
@@ -50,4 +50,9 @@ public interface WalArchive {
 
     /** This archive's continuity and incarnations; empty where the layout does not record them. */
     Optional<WalArchiveInspection> inspection();
+
+    /** Removal of WAL no kept backup needs; empty where the layout cannot tell whose WAL a file is. */
+    default Optional<WalPruning> pruning() {
+        return Optional.empty();
+    }
 }

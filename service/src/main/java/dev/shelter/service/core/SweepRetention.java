@@ -2,6 +2,8 @@ package dev.shelter.service.core;
 
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.failure.ConflictException;
@@ -9,6 +11,8 @@ import dev.shelter.runbooks.plan.backup.SnapshotRoom;
 import dev.shelter.runbooks.retention.RetainedBackup;
 import dev.shelter.runbooks.retention.RetentionDecision;
 import dev.shelter.runbooks.retention.RetentionPolicy;
+import dev.shelter.runbooks.wal.WalArchiveInspection;
+import dev.shelter.runbooks.wal.WalPruning;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +20,9 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Applies a cluster's retention policy to its completed backups. A dry run answers what would go
@@ -23,7 +30,8 @@ import java.util.Map;
  * (a journaled plan: snapshots, then the manifest's tombstone), so a sweep cut off by a crash
  * leaves whole backups. A backup in use (a clone depends on its snapshots) is left and said so; a
  * cluster that another run holds (a backup, a restore) stops the sweep before it deletes anything more.
- * Running backups are never judged. WAL is not deleted yet. A volume at 90 % of its snapshot limit is warned of.
+ * Running backups are never judged. Then WAL no remaining backup needs goes: see {@link #removeWal}. A volume at
+ * 90 % of its snapshot limit is warned of.
  */
 public final class SweepRetention {
 
@@ -31,7 +39,19 @@ public final class SweepRetention {
 
     /** The decision, and on a sweep what was deleted and what was refused with why. */
     public record Outcome(String policy, boolean dryRun, RetentionDecision decision, List<String> running, List<String> deleted,
-                          Map<String, String> refused, List<String> warnings) {
+                          Map<String, String> refused, List<String> warnings, WalRemoval wal) {
+    }
+
+    /**
+     * The WAL the sweep removed (or would): of system {@code system}, every file before the segment
+     * of {@code keptFrom}, the oldest start among the backups that remain. {@code note} says why
+     * none went, when none did.
+     */
+    public record WalRemoval(Optional<String> system, Optional<Lsn> keptFrom, WalPruning.Pruned pruned, Optional<String> note) {
+
+        static WalRemoval none(String why) {
+            return new WalRemoval(Optional.empty(), Optional.empty(), WalPruning.Pruned.NOTHING, Optional.of(why));
+        }
     }
 
     private final ClusterRegistry clusters;
@@ -54,7 +74,9 @@ public final class SweepRetention {
     }
 
     public Outcome preview(String clusterName) {
-        return decide(clusterName, true);
+        Outcome decided = decide(clusterName, true);
+        Set<String> going = decided.decision().deleted().stream().map(backup -> backup.id().value()).collect(Collectors.toSet());
+        return withWal(decided, removeWal(clusters.require(clusterName), going, true));
     }
 
     /** Deletes what the policy lets go; {@code confirm} must name the cluster. */
@@ -81,13 +103,60 @@ public final class SweepRetention {
                 refused.put(backup.id().value(), e.getMessage());
             }
         }
-        LOG.info("retention sweep of {}: {} deleted, {} refused, {} kept", clusterName, deleted.size(), refused.size(),
-                decided.decision().kept().size());
-        return new Outcome(decided.policy(), false, decided.decision(), decided.running(), deleted, refused, decided.warnings());
+        WalRemoval wal = removeWal(clusters.require(clusterName), Set.of(), false);
+        LOG.info("retention sweep of {}: {} deleted, {} refused, {} kept; {} WAL file(s) removed ({} bytes){}", clusterName,
+                deleted.size(), refused.size(), decided.decision().kept().size(), wal.pruned().files(), wal.pruned().bytes(),
+                wal.note().map(note -> ": " + note).orElse(""));
+        return withWal(new Outcome(decided.policy(), false, decided.decision(), decided.running(), deleted, refused, decided.warnings(),
+                null), wal);
+    }
+
+    /**
+     * Removes the archive's WAL that no remaining backup needs: every file before the segment the
+     * oldest start LSN of the completed and running backups (but {@code going}) lies in, on every
+     * timeline and incarnation. A recovery from a backup replays from its start onward, and LSNs only
+     * grow along any timeline's history, so nothing before the oldest start is read again. Only
+     * backups of the archive's own system count; without one, nothing goes. Read from the catalog
+     * after the deletions, so a backup a deletion refused still counts; a running backup that has no
+     * start yet begins after everything there is.
+     */
+    private WalRemoval removeWal(ProtectedCluster cluster, Set<String> going, boolean dryRun) {
+        Optional<WalPruning> pruning = cluster.walArchive().pruning();
+        if (pruning.isEmpty()) {
+            return WalRemoval.none("the archive (" + cluster.walArchive().describe() + ") keeps plain files, which do not say "
+                    + "which system they belong to: its WAL is never removed by a sweep");
+        }
+        Optional<SystemIdentifier> system;
+        try {
+            system = cluster.walArchive().inspection().flatMap(WalArchiveInspection::currentIncarnation)
+                    .map(WalArchiveInspection.Incarnation::system);
+        } catch (RuntimeException e) {
+            return WalRemoval.none("the archive could not be read: " + e.getMessage());
+        }
+        if (system.isEmpty()) {
+            return WalRemoval.none("the archive holds no WAL yet");
+        }
+        String clusterName = cluster.spec().name().value();
+        Optional<Lsn> keptFrom = java.util.stream.Stream.of(BackupState.COMPLETED, BackupState.RUNNING)
+                .flatMap(state -> catalog.inState(state).stream())
+                .filter(manifest -> manifest.cluster().value().equals(clusterName) && !going.contains(manifest.id().value()))
+                .filter(manifest -> manifest.window() != null && manifest.server() != null
+                        && manifest.server().systemIdentifier().equals(system.get()))
+                .map(manifest -> manifest.window().startLsn()).min(Lsn::compareTo);
+        if (keptFrom.isEmpty()) {
+            return WalRemoval.none("no backup of system " + system.get() + " remains: its WAL is kept");
+        }
+        WalPruning.Pruned pruned = pruning.get().pruneBefore(system.get(), keptFrom.get(), dryRun);
+        return new WalRemoval(Optional.of(system.get().toString()), keptFrom, pruned, Optional.empty());
+    }
+
+    private static Outcome withWal(Outcome outcome, WalRemoval wal) {
+        return new Outcome(outcome.policy(), outcome.dryRun(), outcome.decision(), outcome.running(), outcome.deleted(), outcome.refused(),
+                outcome.warnings(), wal);
     }
 
     private Outcome decide(String clusterName, boolean dryRun) {
-        clusters.require(clusterName);
+        ProtectedCluster cluster = clusters.require(clusterName);
         RetentionPolicy policy = policies.get(clusterName);
         if (policy == null) {
             throw new ConflictException("cluster '" + clusterName + "' has no retention policy (clusters[].retention); nothing is swept");
@@ -99,7 +168,6 @@ public final class SweepRetention {
         List<String> running = catalog.inState(BackupState.RUNNING).stream()
                 .filter(manifest -> manifest.cluster().value().equals(clusterName)).map(manifest -> manifest.id().value()).toList();
         RetentionDecision decision = policy.decide(completed, clock.instant());
-        ProtectedCluster cluster = clusters.require(clusterName);
         List<String> warnings;
         try {
             warnings = SnapshotRoom.warnings(cluster, cluster.volumes().locate(cluster.spec().volumes()));
@@ -109,6 +177,6 @@ public final class SweepRetention {
         warnings.forEach(warning -> LOG.warn("cluster {}: {}; a backup is refused at {}", clusterName, warning,
                 cluster.policy().maxSnapshotsPerVolume()));
         return new Outcome(policy.rule().describe() + (policy.minimumKept() > 0 ? ", and at least the " + policy.minimumKept()
-                + " newest" : ""), dryRun, decision, running, List.of(), Map.of(), warnings);
+                + " newest" : ""), dryRun, decision, running, List.of(), Map.of(), warnings, null);
     }
 }

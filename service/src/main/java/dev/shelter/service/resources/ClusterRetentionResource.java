@@ -35,7 +35,10 @@ public class ClusterRetentionResource {
             case "false" -> sweepRetention.sweep(cluster, confirm);
             default -> throw new InvalidRequestException("dryRun must be true or false, not '" + dryRun + "'");
         };
+        SweepRetention.WalRemoval wal = outcome.wal();
         return RetentionSweepView.of(cluster, outcome.policy(), outcome.dryRun(), outcome.decision(), outcome.running(), outcome.deleted(),
-                outcome.refused(), outcome.warnings());
+                outcome.refused(), outcome.warnings(), new RetentionSweepView.WalView(wal.system().orElse(null),
+                        wal.keptFrom().map(Object::toString).orElse(null), wal.pruned().files(), wal.pruned().bytes(),
+                        wal.pruned().first().orElse(null), wal.pruned().last().orElse(null), wal.note().orElse(null)));
     }
 }

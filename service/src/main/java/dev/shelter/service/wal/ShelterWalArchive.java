@@ -14,6 +14,7 @@ import dev.shelter.runbooks.wal.TimelineHistory;
 import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.runbooks.wal.WalPageHeader;
+import dev.shelter.runbooks.wal.WalPruning;
 import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.storage.blob.BlobInfo;
 import dev.shelter.storage.blob.BlobKey;
@@ -50,7 +51,7 @@ import java.util.function.Supplier;
  * until then a read of that segment gets its durable bytes and zeros after them, which recovery
  * takes as the end of WAL.
  */
-public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInspection {
+public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInspection, WalPruning {
 
     private static final String STATE = "archive.json";
     private static final String STREAMING = ".streaming";
@@ -316,6 +317,47 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
         });
         state.ifPresent(s -> known = new KnownState(s, clock.instant()));
         return state;
+    }
+
+    @Override
+    public Optional<WalPruning> pruning() {
+        return Optional.of(this);
+    }
+
+    @Override
+    public Pruned pruneBefore(SystemIdentifier system, Lsn keepFrom, boolean dryRun) {
+        Optional<WalArchiveState> state = readState();
+        if (state.isEmpty() || state.get().segmentBytes() == 0 || !state.get().systemIdentifier().equals(system)) {
+            return Pruned.NOTHING;
+        }
+        long size = state.get().segmentBytes();
+        long firstKept = keepFrom.value() / size;
+        record Doomed(long segment, BlobInfo info) {
+        }
+        List<Doomed> doomed = new ArrayList<>();
+        for (WalArchiveState.Incarnation incarnation : state.get().incarnations()) {
+            String directory = incarnationDirectory(state.get(), incarnation);
+            for (BlobInfo info : store.list(directory)) {
+                String rest = info.key().value().substring(directory.length());
+                // <timeline>/<segment>.zst, .partial.zst, .streaming.<offset>.zst, .<offset>.backup.zst; never <timeline>.history.zst
+                if (rest.matches("[0-9A-F]{8}/[0-9A-F]{24}\\..+")) {
+                    long segment = WalFileName.parse(rest.substring(9, 33)).segmentNumber(size);
+                    if (segment < firstKept) {
+                        doomed.add(new Doomed(segment, info));
+                    }
+                }
+            }
+        }
+        doomed.sort(java.util.Comparator.comparingLong(Doomed::segment).thenComparing(d -> d.info().key().value()));
+        long bytes = 0;
+        for (Doomed file : doomed) {
+            if (!dryRun) {
+                store.delete(file.info().key());
+            }
+            bytes += file.info().sizeBytes();
+        }
+        return doomed.isEmpty() ? Pruned.NOTHING : new Pruned(doomed.size(), bytes,
+                Optional.of(doomed.get(0).info().key().value()), Optional.of(doomed.get(doomed.size() - 1).info().key().value()));
     }
 
     /**

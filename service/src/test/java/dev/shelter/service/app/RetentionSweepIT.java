@@ -118,6 +118,8 @@ class RetentionSweepIT {
         assertEquals(List.of(backups.get(1), backups.get(0)), dryRun.path("toDelete").findValuesAsText("id"));
         assertTrue(dryRun.path("toDelete").get(0).path("reasons").get(0).asText().startsWith("not kept by the policy"), dryRun.toString());
         assertTrue(dryRun.path("kept").get(0).path("reasons").toString().contains("one of the 2 newest"), dryRun.toString());
+        assertEquals(0, dryRun.path("wal").path("files").asInt(), dryRun.toString());
+        assertTrue(dryRun.path("wal").path("note").asText().contains("keeps plain files"), "a plain archive is never pruned: " + dryRun);
         for (String id : backups) {
             assertEquals("completed", backup(id).path("state").asText(), "a dry run deletes nothing");
             assertTrue(Files.isDirectory(snapshotOf(id)), "a dry run leaves every snapshot");

@@ -1,10 +1,12 @@
 package dev.shelter.service.wal;
 
+import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.runbooks.wal.WalPruning;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -85,6 +87,62 @@ class ShelterWalArchiveTest extends WalArchiveContract {
         archive.store(WalFileName.parse(WalSegments.name(2, 6)), WalSegments.segment(2, 6, system, 2), () -> SYSTEM);
         assertEquals(List.of(), archive.continuity().get(0).gaps());
         assertEquals(List.of(), archive.continuity().get(1).gaps());
+    }
+
+    /**
+     * Incarnation 1: timeline 1 (segments 3-5, and 6 partial where timeline 2 began), timeline 2
+     * (6-8); incarnation 2, a restore's: timeline 3 from segment 7. The oldest kept backup starts in
+     * segment 7: everything before it goes, on every timeline and in both incarnations, oldest
+     * first; history files and segment 7 onward stay; a dry run only counts.
+     */
+    @Test
+    void pruningRemovesEveryFileBeforeTheKeptStartsSegmentOnEveryTimelineAndIncarnation() throws Exception {
+        long system = SYSTEM.value();
+        for (long n = 3; n <= 5; n++) {
+            archive.store(WalFileName.parse(WalSegments.name(1, n)), WalSegments.segment(1, n, system, 1), () -> SYSTEM);
+        }
+        archive.store(WalFileName.parse(WalSegments.name(1, 6) + ".partial"), WalSegments.segment(1, 6, system, 1), () -> SYSTEM);
+        archive.store(WalFileName.parse("00000002.history"), "1\t0/6000100\tno recovery target specified\n"
+                .getBytes(StandardCharsets.US_ASCII), () -> SYSTEM);
+        for (long n = 6; n <= 8; n++) {
+            archive.store(WalFileName.parse(WalSegments.name(2, n)), WalSegments.segment(2, n, system, 2), () -> SYSTEM);
+        }
+        assertEquals(2, archive.beginIncarnation());
+        archive.store(WalFileName.parse("00000003.history"), ("1\t0/6000100\tno recovery target specified\n"
+                + "2\t0/7000200\tbefore 2026-11-21 10:00:00+00\n").getBytes(StandardCharsets.US_ASCII), () -> SYSTEM);
+        for (long n = 7; n <= 8; n++) {
+            archive.store(WalFileName.parse(WalSegments.name(3, n)), WalSegments.segment(3, n, system, 3), () -> SYSTEM);
+        }
+        List<String> before = keys();
+        java.util.Map<String, Long> sizes = store.list("wal/main/").stream().collect(java.util.stream.Collectors.toMap(
+                info -> info.key().value(), info -> info.sizeBytes()));
+        WalPruning pruning = ((WalArchive) archive).pruning().orElseThrow();
+
+        WalPruning.Pruned wouldGo = pruning.pruneBefore(SYSTEM, Lsn.parse("0/7000028"), true);
+        assertEquals(5, wouldGo.files(), wouldGo.toString());
+        assertEquals(before, keys(), "a dry run removes nothing");
+
+        WalPruning.Pruned gone = pruning.pruneBefore(SYSTEM, Lsn.parse("0/7000028"), false);
+        assertEquals(wouldGo, gone, "the dry run said what goes");
+        assertEquals(Optional.of("wal/main/" + SYSTEM + "/0001/00000001/" + WalSegments.name(1, 3) + ".zst"), gone.first(), "oldest first");
+        List<String> removed = before.stream().filter(key -> !keys().contains(key)).map(key -> key.substring(key.lastIndexOf('/') + 1))
+                .sorted().toList();
+        assertEquals(List.of(WalSegments.name(1, 3) + ".zst", WalSegments.name(1, 4) + ".zst", WalSegments.name(1, 5) + ".zst",
+                WalSegments.name(1, 6) + ".partial.zst", WalSegments.name(2, 6) + ".zst"), removed);
+        assertEquals(before.stream().filter(key -> !keys().contains(key)).mapToLong(sizes::get).sum(), gone.bytes(),
+                "the stored bytes of the files removed");
+        assertTrue(archive.fetch(WalFileName.parse("00000002.history")).isPresent(), "histories stay");
+        assertTrue(archive.fetch(WalFileName.parse("00000003.history")).isPresent());
+        assertTrue(archive.fetch(WalFileName.parse(WalSegments.name(2, 7))).isPresent(), "the kept start's segment stays");
+        assertTrue(archive.fetch(WalFileName.parse(WalSegments.name(3, 7))).isPresent());
+        assertEquals(WalPruning.Pruned.NOTHING, pruning.pruneBefore(SYSTEM, Lsn.parse("0/7000028"), false), "again: nothing left to go");
+        assertEquals(WalPruning.Pruned.NOTHING, pruning.pruneBefore(SystemIdentifier.parse("7000000000000000001"), Lsn.parse("1/0"),
+                false), "another system's WAL is never here to prune");
+        assertEquals(List.of(), archive.continuity().get(0).gaps(), "what remains is continuous: " + archive.continuity());
+    }
+
+    private List<String> keys() {
+        return store.list("wal/main/").stream().map(info -> info.key().value()).sorted().toList();
     }
 
     @Test
