@@ -27,6 +27,8 @@ public final class Run<C> {
     private final CountDownLatch cancelled = new CountDownLatch(1);
     private final AtomicBoolean claimed = new AtomicBoolean();
     private volatile RunJournal journal;
+    /** Why this process may no longer write the run's journal: another replica may have taken it over. */
+    private volatile String fenced;
 
     Run(RunJournal journal, Plan<C> plan, C context, JournalStore journals, Clock clock) {
         this.journal = journal;
@@ -74,6 +76,7 @@ public final class Run<C> {
      * recorded or abandoning a run that holds its cluster; the live journal stays readable meanwhile.
      */
     synchronized RunJournal update(UnaryOperator<RunJournal> change) {
+        requireNotFenced();
         RunJournal next = change.apply(journal).withUpdatedAt(clock.instant());
         persist(next);
         journal = next;
@@ -84,6 +87,7 @@ public final class Run<C> {
         long deadline = System.nanoTime() + PERSIST_PATIENCE.toNanos();
         long backoffMillis = 500;
         while (true) {
+            requireNotFenced();
             try {
                 journals.put(next);
                 return;
@@ -100,6 +104,22 @@ public final class Run<C> {
                 }
                 backoffMillis = Math.min(backoffMillis * 2, 10_000);
             }
+        }
+    }
+
+    /**
+     * Stops this process from writing the run's journal, and its steps at their next check, without
+     * a word more in the journal: the replica that takes the run over writes it from now on.
+     */
+    void fence(String why) {
+        fenced = why;
+        cancelled.countDown();
+    }
+
+    private void requireNotFenced() {
+        String why = fenced;
+        if (why != null) {
+            throw new IllegalStateException("run " + id() + " is no longer this process's to write: " + why);
         }
     }
 

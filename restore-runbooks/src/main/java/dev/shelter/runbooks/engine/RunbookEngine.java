@@ -1,6 +1,9 @@
 package dev.shelter.runbooks.engine;
 
 import dev.shelter.runbooks.backup.ClusterName;
+import dev.shelter.runbooks.catalog.InMemoryLeases;
+import dev.shelter.runbooks.catalog.Lease;
+import dev.shelter.runbooks.catalog.Leases;
 import dev.shelter.runbooks.failure.ConflictException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +26,8 @@ import java.util.concurrent.TimeoutException;
  * Runs plans step by step and journals each step before and after it, so that after a crash
  * (kill -9 included) a new engine over the same {@link JournalStore} can resume or roll back every
  * unfinished run. The journal is also the cluster's lock: while a run of a cluster is unfinished,
- * no other run of that cluster may begin.
+ * no other run of that cluster may begin. Across replicas sharing the store, the cluster's run lease
+ * ({@link ClusterClaims}) decides which replica may begin or take over a run of it.
  *
  * <p>Every change to a run is persisted before the engine acts on it. An {@link Error} thrown by a
  * step (the tests' stand-in for kill -9) propagates with nothing more written.
@@ -34,22 +38,40 @@ public final class RunbookEngine {
     private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(1);
     /** How long a timed-out step gets to stop once interrupted before the engine stops trusting it. */
     private static final Duration STOP_GRACE = Duration.ofSeconds(5);
+    /** The run leases of an engine that is the only one on its store (local mode, tests). */
+    private static final Duration SOLE_ENGINE_TERM = Duration.ofMinutes(10);
 
     private final JournalStore journals;
     private final Clock clock;
     private final String holder;
     private final Duration stopGrace;
+    private final ClusterClaims claims;
     private final Map<RunId, Run<?>> active = new ConcurrentHashMap<>();
     /** Guards the check-then-write of a cluster's lock against concurrent callers in this JVM. */
     private final Object clusterLocks = new Object();
     private volatile StepObserver observer = StepObserver.NONE;
 
-    /** {@code holder} names this engine in journals and messages (e.g. the service replica's host name). */
+    /**
+     * The only engine on its journal store. {@code holder} names this engine in journals, leases and
+     * messages (e.g. the service process on its host).
+     */
     public RunbookEngine(JournalStore journals, Clock clock, String holder) {
-        this(journals, clock, holder, STOP_GRACE);
+        this(journals, clock, holder, new InMemoryLeases(clock), SOLE_ENGINE_TERM, STOP_GRACE);
+    }
+
+    /**
+     * One of several engines (replicas) on one journal store: a run of a cluster needs the cluster's
+     * run lease in {@code leases}, renewed through {@link #renewClaims()} more often than {@code leaseTerm}.
+     */
+    public RunbookEngine(JournalStore journals, Clock clock, String holder, Leases leases, Duration leaseTerm) {
+        this(journals, clock, holder, leases, leaseTerm, STOP_GRACE);
     }
 
     RunbookEngine(JournalStore journals, Clock clock, String holder, Duration stopGrace) {
+        this(journals, clock, holder, new InMemoryLeases(clock), SOLE_ENGINE_TERM, stopGrace);
+    }
+
+    private RunbookEngine(JournalStore journals, Clock clock, String holder, Leases leases, Duration leaseTerm, Duration stopGrace) {
         this.journals = Objects.requireNonNull(journals, "journals");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.holder = Objects.requireNonNull(holder, "holder");
@@ -57,6 +79,7 @@ public final class RunbookEngine {
         if (holder.isBlank()) {
             throw new IllegalArgumentException("an engine needs a holder name for the locks it takes");
         }
+        this.claims = new ClusterClaims(Objects.requireNonNull(leases, "leases"), holder, leaseTerm, System::nanoTime);
     }
 
     /** Tells {@code stepObserver} of each step's moments (crash tests' failpoints). */
@@ -88,7 +111,17 @@ public final class RunbookEngine {
         }
         Run<C> run;
         synchronized (clusterLocks) {
-            requireNoUnfinishedRun(cluster);
+            requireNoActiveRun(cluster);
+            boolean claimedBefore = claims.holds(cluster); // for a resume to come: that one keeps it
+            requireClaim(cluster);
+            try {
+                requireNoUnfinishedJournal(cluster);
+            } catch (RuntimeException e) {
+                if (!claimedBefore) {
+                    claims.release(cluster);
+                }
+                throw e;
+            }
             Instant now = clock.instant();
             RunJournal journal = RunJournal.begun(RunId.startingAt(now), plan.name(), cluster, subject, holder, now, entries,
                     facts.asMap());
@@ -138,6 +171,7 @@ public final class RunbookEngine {
                     throw busy(other.journal());
                 }
             }
+            requireClaim(latest.cluster());
             active.put(run.id(), run);
         }
         run.claim();
@@ -237,8 +271,66 @@ public final class RunbookEngine {
     private void release(Run<?> run) {
         synchronized (clusterLocks) {
             active.remove(run.id(), run);
+            if (active.values().stream().noneMatch(other -> other.cluster().equals(run.cluster()))) {
+                claims.release(run.cluster());
+            }
             clusterLocks.notifyAll();
         }
+    }
+
+    /**
+     * Claims {@code cluster}'s run lease for a resume to come; false if a live replica holds it.
+     * Give it up with {@link #unclaim} if no run follows.
+     */
+    public boolean claim(ClusterName cluster) {
+        synchronized (clusterLocks) {
+            return claims.claim(cluster).isEmpty();
+        }
+    }
+
+    /** Gives up {@code cluster}'s run lease, unless a run of this engine holds it. */
+    public void unclaim(ClusterName cluster) {
+        synchronized (clusterLocks) {
+            if (active.values().stream().noneMatch(run -> run.cluster().equals(cluster))) {
+                claims.release(cluster);
+            }
+        }
+    }
+
+    /** Whether {@code cluster}'s run lease is held by another replica, live or dead (expired, not yet taken over). */
+    public Optional<String> claimedElsewhere(ClusterName cluster) {
+        return claims.read(cluster).filter(lease -> !lease.heldBy(holder)).map(Lease::holder);
+    }
+
+    /**
+     * Renews this engine's run leases; called more often than their term. A cluster whose lease
+     * went to another replica, or could not be renewed for most of its term, has its runs here
+     * fenced: they stop at their next check and write their journal no more, because the other
+     * replica may take them over, and two must never drive one run.
+     */
+    public void renewClaims() {
+        List<ClusterName> lost;
+        synchronized (clusterLocks) {
+            lost = claims.renew();
+        }
+        for (ClusterName cluster : lost) {
+            for (Run<?> run : active.values()) {
+                if (run.cluster().equals(cluster)) {
+                    LOG.error("run {} on {}: this replica ({}) lost the cluster's run lease; it stops, and leaves the run to the "
+                            + "replica that takes it over", run.id(), cluster, holder);
+                    run.fence("replica " + holder + " lost the run lease of " + cluster);
+                }
+            }
+        }
+    }
+
+    /** The unfinished runs of one cluster in the store, whoever held them. */
+    public List<RunJournal> unfinished(ClusterName cluster) {
+        return journals.unfinished(cluster);
+    }
+
+    public String holder() {
+        return holder;
     }
 
     /** The run's journal: live if this engine is running it, else as stored. */
@@ -250,14 +342,25 @@ public final class RunbookEngine {
         return journals.get(cluster, id);
     }
 
-    private void requireNoUnfinishedRun(ClusterName cluster) {
+    private void requireNoActiveRun(ClusterName cluster) {
         for (Run<?> run : active.values()) {
             if (run.cluster().equals(cluster)) {
                 throw busy(run.journal());
             }
         }
+    }
+
+    private void requireNoUnfinishedJournal(ClusterName cluster) {
         for (RunJournal journal : journals.unfinished(cluster)) {
             throw busy(journal);
+        }
+    }
+
+    private void requireClaim(ClusterName cluster) {
+        Optional<Lease> other = claims.claim(cluster);
+        if (other.isPresent()) {
+            throw new ConflictException("cluster " + cluster + " is busy: replica " + other.get().holder() + " holds its run lease "
+                    + "(renewed until " + other.get().expiresAt() + "); one replica at a time runs plans on a cluster");
         }
     }
 

@@ -173,6 +173,11 @@ import java.util.stream.Collectors;
 public final class ShelterApplication extends Application<ShelterConfiguration> {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShelterApplication.class);
+    /**
+     * A cluster's run lease: renewed every fifth of this while a replica runs a plan on it; when the
+     * replica dies, another takes its unfinished runs over within about 1.5 times this.
+     */
+    private static final Duration RUN_LEASE_TERM = Duration.ofSeconds(10);
 
     public static void main(String[] args) throws Exception {
         new ShelterApplication().run(args);
@@ -214,7 +219,11 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         ClusterRegistry clusters = new ClusterRegistry(List.copyOf(protectedClusters.values()));
         BackupMetrics metrics = new BackupMetrics(environment.metrics(), catalog, clock);
         BackupListener backupEnded = BackupListener.all(metrics, new BackupEvents(protectedClusters));
-        RunbookEngine engine = new RunbookEngine(new BlobJournalStore(objectStore, new JournalCodec()), clock, runHolder());
+        // Shared by the replicas through the catalog database; in memory where one process is the only replica.
+        Leases leases = "postgres".equals(config.catalog.kind) ? new JdbcLeases(config.catalog.postgres.toEndpoint())
+                : new InMemoryLeases(clock);
+        RunbookEngine engine = new RunbookEngine(new BlobJournalStore(objectStore, new JournalCodec()), clock, runHolder(), leases,
+                RUN_LEASE_TERM);
         Failpoint.fromSystemProperty().ifPresent(engine::observeSteps);
         ExecutorService backupThreads = environment.lifecycle().executorService("backup-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
@@ -229,12 +238,30 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 clock);
         RecoverInterruptedBackups recovery = new RecoverInterruptedBackups(protectedClusters, postgres, catalog, clock);
         environment.lifecycle().manage(new Managed() {
+            private ScheduledExecutorService claims;
+
             @Override
             public void start() {
                 // Before the first request: the index reflects the store, and no run is left half-done.
                 catalog.rebuildIndexIfEmpty();
+                claims = Executors.newSingleThreadScheduledExecutor(task -> new Thread(task, "run-leases"));
+                claims.scheduleWithFixedDelay(engine::renewClaims, 0, RUN_LEASE_TERM.toMillis() / 5, TimeUnit.MILLISECONDS);
                 resumption.resume();
                 recovery.recover(engine.unfinished().stream().map(RunJournal::subject).collect(Collectors.toSet()));
+                // A replica that dies leaves its clusters' run leases to expire: another takes over its runs.
+                claims.scheduleWithFixedDelay(() -> {
+                    try {
+                        resumption.adoptOrphans();
+                    } catch (RuntimeException e) {
+                        LOG.warn("could not look for runs a dead replica left: {}", e.getMessage());
+                    }
+                }, RUN_LEASE_TERM.toMillis() / 2, RUN_LEASE_TERM.toMillis() / 2, TimeUnit.MILLISECONDS);
+            }
+
+            @Override
+            public void stop() throws InterruptedException {
+                claims.shutdownNow();
+                claims.awaitTermination(30, TimeUnit.SECONDS);
             }
         });
 
@@ -260,7 +287,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         // A resumed restore starts its server only once this API serves the restore_command it fetches WAL with.
         environment.lifecycle().addServerLifecycleListener(server -> restoreCluster.serving());
         environment.jersey().register(new BackupsResource(showBackups, deleteBackup));
-        WalReceivers walReceivers = startWalReceivers(config, environment, protectedClusters, clock);
+        WalReceivers walReceivers = startWalReceivers(config, environment, protectedClusters, leases);
         ArchiveWalFile archiveWalFile = new ArchiveWalFile(clusters, inspector, restoreCluster);
         environment.jersey().register(new NewClusterWalResource(archiveWalFile));
         environment.jersey().register(new WalResource(archiveWalFile,
@@ -571,23 +598,17 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
 
     /**
      * A receiver per cluster that asks for one, run by whichever replica holds the cluster's
-     * receiver lease (in the catalog database; in memory in local mode, where this process is the
-     * only replica); its monitor sampled every few seconds, its metrics and health check.
+     * receiver lease; its monitor sampled every few seconds, its metrics and health check.
      */
     private static WalReceivers startWalReceivers(ShelterConfiguration config, Environment environment,
-                                                  Map<String, ProtectedCluster> protectedClusters, Clock clock) {
+                                                  Map<String, ProtectedCluster> protectedClusters, Leases leases) {
         Map<String, WalMonitor> monitors = new LinkedHashMap<>();
         Map<String, LeasedWalReceiver> leased = new LinkedHashMap<>();
-        Leases leases = null;
         Duration shortestTerm = null;
         for (ClusterConfig cluster : config.clusters) {
             WalReceiverConfig receiverConfig = cluster.walArchive.receiver;
             if (!receiverConfig.enabled) {
                 continue;
-            }
-            if (leases == null) {
-                leases = "postgres".equals(config.catalog.kind) ? new JdbcLeases(config.catalog.postgres.toEndpoint())
-                        : new InMemoryLeases(clock);
             }
             ProtectedCluster protectedCluster = protectedClusters.get(cluster.name);
             WalStreamArchive archive = protectedCluster.walArchive().streaming().orElseThrow(() -> new IllegalStateException(
