@@ -199,6 +199,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         // Named in full: RestoreCommand alone is the runbooks' restore_command, imported above.
         bootstrap.addCommand(new dev.shelter.service.cli.RestoreCommand(System.out, System.getenv()));
         bootstrap.addCommand(new RestorePrepareCommand(System.out));
+        bootstrap.addCommand(new dev.shelter.service.cli.ScheduleCommand(System.out, System.getenv()));
+        bootstrap.addCommand(new dev.shelter.service.cli.RetentionCommand(System.out, System.getenv()));
         bootstrap.addCommand(new HelpCommand(System.out, System.err));
     }
 

@@ -67,6 +67,7 @@ class CommandLineIT {
                     volumes: [{role: pgdata, source: "%1$s"}]
                     snapshots: {kind: local-directory, directory: "%5$s"}
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%6$s"}}
+                    retention: {keepLast: 1}
                   - name: missing-volume
                     target: {kind: local, dataDirectory: "%1$s", binDirectory: "%2$s"}
                     postgres: {jdbcUrl: "%3$s", user: postgres, password: "%4$s"}
@@ -167,6 +168,66 @@ class CommandLineIT {
         }
         Run unknown = shelterJar(admin, "backup", "delete", "20200101T000000Z-000000");
         assertOneLineFailure(unknown, "no backup 20200101T000000Z-000000 (HTTP 404");
+    }
+
+    @Test
+    void schedulesAndRetentionThroughTheCommandLine() throws Exception {
+        Map<String, String> admin = Map.of("SHELTER_URL", url, "SHELTER_TOKEN_FILE", adminTokenFile.toString());
+        Map<String, String> viewer = Map.of("SHELTER_URL", url, "SHELTER_TOKEN", VIEWER);
+
+        Run created = shelterJar(admin, "schedule", "create", "primary", "--cron", "0 0 3 * * ?", "--label", "cli nightly");
+        assertEquals(0, created.exitCode(), created.toString());
+        assertTrue(created.out().startsWith("schedule ") && created.out().contains(" of primary created (backup, Quartz 0 0 3 * * ? in UTC)"
+                + ", next fires "), created.toString());
+        String id = created.out().split(" ")[1];
+        Run listed = shelterJar(viewer, "schedule", "list", "primary");
+        assertTrue(listed.out().lines().anyMatch(l -> l.startsWith(id + "  ") && l.contains(" active ")), listed.toString());
+
+        Run paused = shelterJar(admin, "schedule", "pause", id);
+        assertEquals("schedule " + id + " paused", paused.out().strip(), paused.toString());
+        assertEquals(paused.out(), shelterJar(admin, "schedule", "pause", id).out(), "pausing a paused schedule is no error");
+        assertTrue(shelter.client().get("/api/v1/schedules/" + id).body().path("paused").asBoolean());
+        Run none = shelterJar(viewer, "schedule", "next", id);
+        assertEquals("schedule " + id + " has no fire ahead (it is paused, or its cron never fires again)", none.out().strip(),
+                none.toString());
+        Run resumed = shelterJar(admin, "schedule", "resume", id);
+        Run next = shelterJar(viewer, "schedule", "next", id, "--count", "3");
+        assertEquals(0, next.exitCode(), next.toString());
+        List<String> times = next.out().lines().toList();
+        assertEquals(3, times.size(), next.toString());
+        times.forEach(time -> assertTrue(java.time.Instant.parse(time).toString().endsWith("T03:00:00Z"), next.toString()));
+        assertTrue(resumed.out().startsWith("schedule " + id + " active, next fire " + times.get(0)), resumed.toString());
+
+        Run badCron = shelterJar(admin, "schedule", "create", "primary", "--cron", "61 * * * *");
+        assertOneLineFailure(badCron, "shelter schedule: ", "cannot create a schedule of primary: ");
+        assertTrue(badCron.err().contains("HTTP 400: '61 * * * *' is not a valid cron expression"), badCron.toString());
+        Run deleted = shelterJar(admin, "schedule", "delete", id);
+        assertEquals("schedule " + id + " deleted", deleted.out().strip(), deleted.toString());
+        assertOneLineFailure(shelterJar(viewer, "schedule", "show", id), "shelter schedule: ", "cannot show schedule " + id);
+
+        String older = shelter.client().awaitEnd(shelter.client().post("/api/v1/clusters/primary/backups", "{\"label\": \"older\"}")
+                .body().path("id").asText()).path("id").asText();
+        String newer = shelter.client().awaitEnd(shelter.client().post("/api/v1/clusters/primary/backups", "{\"label\": \"newer\"}")
+                .body().path("id").asText()).path("id").asText();
+        assertOneLineFailure(shelterJar(admin, "retention", "sweep", "primary"), "shelter retention: ",
+                "a sweep deletes backups of primary: add --confirm primary");
+        Run preview = shelterJar(admin, "retention", "sweep", "primary", "--dry-run");
+        assertEquals(0, preview.exitCode(), preview.toString());
+        assertTrue(preview.out().lines().anyMatch(l -> l.startsWith(older + "  ") && l.contains("would delete")), preview.toString());
+        assertTrue(preview.out().lines().anyMatch(l -> l.startsWith(newer + "  ") && l.contains(" keep ")), preview.toString());
+        assertEquals("completed", shelter.client().get("/api/v1/backups/" + older).body().path("state").asText(), "a dry run deletes nothing");
+        Run swept = shelterJar(admin, "retention", "sweep", "primary", "--confirm", "primary");
+        assertEquals(0, swept.exitCode(), swept.toString());
+        assertTrue(swept.out().contains("deleted: ") && swept.out().contains(older) && swept.out().contains("plain files"), swept.toString());
+        assertEquals("deleted", shelter.client().get("/api/v1/backups/" + older).body().path("state").asText());
+        assertEquals("completed", shelter.client().get("/api/v1/backups/" + newer).body().path("state").asText());
+    }
+
+    private static void assertOneLineFailure(Run run, String command, String start) {
+        assertEquals(1, run.exitCode(), run.toString());
+        assertEquals(1, run.err().lines().count(), "one line on stderr: " + run);
+        assertTrue(run.err().startsWith(command + start), run.toString());
+        assertFalse(run.err().contains("\tat ") || run.out().contains("\tat "), run.toString());
     }
 
     private record Run(int exitCode, String out, String err) {
