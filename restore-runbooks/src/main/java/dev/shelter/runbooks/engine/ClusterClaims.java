@@ -55,6 +55,10 @@ final class ClusterClaims {
         return held.containsKey(cluster);
     }
 
+    java.util.Set<ClusterName> held() {
+        return java.util.Set.copyOf(held.keySet());
+    }
+
     /** Gives the claim up; a failure to say so only delays the next claim by another replica until the lease expires. */
     void release(ClusterName cluster) {
         if (held.remove(cluster) != null) {

@@ -333,6 +333,13 @@ public final class RunbookEngine {
         return holder;
     }
 
+    /** The clusters whose run lease this engine holds now (a run of it, or a resume to come). */
+    public java.util.Set<ClusterName> claimedClusters() {
+        synchronized (clusterLocks) {
+            return claims.held();
+        }
+    }
+
     /** The run's journal: live if this engine is running it, else as stored. */
     public Optional<RunJournal> find(ClusterName cluster, RunId id) {
         Run<?> run = active.get(id);

@@ -97,6 +97,9 @@ import dev.shelter.service.health.WalHealthCheck;
 import dev.shelter.service.hooks.HttpHook;
 import dev.shelter.service.hooks.SqlHook;
 import dev.shelter.service.metrics.BackupMetrics;
+import dev.shelter.service.metrics.CountedFireLedger;
+import dev.shelter.service.metrics.LeaseMetrics;
+import dev.shelter.service.metrics.RetentionMetrics;
 import dev.shelter.service.postgres.JdbcBackupIndex;
 import dev.shelter.service.postgres.JdbcClockSkew;
 import dev.shelter.service.postgres.JdbcFireLedger;
@@ -163,6 +166,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -217,6 +222,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         Clock clock = Clock.systemUTC();
 
         BackupCatalog catalog = openCatalog(config, objectStore);
+        PrometheusRegistry prometheus = new PrometheusRegistry();
         Map<String, ProtectedCluster> protectedClusters = protectClusters(config, environment, objectStore, postgres);
         ClusterRegistry clusters = new ClusterRegistry(List.copyOf(protectedClusters.values()));
         BackupMetrics metrics = new BackupMetrics(environment.metrics(), catalog, clock);
@@ -277,11 +283,12 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         TakeBackup takeBackup = new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock);
         environment.jersey().register(new ClusterBackupsResource(takeBackup, showBackups));
         DeleteBackup deleteBackup = new DeleteBackup(clusters, catalog, engine, clock);
-        SweepRetention sweepRetention = new SweepRetention(clusters, catalog, deleteBackup, retentionPolicies(config), clock);
+        SweepRetention sweepRetention = new SweepRetention(clusters, catalog, deleteBackup, retentionPolicies(config),
+                new RetentionMetrics(prometheus), clock);
         environment.jersey().register(new ClusterRetentionResource(sweepRetention));
         ManageSchedules manageSchedules = startSchedules(config, environment, clusters, sweepRetention, objectStore,
                 new ScheduledWorkByKind(Map.of(ScheduleKind.BACKUP, new ScheduledBackup(takeBackup),
-                        ScheduleKind.RETENTION_SWEEP, new ScheduledRetentionSweep(sweepRetention))), clock);
+                        ScheduleKind.RETENTION_SWEEP, new ScheduledRetentionSweep(sweepRetention))), prometheus, clock);
         environment.jersey().register(new ClusterSchedulesResource(manageSchedules));
         environment.jersey().register(new SchedulesResource(manageSchedules));
         environment.jersey().register(new ClusterRestoresResource(restoreCluster));
@@ -305,7 +312,18 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                         new BackupAgeHealthCheck(name, Duration.ofMinutes(cluster.backups.maxAgeMinutes), metrics));
             }
         }
-        registerPrometheus(environment);
+        LeaseMetrics.register(prometheus, replicaName(config), () -> leasesHeldHere(engine, walReceivers, clusters));
+        registerPrometheus(environment, prometheus);
+    }
+
+    /** Each lease this replica knows of (its clusters' run and receiver leases), and whether it holds it now. */
+    private static Map<String, Boolean> leasesHeldHere(RunbookEngine engine, WalReceivers receivers, ClusterRegistry clusters) {
+        Map<String, Boolean> held = new TreeMap<>();
+        Set<ClusterName> claimed = engine.claimedClusters();
+        clusters.all().forEach(cluster -> held.put("runs/" + cluster.spec().name().value(), claimed.contains(cluster.spec().name())));
+        receivers.leased().forEach((cluster, receiver) -> held.put(LeasedWalReceiver.leaseName(cluster), receiver.lease()
+                .filter(lease -> lease.heldBy(receiver.replica())).isPresent()));
+        return held;
     }
 
     /**
@@ -314,7 +332,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
      * runs are resumed and Quartz agrees with the schedules' documents.
      */
     private static ManageSchedules startSchedules(ShelterConfiguration config, Environment environment, ClusterRegistry clusters,
-                                                  SweepRetention sweeps, BlobStore objectStore, ScheduledWork work, Clock clock) {
+                                                  SweepRetention sweeps, BlobStore objectStore, ScheduledWork work,
+                                                  PrometheusRegistry prometheus, Clock clock) {
         SchedulesConfig settings = config.schedules;
         String replica = replicaName(config);
         boolean clustered = "postgres".equals(config.catalog.kind);
@@ -322,13 +341,13 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         QuartzStore store;
         if (clustered) {
             PostgresEndpoint catalogDatabase = config.catalog.postgres.toEndpoint();
-            ledger = new JdbcFireLedger(catalogDatabase);
+            ledger = new CountedFireLedger(new JdbcFireLedger(catalogDatabase), prometheus);
             JdbcClockSkew skew = new JdbcClockSkew(catalogDatabase, clock);
             environment.healthChecks().register("clock-skew", new ClockSkewHealthCheck(skew::atLeast, Duration.ofMillis(500)));
             store = new QuartzStore.ClusteredPostgres(catalogDatabase.jdbcUrl(), catalogDatabase.user(), catalogDatabase.password(),
                     settings.checkInSeconds * 1000);
         } else {
-            ledger = new InMemoryFireLedger();
+            ledger = new CountedFireLedger(new InMemoryFireLedger(), prometheus);
             store = new QuartzStore.InMemory();
         }
         QuartzSchedules quartz = QuartzSchedules.open(store, replica, settings.threads, Duration.ofSeconds(settings.mostMisfireGraceSeconds),
@@ -588,8 +607,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
      * Jersey's "<method>.total" timers are left out: Prometheus naming strips a "_total" suffix,
      * so each would collide with its "<method>" timer and fail the whole scrape.
      */
-    private static void registerPrometheus(Environment environment) {
-        PrometheusRegistry registry = new PrometheusRegistry();
+    private static void registerPrometheus(Environment environment, PrometheusRegistry registry) {
         registry.register(new DropwizardExports(environment.metrics(), (name, metric) -> !name.endsWith(".total")));
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(registry)).addMapping("/prometheus");
     }

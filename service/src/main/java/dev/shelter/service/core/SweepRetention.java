@@ -58,14 +58,16 @@ public final class SweepRetention {
     private final BackupCatalog catalog;
     private final DeleteBackup deleteBackup;
     private final Map<String, RetentionPolicy> policies;
+    private final RetentionListener listener;
     private final Clock clock;
 
     public SweepRetention(ClusterRegistry clusters, BackupCatalog catalog, DeleteBackup deleteBackup, Map<String, RetentionPolicy> policies,
-                          Clock clock) {
+                          RetentionListener listener, Clock clock) {
         this.clusters = clusters;
         this.catalog = catalog;
         this.deleteBackup = deleteBackup;
         this.policies = Map.copyOf(policies);
+        this.listener = listener;
         this.clock = clock;
     }
 
@@ -98,12 +100,14 @@ public final class SweepRetention {
             } catch (ConflictException e) {
                 if (e.getMessage().contains("is busy")) {
                     LOG.info("retention sweep of {} stopped after {} deletion(s): {}", clusterName, deleted.size(), e.getMessage());
+                    listener.swept(clusterName, deleted.size(), WalPruning.Pruned.NOTHING);
                     throw new ConflictException("the sweep stopped after deleting " + deleted.size() + " backup(s): " + e.getMessage());
                 }
                 refused.put(backup.id().value(), e.getMessage());
             }
         }
         WalRemoval wal = removeWal(clusters.require(clusterName), Set.of(), false);
+        listener.swept(clusterName, deleted.size(), wal.pruned());
         LOG.info("retention sweep of {}: {} deleted, {} refused, {} kept; {} WAL file(s) removed ({} bytes){}", clusterName,
                 deleted.size(), refused.size(), decided.decision().kept().size(), wal.pruned().files(), wal.pruned().bytes(),
                 wal.note().map(note -> ": " + note).orElse(""));

@@ -112,6 +112,10 @@ class SchedulesIT {
             assertEquals("completed", ended.path("state").asText(), ended.toString());
             assertEquals("every six seconds", ended.path("label").asText());
         }
+        java.util.regex.Matcher counted = java.util.regex.Pattern.compile("(?m)^shelter_schedule_fires_total\\{schedule=\""
+                + id + "\",state=\"ran\"} (\\S+)$").matcher(prometheus());
+        assertTrue(counted.find(), "the fires are counted per schedule and outcome");
+        assertTrue(Double.parseDouble(counted.group(1)) >= backups.size(), counted.group() + " after " + backups.size() + " ran");
 
         shelter.close();
         shelter = InProcessShelter.startOn(config, TOKEN);
@@ -123,6 +127,20 @@ class SchedulesIT {
                 .path("backups").findValues("requestedAt").stream().anyMatch(at -> Instant.parse(at.asText()).isAfter(restartedAt)));
         assertEquals(204, client.delete("/api/v1/schedules/" + id).status());
         assertEquals(404, client.get("/api/v1/schedules/" + id).status());
+    }
+
+    /** The admin port's Prometheus exposition. */
+    private String prometheus() {
+        try {
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://127.0.0.1:" + shelter.adminPort() + "/prometheus")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Test

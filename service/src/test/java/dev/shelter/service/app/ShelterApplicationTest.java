@@ -174,6 +174,8 @@ class ShelterApplicationTest {
         assertTrue(response.body().contains("# TYPE dev_shelter_service_resources_ClustersResource_listClusters summary"), response.body());
         assertTrue(response.body().matches("(?s).*\\ndev_shelter_service_resources_ClustersResource_listClusters_count [1-9].*"),
                 "the request above was counted");
+        assertTrue(response.body().contains("# HELP shelter_lease_held ") && response.body().contains("shelter_lease_held{lease=\"runs/"),
+                "which leases this replica holds, labelled: " + response.body());
     }
 
     @Test
