@@ -23,6 +23,7 @@ import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.engine.RunJournal;
 import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
+import dev.shelter.runbooks.kubernetes.KubernetesLeases;
 import dev.shelter.runbooks.local.LocalClusterControl;
 import dev.shelter.runbooks.plan.restore.RestoreRun;
 import dev.shelter.runbooks.postgres.PostgresControl;
@@ -227,9 +228,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         ClusterRegistry clusters = new ClusterRegistry(List.copyOf(protectedClusters.values()));
         BackupMetrics metrics = new BackupMetrics(environment.metrics(), catalog, clock);
         BackupListener backupEnded = BackupListener.all(metrics, new BackupEvents(protectedClusters));
-        // Shared by the replicas through the catalog database; in memory where one process is the only replica.
-        Leases leases = "postgres".equals(config.catalog.kind) ? new JdbcLeases(config.catalog.postgres.toEndpoint())
-                : new InMemoryLeases(clock);
+        Leases leases = leases(config, clock);
         RunbookEngine engine = new RunbookEngine(new BlobJournalStore(objectStore, new JournalCodec()), clock, runHolder(), leases,
                 RUN_LEASE_TERM);
         Failpoint.fromSystemProperty().ifPresent(engine::observeSteps);
@@ -378,6 +377,17 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             }
         }
         return policies;
+    }
+
+    /**
+     * Shared by the replicas: Lease objects on Kubernetes when a lease namespace is set, else rows
+     * of the catalog database; in memory where one process is the only replica.
+     */
+    private static Leases leases(ShelterConfiguration config, Clock clock) {
+        if (config.kubernetes.leaseNamespace != null && !config.kubernetes.leaseNamespace.isBlank()) {
+            return new KubernetesLeases(config.kubernetes.toConnection().open(), config.kubernetes.leaseNamespace, clock, System::nanoTime);
+        }
+        return "postgres".equals(config.catalog.kind) ? new JdbcLeases(config.catalog.postgres.toEndpoint()) : new InMemoryLeases(clock);
     }
 
     /** This replica's name among the others: in the fire ledger, Quartz and the leases. */

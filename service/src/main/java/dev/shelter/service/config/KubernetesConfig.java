@@ -39,6 +39,14 @@ public class KubernetesConfig {
     @JsonProperty
     public List<String> shelterCommand = List.of("java", "-jar", "/opt/shelter/shelter.jar");
 
+    /**
+     * With several replicas on Kubernetes: the namespace (Shelter's own) of the coordination.k8s.io
+     * Leases that say which replica streams each cluster's WAL and which runs its plans. Absent:
+     * the leases are rows of the catalog database (catalog kind postgres), or in memory.
+     */
+    @JsonProperty
+    public String leaseNamespace;
+
     public Optional<KubernetesRecoveryFiles.ShelterImage> shelterImage() {
         return Optional.ofNullable(shelterImage).filter(image -> !image.isBlank())
                 .map(image -> new KubernetesRecoveryFiles.ShelterImage(image, shelterCommand));
