@@ -17,20 +17,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -52,11 +43,9 @@ class TwoReplicaReceiverIT {
 
     private final PostgresServer catalogServer;
     private final PostgresBinaries binaries;
-    private final String database = "shelter_receivers_it_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private ScratchDirectory scratch;
     private PostgresInstance primary;
-    private String catalogUrl;
-    private final Map<String, ShelterProcess> replicas = new TreeMap<>();
+    private ReplicaSet replicas;
 
     TwoReplicaReceiverIT(PostgresServer catalogServer, PostgresBinaries binaries) {
         this.catalogServer = catalogServer;
@@ -68,21 +57,17 @@ class TwoReplicaReceiverIT {
         scratch = ScratchDirectory.create("shelter-two-receivers-it");
         primary = PostgresInstance.create(binaries, scratch.resolve("primary"));
         primary.start();
-        try (Connection c = catalogServer.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + database);
-        }
-        catalogUrl = catalogServer.jdbcUrl().replaceFirst("/[^/?]*(\\?|$)", "/" + database + "$1");
+        replicas = ReplicaSet.create(catalogServer, scratch, TOKEN);
     }
 
     @AfterAll
     void stopEverything() throws Exception {
         try {
-            replicas.values().forEach(ShelterProcess::close);
+            if (replicas != null) {
+                replicas.close();
+            }
             if (primary != null) {
                 primary.close();
-            }
-            try (Connection c = catalogServer.connect(); Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }
         } finally {
             scratch.close();
@@ -102,9 +87,8 @@ class TwoReplicaReceiverIT {
 
         CompletableFuture<String> load = CompletableFuture.supplyAsync(() -> primary.pgbench("-c", "2", "-j", "1", "-T", "40", "-n"));
         awaitStreamedFromNow(4L << 20, "replica-a streams the load");
-        assertEquals(137, a.killHard(), "replica-a died of SIGKILL");
+        assertEquals(137, replicas.kill("replica-a"), "replica-a died of SIGKILL");
         long killedAt = System.nanoTime();
-        replicas.remove("replica-a");
         JsonNode tookOver = awaitReceiver(b, "streaming", "replica-b", Duration.ofSeconds(60));
         Duration handOver = Duration.ofNanos(System.nanoTime() - killedAt);
         System.out.println("receiver hand-over after kill -9: " + handOver.toMillis() + " ms; " + tookOver);
@@ -119,8 +103,7 @@ class TwoReplicaReceiverIT {
         primary.queryValue("SELECT pg_switch_wal()::text");
         primary.awaitTrue("SELECT flush_lsn >= pg_current_wal_lsn() FROM pg_stat_replication "
                 + "WHERE application_name = 'shelter-wal-receiver'", Duration.ofSeconds(120));
-        b.close();
-        replicas.remove("replica-b");
+        replicas.stop("replica-b");
         assertEveryStreamedSegmentIsPostgresOwn(lastSegment);
     }
 
@@ -163,32 +146,15 @@ class TwoReplicaReceiverIT {
     }
 
     private ShelterProcess start(String replica) throws Exception {
-        Path home = scratch.resolve(replica);
-        Files.createDirectories(home);
-        Path config = home.resolve("shelter.yml");
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: INFO}
-                auth:
-                  tokens: [{name: it-admin, role: admin, token: %1$s}]
+        return replicas.start(replica, """
                 clusters:
                   - name: main
-                    target: {kind: local, dataDirectory: "%2$s", binDirectory: "%3$s"}
-                    postgres: {jdbcUrl: "%4$s", user: postgres, password: "%5$s"}
-                    volumes: [{role: pgdata, source: "%2$s"}]
-                    snapshots: {kind: local-directory, directory: "%6$s"}
+                    target: {kind: local, dataDirectory: "%1$s", binDirectory: "%2$s"}
+                    postgres: {jdbcUrl: "%3$s", user: postgres, password: "%4$s"}
+                    volumes: [{role: pgdata, source: "%1$s"}]
+                    snapshots: {kind: local-directory, directory: "%5$s"}
                     walArchive: {receiver: {enabled: true, flushIntervalMillis: 200}}
-                objectStore: {kind: filesystem, directory: "%7$s"}
-                catalog: {kind: postgres, postgres: {jdbcUrl: "%8$s", user: "%9$s", password: "%10$s"}}
-                schedules: {replica: %11$s}
-                """.formatted(TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
-                scratch.resolve("snapshots"), scratch.resolve("store"), catalogUrl, catalogServer.user(), catalogServer.password(),
-                replica));
-        ShelterProcess process = ShelterProcess.start(config, TOKEN, home.resolve("shelter-" + Instant.now().toEpochMilli() + ".log"));
-        replicas.put(replica, process);
-        return process;
+                """.formatted(primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
+                scratch.resolve("snapshots")), "");
     }
 }

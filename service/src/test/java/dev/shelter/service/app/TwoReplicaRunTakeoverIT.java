@@ -18,14 +18,8 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,11 +43,9 @@ class TwoReplicaRunTakeoverIT {
 
     private final PostgresServer catalogServer;
     private final PostgresBinaries binaries;
-    private final String database = "shelter_takeover_it_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private ScratchDirectory scratch;
     private PostgresInstance cluster;
-    private String catalogUrl;
-    private final Map<String, ShelterProcess> replicas = new TreeMap<>();
+    private ReplicaSet replicas;
 
     TwoReplicaRunTakeoverIT(PostgresServer catalogServer, PostgresBinaries binaries) {
         this.catalogServer = catalogServer;
@@ -66,21 +58,17 @@ class TwoReplicaRunTakeoverIT {
         cluster = PostgresInstance.create(binaries, scratch.resolve("cluster"));
         cluster.start();
         Files.createDirectories(scratch.resolve("fed-archive"));
-        try (Connection c = catalogServer.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + database);
-        }
-        catalogUrl = catalogServer.jdbcUrl().replaceFirst("/[^/?]*(\\?|$)", "/" + database + "$1");
+        replicas = ReplicaSet.create(catalogServer, scratch, TOKEN);
     }
 
     @AfterAll
     void stopEverything() throws Exception {
         try {
-            replicas.values().forEach(ShelterProcess::close);
+            if (replicas != null) {
+                replicas.close();
+            }
             if (cluster != null) {
                 cluster.close();
-            }
-            try (Connection c = catalogServer.connect(); Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }
         } finally {
             scratch.close();
@@ -112,9 +100,8 @@ class TwoReplicaRunTakeoverIT {
         JsonNode stillHeld = onB.get("/api/v1/backups/" + held).body();
         assertEquals("running", stillHeld.path("state").asText(), "a live replica's run is never taken over: " + stillHeld);
 
-        assertEquals(137, a.killHard(), "replica-a died of SIGKILL");
+        assertEquals(137, replicas.kill("replica-a"), "replica-a died of SIGKILL");
         long killedAt = System.nanoTime();
-        replicas.remove("replica-a");
         JsonNode ended = onB.awaitBackup(held, x -> !"running".equals(x.path("state").asText()), Duration.ofSeconds(120));
         Duration takeover = Duration.ofNanos(System.nanoTime() - killedAt);
         System.out.println("run taken over and rolled back " + takeover.toMillis() + " ms after the kill: " + ended);
@@ -154,33 +141,16 @@ class TwoReplicaRunTakeoverIT {
     }
 
     private ShelterProcess start(String replica) throws Exception {
-        Path home = scratch.resolve(replica);
-        Files.createDirectories(home);
-        Path config = home.resolve("shelter.yml");
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: INFO}
-                auth:
-                  tokens: [{name: it-admin, role: admin, token: %1$s}]
+        return replicas.start(replica, """
                 clusters:
                   - name: main
-                    target: {kind: local, dataDirectory: "%2$s", binDirectory: "%3$s"}
-                    postgres: {jdbcUrl: "%4$s", user: postgres, password: "%5$s"}
-                    volumes: [{role: pgdata, source: "%2$s"}]
-                    snapshots: {kind: local-directory, directory: "%6$s"}
-                    walArchive: {format: plain, store: {kind: filesystem, directory: "%7$s"}}
+                    target: {kind: local, dataDirectory: "%1$s", binDirectory: "%2$s"}
+                    postgres: {jdbcUrl: "%3$s", user: postgres, password: "%4$s"}
+                    volumes: [{role: pgdata, source: "%1$s"}]
+                    snapshots: {kind: local-directory, directory: "%5$s"}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%6$s"}}
                     backups: {walTimeoutSeconds: 300}
-                objectStore: {kind: filesystem, directory: "%8$s"}
-                catalog: {kind: postgres, postgres: {jdbcUrl: "%9$s", user: "%10$s", password: "%11$s"}}
-                schedules: {replica: %12$s}
-                """.formatted(TOKEN, cluster.dataDirectory(), binaries.directory(), cluster.jdbcUrl(), cluster.password(),
-                scratch.resolve("snapshots"), scratch.resolve("fed-archive"), scratch.resolve("store"), catalogUrl, catalogServer.user(),
-                catalogServer.password(), replica));
-        ShelterProcess process = ShelterProcess.start(config, TOKEN, home.resolve("shelter-" + Instant.now().toEpochMilli() + ".log"));
-        replicas.put(replica, process);
-        return process;
+                """.formatted(cluster.dataDirectory(), binaries.directory(), cluster.jdbcUrl(), cluster.password(),
+                scratch.resolve("snapshots"), scratch.resolve("fed-archive")), "");
     }
 }

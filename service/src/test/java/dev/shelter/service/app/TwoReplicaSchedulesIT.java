@@ -13,8 +13,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -24,12 +22,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,11 +49,9 @@ class TwoReplicaSchedulesIT {
 
     private final PostgresServer catalogServer;
     private final PostgresBinaries binaries;
-    private final String database = "shelter_replicas_it_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
     private ScratchDirectory scratch;
     private PostgresInstance cluster;
-    private String catalogUrl;
-    private final Map<String, ShelterProcess> replicas = new TreeMap<>();
+    private ReplicaSet replicas;
 
     TwoReplicaSchedulesIT(PostgresServer catalogServer, PostgresBinaries binaries) {
         this.catalogServer = catalogServer;
@@ -69,21 +63,17 @@ class TwoReplicaSchedulesIT {
         scratch = ScratchDirectory.create("shelter-two-replicas-it");
         cluster = PostgresInstance.create(binaries, scratch.resolve("cluster"));
         cluster.start();
-        try (Connection c = catalogServer.connect(); Statement s = c.createStatement()) {
-            s.execute("CREATE DATABASE " + database);
-        }
-        catalogUrl = catalogServer.jdbcUrl().replaceFirst("/[^/?]*(\\?|$)", "/" + database + "$1");
+        replicas = ReplicaSet.create(catalogServer, scratch, TOKEN);
     }
 
     @AfterAll
     void stopEverything() throws Exception {
         try {
-            replicas.values().forEach(ShelterProcess::close);
+            if (replicas != null) {
+                replicas.close();
+            }
             if (cluster != null) {
                 cluster.close();
-            }
-            try (Connection c = catalogServer.connect(); Statement s = c.createStatement()) {
-                s.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
             }
         } finally {
             scratch.close();
@@ -112,9 +102,8 @@ class TwoReplicaSchedulesIT {
             return !sofar.isEmpty() && sofar.values().stream().allMatch(row -> !row[1].equals("CLAIMED"))
                     && b.client(TOKEN).get("/api/v1/clusters/main/backups?state=running").body().path("backups").isEmpty();
         });
-        assertEquals(137, a.killHard());
+        assertEquals(137, replicas.kill("replica-a"));
         Instant killedAt = Instant.now();
-        replicas.remove("replica-a");
         Poll.until("the second minute", Duration.ofSeconds(90), () -> Instant.now().isAfter(createdAt.plusSeconds(120)));
         Instant endedAt = Instant.now();
 
@@ -157,9 +146,8 @@ class TwoReplicaSchedulesIT {
         ShelterProcess restarted = start("replica-a");
         assertEquals("*/10 * * * * ?", restarted.client(TOKEN).get("/api/v1/schedules/" + id).body().path("cron").asText(),
                 "the schedule outlives a restart of one replica");
-        restarted.close();
-        b.close();
-        replicas.clear();
+        replicas.stop("replica-a");
+        replicas.stop("replica-b");
         ShelterProcess again = start("replica-b");
         assertEquals(200, again.client(TOKEN).get("/api/v1/schedules/" + id).status(), "and of both");
         int before = fires(id).size();
@@ -170,7 +158,7 @@ class TwoReplicaSchedulesIT {
     /** The ledger's rows of the schedule: fire time to (replica, state). */
     private Map<Instant, String[]> fires(String id) throws SQLException {
         Map<Instant, String[]> rows = new TreeMap<>();
-        try (Connection c = DriverManager.getConnection(catalogUrl, catalogServer.user(), catalogServer.password());
+        try (Connection c = DriverManager.getConnection(replicas.catalogUrl(), catalogServer.user(), catalogServer.password());
              Statement s = c.createStatement();
              ResultSet r = s.executeQuery("SELECT scheduled_at, replica, state, detail FROM shelter_schedule_fires WHERE schedule_id = '"
                      + id + "' ORDER BY scheduled_at")) {
@@ -188,33 +176,16 @@ class TwoReplicaSchedulesIT {
     }
 
     private ShelterProcess start(String replica) throws Exception {
-        Path home = scratch.resolve(replica);
-        Files.createDirectories(home);
-        Path config = home.resolve("shelter.yml");
-        Files.writeString(config, """
-                server:
-                  applicationConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  adminConnectors: [{type: http, port: 0, bindHost: 127.0.0.1}]
-                  requestLog: {appenders: []}
-                logging: {level: INFO}
-                auth:
-                  tokens: [{name: it-admin, role: admin, token: %1$s}]
+        return replicas.start(replica, """
                 clusters:
                   - name: main
-                    target: {kind: local, dataDirectory: "%2$s", binDirectory: "%3$s"}
-                    postgres: {jdbcUrl: "%4$s", user: postgres, password: "%5$s"}
-                    volumes: [{role: pgdata, source: "%2$s"}]
-                    snapshots: {kind: local-directory, directory: "%6$s"}
-                    walArchive: {format: plain, store: {kind: filesystem, directory: "%7$s"}}
+                    target: {kind: local, dataDirectory: "%1$s", binDirectory: "%2$s"}
+                    postgres: {jdbcUrl: "%3$s", user: postgres, password: "%4$s"}
+                    volumes: [{role: pgdata, source: "%1$s"}]
+                    snapshots: {kind: local-directory, directory: "%5$s"}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%6$s"}}
                     backups: {walTimeoutSeconds: 60}
-                objectStore: {kind: filesystem, directory: "%8$s"}
-                catalog: {kind: postgres, postgres: {jdbcUrl: "%9$s", user: "%10$s", password: "%11$s"}}
-                schedules: {replica: %12$s, checkInSeconds: 2}
-                """.formatted(TOKEN, cluster.dataDirectory(), binaries.directory(), cluster.jdbcUrl(), cluster.password(),
-                scratch.resolve("snapshots"), cluster.archiveDirectory(), scratch.resolve("store"), catalogUrl, catalogServer.user(),
-                catalogServer.password(), replica));
-        ShelterProcess process = ShelterProcess.start(config, TOKEN, home.resolve("shelter-" + Instant.now().toEpochMilli() + ".log"));
-        replicas.put(replica, process);
-        return process;
+                """.formatted(cluster.dataDirectory(), binaries.directory(), cluster.jdbcUrl(), cluster.password(),
+                scratch.resolve("snapshots"), cluster.archiveDirectory()), ", checkInSeconds: 2");
     }
 }
