@@ -56,7 +56,6 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
     static final String NEW_CLUSTER_OF = "shelter.dev/new-cluster-of";
     static final String CONFIGURED = "shelter.dev/configured";
     private static final Duration JOB_TIMEOUT = Duration.ofMinutes(5);
-    private static final Duration GONE_TIMEOUT = Duration.ofMinutes(2);
 
     /** Where the new cluster goes: its namespace and name, and its pods' PostgreSQL port if not the source's. */
     public record Place(String namespace, String name, OptionalInt port) {
@@ -235,7 +234,8 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
         }
         for (String volume : templateByVolume.keySet()) {
             String claim = claimOf(volume);
-            awaitGone("claim " + place.namespace() + "/" + claim, () -> readClaim(claim).isPresent(), "does a pod still use it?");
+            Deletions.awaitGone("claim " + place.namespace() + "/" + claim, () -> readClaim(claim).isPresent(),
+                    "does a pod still use it?");
         }
         for (String volume : templateByVolume.keySet()) {
             String claim = claimOf(volume);
@@ -246,7 +246,7 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
         // A volume keeps pv-protection's finalizer for a while after its deletion; removed means gone, and its image goes after it.
         for (String volume : templateByVolume.keySet()) {
             String claim = claimOf(volume);
-            awaitGone("persistentvolume " + volumeName(claim), () -> readVolume(volumeName(claim)).isPresent(),
+            Deletions.awaitGone("persistentvolume " + volumeName(claim), () -> readVolume(volumeName(claim)).isPresent(),
                     "is a claim that a pod uses still bound to it?");
             snapshotter.removeVolume(imageOf(claim));
         }
@@ -381,22 +381,6 @@ public final class KubernetesNewCluster implements NewClusterPlacement {
                 .spec(spec);
         ApiCall.run("create statefulset " + place.namespace() + "/" + place.name(),
                 () -> apps.createNamespacedStatefulSet(place.namespace(), created).execute());
-    }
-
-    private void awaitGone(String what, java.util.function.BooleanSupplier present, String hint) {
-        long deadline = System.nanoTime() + GONE_TIMEOUT.toNanos();
-        while (present.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new ClusterTargetException(ClusterTargetException.Reason.TIMEOUT, what + " is still there "
-                        + GONE_TIMEOUT.toSeconds() + " s after its deletion: " + hint);
-            }
-            try {
-                Thread.sleep(250);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for " + what + " to go", e);
-            }
-        }
     }
 
     private V1StatefulSet sourceStatefulSet() {

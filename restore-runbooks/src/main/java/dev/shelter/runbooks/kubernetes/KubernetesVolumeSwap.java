@@ -19,7 +19,6 @@ import io.kubernetes.client.util.PatchUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -50,8 +49,6 @@ public final class KubernetesVolumeSwap implements VolumeSwap {
     static final String KEPT_UNTIL = "shelter.dev/kept-until";
     static final String KEPT_FOR = "shelter.dev/kept-for";
     static final String KEPT_LABEL = "shelter.dev/kept-original";
-    private static final Duration CLAIM_GONE_TIMEOUT = Duration.ofMinutes(2);
-    private static final Duration POLL = Duration.ofMillis(250);
 
     private final ApiClient client;
     private final CoreV1Api core;
@@ -119,6 +116,7 @@ public final class KubernetesVolumeSwap implements VolumeSwap {
         }
         String pv = clonePv(swap);
         readVolume(pv).ifPresent(volume -> ApiCall.run("delete persistentvolume " + pv, () -> core.deletePersistentVolume(pv).execute()));
+        awaitVolumeGone(pv);
         snapshotter.removeVolume(swap.cloneVolume());
     }
 
@@ -216,6 +214,7 @@ public final class KubernetesVolumeSwap implements VolumeSwap {
         }
         String image = VolumeClaims.rbdImageOf(volume.get()).snapshotterVolume();
         ApiCall.run("delete persistentvolume " + kept.original(), () -> core.deletePersistentVolume(kept.original()).execute());
+        awaitVolumeGone(kept.original());
         try {
             snapshotter.removeVolume(image);
         } catch (SnapshotException e) {
@@ -311,19 +310,12 @@ public final class KubernetesVolumeSwap implements VolumeSwap {
                 throw e;
             }
         });
-        long deadline = System.nanoTime() + CLAIM_GONE_TIMEOUT.toNanos();
-        while (readClaim(claim).isPresent()) {
-            if (System.nanoTime() > deadline) {
-                throw new ClusterTargetException(ClusterTargetException.Reason.TIMEOUT, "claim " + namespace + "/" + claim
-                        + " is still there " + CLAIM_GONE_TIMEOUT.toSeconds() + " s after its deletion: does a pod still use it?");
-            }
-            try {
-                Thread.sleep(POLL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for claim " + claim + " to go", e);
-            }
-        }
+        Deletions.awaitGone("claim " + namespace + "/" + claim, () -> readClaim(claim).isPresent(), "does a pod still use it?");
+    }
+
+    /** Its image goes only after it: a volume keeps pv-protection's finalizer until its controller sees it unbound. */
+    private void awaitVolumeGone(String volume) {
+        Deletions.awaitGone("persistentvolume " + volume, () -> readVolume(volume).isPresent(), "is a claim still bound to it?");
     }
 
     /** Retain, so that deleting its claim never deletes the image; the policy before is recorded, once. */
