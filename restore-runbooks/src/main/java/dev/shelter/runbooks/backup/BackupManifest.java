@@ -8,11 +8,12 @@ import java.util.Objects;
  * Everything a restore needs to know about one backup, and where the backup is in its life.
  * The copy in the object store is the truth; the catalog database only indexes it.
  * {@code server}, {@code window} and {@code finishedAt} are null until known; {@code failure} is
- * null unless the backup failed.
+ * null unless the backup failed; {@code protection} is null unless an operator protected the
+ * completed backup (manifests written before protections existed have none).
  */
 public record BackupManifest(BackupRequest request, BackupState state, BackupPhase phase, String failure,
                              ServerIdentity server, BackupModeWindow window, List<VolumeSnapshot> snapshots,
-                             long databaseBytes, Instant finishedAt) {
+                             long databaseBytes, Instant finishedAt, BackupProtection protection) {
 
     public BackupManifest {
         Objects.requireNonNull(request, "request");
@@ -22,10 +23,13 @@ public record BackupManifest(BackupRequest request, BackupState state, BackupPha
         if (state == BackupState.COMPLETED && (server == null || window == null || snapshots.isEmpty())) {
             throw new IllegalArgumentException("a completed backup needs its server, its backup-mode window and its snapshots");
         }
+        if (protection != null && state != BackupState.COMPLETED) {
+            throw new IllegalArgumentException("only a completed backup can be protected, not a " + state + " one");
+        }
     }
 
     public static BackupManifest running(BackupRequest request) {
-        return new BackupManifest(request, BackupState.RUNNING, BackupPhase.QUEUED, null, null, null, List.of(), 0, null);
+        return new BackupManifest(request, BackupState.RUNNING, BackupPhase.QUEUED, null, null, null, List.of(), 0, null, null);
     }
 
     public BackupId id() {
@@ -37,34 +41,47 @@ public record BackupManifest(BackupRequest request, BackupState state, BackupPha
     }
 
     public BackupManifest inPhase(BackupPhase next) {
-        return new BackupManifest(request, state, next, failure, server, window, snapshots, databaseBytes, finishedAt);
+        return new BackupManifest(request, state, next, failure, server, window, snapshots, databaseBytes, finishedAt, protection);
     }
 
     public BackupManifest withServer(ServerIdentity identity, long bytes) {
-        return new BackupManifest(request, state, phase, failure, identity, window, snapshots, bytes, finishedAt);
+        return new BackupManifest(request, state, phase, failure, identity, window, snapshots, bytes, finishedAt, protection);
     }
 
     public BackupManifest withSnapshots(List<VolumeSnapshot> taken) {
-        return new BackupManifest(request, state, phase, failure, server, window, taken, databaseBytes, finishedAt);
+        return new BackupManifest(request, state, phase, failure, server, window, taken, databaseBytes, finishedAt, protection);
     }
 
     public BackupManifest withWindow(BackupModeWindow stopped) {
-        return new BackupManifest(request, state, phase, failure, server, stopped, snapshots, databaseBytes, finishedAt);
+        return new BackupManifest(request, state, phase, failure, server, stopped, snapshots, databaseBytes, finishedAt, protection);
     }
 
     public BackupManifest completed(Instant at) {
         return new BackupManifest(request, BackupState.COMPLETED, BackupPhase.DONE, null, server, window, snapshots,
-                databaseBytes, at);
+                databaseBytes, at, protection);
     }
 
     /** Failed: its snapshots are gone, so none is listed. */
     public BackupManifest failed(String reason, Instant at) {
         return new BackupManifest(request, BackupState.FAILED, BackupPhase.DONE, reason, server, window, List.of(),
-                databaseBytes, at);
+                databaseBytes, at, null);
     }
 
     public BackupManifest deleted(Instant at) {
         return new BackupManifest(request, BackupState.DELETED, BackupPhase.DONE, failure, server, window, List.of(),
-                databaseBytes, at);
+                databaseBytes, at, null);
+    }
+
+    public boolean hasProtection() {
+        return protection != null;
+    }
+
+    public BackupManifest protectedBy(BackupProtection given) {
+        return new BackupManifest(request, state, phase, failure, server, window, snapshots, databaseBytes, finishedAt,
+                Objects.requireNonNull(given, "protection"));
+    }
+
+    public BackupManifest unprotected() {
+        return new BackupManifest(request, state, phase, failure, server, window, snapshots, databaseBytes, finishedAt, null);
     }
 }

@@ -1,5 +1,6 @@
 package dev.shelter.runbooks.catalog;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationContext;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupProtection;
 import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.SystemIdentifier;
@@ -80,6 +82,9 @@ public final class ManifestCodec {
                 .registerModule(values)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES); // newer writers may add fields
+        // A manifest without a protection is written as manifests were before protections existed, byte for byte.
+        mapper.configOverride(BackupProtection.class).setIncludeAsProperty(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
+                JsonInclude.Include.ALWAYS));
         envelope = new ChecksummedJson(mapper, FORMAT, FORMAT_VERSION, "manifest");
     }
 

@@ -1,9 +1,12 @@
 package dev.shelter.runbooks.catalog;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupModeWindow;
+import dev.shelter.runbooks.backup.BackupProtection;
 import dev.shelter.runbooks.backup.BackupRequest;
 import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
@@ -20,6 +23,7 @@ import java.time.Instant;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * The manifest's JSON is a stored format: value types are written as the plain strings and numbers
@@ -86,6 +90,21 @@ class ManifestCodecTest {
     @Test
     void theSameManifestIsWrittenAsItWasStored() {
         assertEquals(STORED, new String(codec.encode(expected()), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aProtectionIsWrittenWithTheManifestAndReadBack() throws Exception {
+        BackupManifest protectedOne = expected().protectedBy(new BackupProtection("before the 16 upgrade (ticket #42)",
+                Instant.parse("2026-11-30T09:00:00Z")));
+
+        String written = new String(codec.encode(protectedOne), StandardCharsets.UTF_8);
+
+        JsonNode protection = new ObjectMapper().readTree(written).path("manifest").path("protection");
+        assertEquals("before the 16 upgrade (ticket #42)", protection.path("reason").asText(), written);
+        assertEquals("2026-11-30T09:00:00Z", protection.path("since").asText(), written);
+        assertEquals(protectedOne, codec.decode(written.getBytes(StandardCharsets.UTF_8)));
+        assertEquals(expected(), codec.decode(codec.encode(protectedOne.unprotected())));
+        assertFalse(new String(codec.encode(protectedOne.unprotected()), StandardCharsets.UTF_8).contains("protection"));
     }
 
     private static BackupManifest expected() {

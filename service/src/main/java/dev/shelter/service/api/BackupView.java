@@ -1,5 +1,6 @@
 package dev.shelter.service.api;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupModeWindow;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
@@ -8,11 +9,19 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
-/** A backup as the API shows it: its state and progress (the phase, and the plan's step while it runs), and its manifest once known. */
+/**
+ * A backup as the API shows it: its state and progress (the phase, and the plan's step while it
+ * runs), its manifest once known, and its protection if an operator set one.
+ */
 public record BackupView(String id, String cluster, String mode, String label, String state, String phase, String failure,
                          Instant requestedAt, Instant finishedAt, Integer postgresVersionNum, String systemIdentifier,
                          Long databaseBytes, String startLsn, String stopLsn, Long timeline, Double backupModeSeconds,
-                         String labelFile, String tablespaceMap, List<SnapshotView> snapshots, String progress) {
+                         String labelFile, String tablespaceMap, List<SnapshotView> snapshots, String progress,
+                         @JsonProperty("protected") boolean isProtected, ProtectionView protection) {
+
+    /** Why an operator protected the backup, and since when. */
+    public record ProtectionView(String reason, Instant since) {
+    }
 
     public record SnapshotView(String role, String name, String volume, String snapshot) {
         static SnapshotView of(VolumeSnapshot s) {
@@ -35,7 +44,8 @@ public record BackupView(String id, String cluster, String mode, String label, S
                 w == null ? null : w.startLsn().toString(), w == null ? null : w.stopLsn().toString(),
                 w == null ? null : w.timeline().id(), w == null ? null : w.duration().toNanos() / 1e9,
                 w == null ? null : w.labelFile(), w == null ? null : w.tablespaceMap(),
-                m.snapshots().stream().map(SnapshotView::of).toList(), progress);
+                m.snapshots().stream().map(SnapshotView::of).toList(), progress, m.hasProtection(),
+                m.hasProtection() ? new ProtectionView(m.protection().reason(), m.protection().since()) : null);
     }
 
     private static String lower(Enum<?> value) {

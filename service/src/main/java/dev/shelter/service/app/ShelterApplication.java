@@ -61,6 +61,7 @@ import dev.shelter.service.core.BackupEvents;
 import dev.shelter.service.core.BackupListener;
 import dev.shelter.service.core.ClusterRegistry;
 import dev.shelter.service.core.DeleteBackup;
+import dev.shelter.service.core.ProtectBackup;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InspectCluster;
 import dev.shelter.service.core.ManageSchedules;
@@ -294,7 +295,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.jersey().register(new RestoresResource(restoreCluster));
         // A resumed restore starts its server only once this API serves the restore_command it fetches WAL with.
         environment.lifecycle().addServerLifecycleListener(server -> restoreCluster.serving());
-        environment.jersey().register(new BackupsResource(showBackups, deleteBackup));
+        environment.jersey().register(new BackupsResource(showBackups, deleteBackup,
+                new ProtectBackup(catalog, engine, deleteBackup, clock)));
         WalReceivers walReceivers = startWalReceivers(config, environment, protectedClusters, leases);
         ArchiveWalFile archiveWalFile = new ArchiveWalFile(clusters, inspector, restoreCluster);
         environment.jersey().register(new NewClusterWalResource(archiveWalFile));

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code shelter backup create|list|show|delete}: the backup endpoints of a running Shelter, for
+ * {@code shelter backup create|list|show|protect|unprotect|delete}: the backup endpoints of a running Shelter, for
  * shells and cron. Talks REST only, so it works the same against a local or a remote service.
  * Whatever goes wrong ends in one line on stderr and exit code 1, never a stack trace.
  */
@@ -31,7 +31,7 @@ public final class BackupCommand extends Command {
     private final Map<String, String> environment;
 
     public BackupCommand(PrintStream out, Map<String, String> environment) {
-        super("backup", "Create, list, show and delete backups through a running Shelter's REST API");
+        super("backup", "Create, list, show, protect and delete backups through a running Shelter's REST API");
         this.out = out;
         this.environment = Map.copyOf(environment);
     }
@@ -61,10 +61,17 @@ public final class BackupCommand extends Command {
 
         Subparser show = PrintHelp.action(actions, "show", "show one backup's manifest as JSON (viewer token)", out);
         show.addArgument("id").help("the backup's id, as 'create' printed it or 'list' shows it");
+        Subparser protect = PrintHelp.action(actions, "protect", "keep a completed backup whatever retention says, and refuse "
+                + "its deletion (operator token)", out);
+        protect.addArgument("id").help("the backup's id, as 'list' shows it");
+        protect.addArgument("--reason").required(true).help("why it must stay, shown with it (1-200 characters, one line)");
+        Subparser unprotect = PrintHelp.action(actions, "unprotect", "take a backup's protection off: retention judges it, and it "
+                + "can be deleted, again (admin token)", out);
+        unprotect.addArgument("id").help("the backup's id, as 'list' shows it");
         Subparser delete = PrintHelp.action(actions, "delete", "delete a backup's snapshots and manifest (admin token)", out);
         delete.addArgument("id").help("the backup's id, as 'list' shows it; deleting a deleted backup is not an error");
 
-        for (Subparser action : new Subparser[] {create, list, show, delete}) {
+        for (Subparser action : new Subparser[] {create, list, show, protect, unprotect, delete}) {
             ShelterApi.addConnectionArguments(action);
         }
     }
@@ -77,6 +84,8 @@ public final class BackupCommand extends Command {
             case "list" -> list(api, namespace);
             case "show" -> out.println(ShelterApi.pretty(api.expectOk(api.get(backupPath(namespace.getString("id"))),
                     "show backup " + namespace.getString("id"))));
+            case "protect" -> protect(api, namespace.getString("id"), namespace.getString("reason"));
+            case "unprotect" -> unprotect(api, namespace.getString("id"));
             case "delete" -> delete(api, namespace.getString("id"));
             default -> throw new CliFailure("unknown action " + namespace.getString(ACTION));
         }
@@ -148,16 +157,28 @@ public final class BackupCommand extends Command {
      * and the time PostgreSQL was down for an offline one: two columns, so neither is mislabelled.
      */
     static String backupTable(JsonNode backups) {
-        Table table = new Table("ID", "STATE", "PHASE", "MODE", "BACKUP-MODE", "DOWNTIME", "FINISHED", "LABEL", "FAILURE");
+        Table table = new Table("ID", "STATE", "PHASE", "MODE", "BACKUP-MODE", "DOWNTIME", "FINISHED", "LABEL", "PROTECTED", "FAILURE");
         for (JsonNode b : backups) {
             boolean offline = "offline".equals(b.path("mode").asText());
             String window = text(b, "backupModeSeconds", s -> "%.2fs".formatted(Double.parseDouble(s)), null);
             table.row(b.path("id").asText(), b.path("state").asText(), b.path("phase").asText(), b.path("mode").asText(),
                     offline ? null : window, offline ? window : null,
                     text(b, "finishedAt", s -> Instant.parse(s).truncatedTo(ChronoUnit.SECONDS).toString(), null),
-                    text(b, "label", s -> s, null), text(b, "failure", s -> s, null));
+                    text(b, "label", s -> s, null), text(b.path("protection"), "reason", s -> s, null), text(b, "failure", s -> s, null));
         }
         return table.render();
+    }
+
+    private void protect(ShelterApi api, String id, String reason) {
+        JsonNode done = api.expectOk(api.put(backupPath(id) + "/protection", ShelterApi.json().createObjectNode().put("reason", reason)),
+                "protect backup " + id);
+        out.println("backup " + id + " protected since " + done.path("protection").path("since").asText() + " ("
+                + done.path("protection").path("reason").asText() + ")");
+    }
+
+    private void unprotect(ShelterApi api, String id) {
+        api.expectOk(api.delete(backupPath(id) + "/protection"), "take the protection of backup " + id + " off");
+        out.println("backup " + id + " unprotected");
     }
 
     /**

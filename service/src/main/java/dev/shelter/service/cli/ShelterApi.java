@@ -94,6 +94,11 @@ final class ShelterApi {
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())));
     }
 
+    Reply put(String path, JsonNode body) {
+        return send(HttpRequest.newBuilder(resolve(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(body.toString())));
+    }
+
     /** A POST without a body, for an action on a resource ("cancel"). */
     Reply post(String path) {
         return send(HttpRequest.newBuilder(resolve(path)).POST(HttpRequest.BodyPublishers.noBody()));

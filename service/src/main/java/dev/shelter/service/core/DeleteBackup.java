@@ -21,8 +21,9 @@ import java.util.Map;
 
 /**
  * Deletes a finished backup: its snapshots, then its manifest becomes a tombstone (state
- * deleted, no snapshots) in the store. A protected snapshot means a restore or a clone depends
- * on it, and the backup is refused with a conflict before anything changes.
+ * deleted, no snapshots) in the store. A backup an operator protected is refused, and so is one
+ * with a protected snapshot (a restore or a clone depends on it), with a conflict before anything
+ * changes.
  * Deletes are idempotent: one delete of a backup runs at a time, a snapshot already gone counts
  * as deleted, and deleting a deleted backup answers with its tombstone, before a restart and
  * after it alike.
@@ -58,6 +59,9 @@ public final class DeleteBackup {
         }
         if (manifest.state() == BackupState.DELETED) {
             return manifest;
+        }
+        if (manifest.hasProtection()) {
+            throw DeleteBackupPlan.protectedRefusal(manifest);
         }
         ProtectedCluster cluster = clusters.find(manifest.cluster().value()).orElse(null);
         if (cluster == null && !manifest.snapshots().isEmpty()) {
@@ -95,6 +99,11 @@ public final class DeleteBackup {
                     + " (run " + ended.id() + "; a later delete finishes it)");
         }
         return ShowBackups.requireKnown(catalog, id);
+    }
+
+    /** One change of a backup at a time in this Shelter: a delete, a protection. */
+    KeyLocks backupLocks() {
+        return deleting;
     }
 
     private static ConflictException protectedSnapshot(SnapshotRef ref, String id) {

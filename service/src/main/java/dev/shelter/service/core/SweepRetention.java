@@ -168,7 +168,7 @@ public final class SweepRetention {
         List<BackupManifest> ofCluster = catalog.inState(BackupState.COMPLETED).stream()
                 .filter(manifest -> manifest.cluster().value().equals(clusterName)).toList();
         List<RetainedBackup> completed = ofCluster.stream().map(manifest -> new RetainedBackup(manifest.id(),
-                manifest.window().endedAt(), false)).toList();
+                manifest.window().endedAt(), manifest.hasProtection())).toList();
         List<String> running = catalog.inState(BackupState.RUNNING).stream()
                 .filter(manifest -> manifest.cluster().value().equals(clusterName)).map(manifest -> manifest.id().value()).toList();
         RetentionDecision decision = policy.decide(completed, clock.instant());

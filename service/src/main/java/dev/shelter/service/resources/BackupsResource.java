@@ -3,29 +3,36 @@ package dev.shelter.service.resources;
 import com.codahale.metrics.annotation.Timed;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.service.api.BackupView;
+import dev.shelter.service.api.ProtectionOrder;
 import dev.shelter.service.auth.Role;
 import dev.shelter.service.core.DeleteBackup;
+import dev.shelter.service.core.InvalidRequestException;
+import dev.shelter.service.core.ProtectBackup;
 import dev.shelter.service.core.ShowBackups;
 import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 
-/** One backup, by id: show it, delete it. */
+/** One backup, by id: show it, protect it or take its protection off, delete it. */
 @Path("/api/v1/backups/{id}")
 @Produces(MediaType.APPLICATION_JSON)
 public class BackupsResource {
 
     private final ShowBackups showBackups;
     private final DeleteBackup deleteBackup;
+    private final ProtectBackup protectBackup;
 
-    public BackupsResource(ShowBackups showBackups, DeleteBackup deleteBackup) {
+    public BackupsResource(ShowBackups showBackups, DeleteBackup deleteBackup, ProtectBackup protectBackup) {
         this.showBackups = showBackups;
         this.deleteBackup = deleteBackup;
+        this.protectBackup = protectBackup;
     }
 
     /** The backup's state, progress (phase) and manifest. */
@@ -43,5 +50,27 @@ public class BackupsResource {
     @RolesAllowed(Role.ADMIN_ONLY)
     public BackupView deleteBackup(@PathParam("id") String id) {
         return BackupView.of(deleteBackup.delete(id));
+    }
+
+    /** Protects a completed backup: retention keeps it, and a delete is refused until the protection is off. Idempotent. */
+    @PUT
+    @Path("/protection")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Timed
+    @RolesAllowed(Role.OPERATOR_OR_ABOVE)
+    public BackupView protectBackup(@PathParam("id") String id, ProtectionOrder order) {
+        if (order == null) {
+            throw new InvalidRequestException("send {\"reason\": \"…\"}: why the backup must stay");
+        }
+        return BackupView.of(protectBackup.protect(id, order.reason()));
+    }
+
+    /** Takes the protection off: the backup is retention's to judge, and deletable, again. Idempotent. */
+    @DELETE
+    @Path("/protection")
+    @Timed
+    @RolesAllowed(Role.ADMIN_ONLY)
+    public BackupView unprotectBackup(@PathParam("id") String id) {
+        return BackupView.of(protectBackup.unprotect(id));
     }
 }

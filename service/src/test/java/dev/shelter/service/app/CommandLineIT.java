@@ -153,6 +153,17 @@ class CommandLineIT {
         assertOneLineFailure(viewerDeletes, "cannot delete backup " + id + ": the token from --token-file " + viewerTokenFile
                 + " was accepted, but its role may not do this (HTTP 403");
 
+        Run guarded = shelterJar(admin, "backup", "protect", id, "--reason", "audit 2026");
+        assertEquals(0, guarded.exitCode(), guarded.toString());
+        assertTrue(guarded.out().startsWith("backup " + id + " protected since ") && guarded.out().strip().endsWith("(audit 2026)"),
+                guarded.toString());
+        assertTrue(shelterJar(Map.of("SHELTER_URL", url, "SHELTER_TOKEN", VIEWER), "backup", "list", "primary").out().lines()
+                .anyMatch(l -> l.startsWith(id + "  ") && l.contains("audit 2026")), "the list shows the protection");
+        assertOneLineFailure(shelterJar(admin, "backup", "delete", id), "cannot delete backup " + id + ": HTTP 409: backup "
+                + id + " is protected (audit 2026, since ");
+        Run unprotected = shelterJar(admin, "backup", "unprotect", id);
+        assertEquals("backup " + id + " unprotected", unprotected.out().strip(), unprotected.toString());
+
         Run deleted = shelterJar(admin, "backup", "delete", id);
         assertEquals(0, deleted.exitCode(), deleted.toString());
         assertEquals("backup " + id + " deleted", deleted.out().strip(), deleted.toString());

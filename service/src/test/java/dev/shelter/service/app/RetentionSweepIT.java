@@ -28,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Retention sweeps through the API against real backups of a real PostgreSQL 15: a dry run lists
  * what would go and why and changes nothing; a sweep while a backup of the cluster runs deletes
  * nothing; a confirmed sweep deletes exactly what the policy lets go (snapshots and all), oldest
- * first, and keeps the rest whole. The cluster's archive is fed by the test (as archive_command
+ * first, and keeps the rest whole; a protected backup stays, and cannot be deleted, until its
+ * protection is taken off. The cluster's archive is fed by the test (as archive_command
  * would), so that one backup can be held waiting for its WAL.
  */
 @RealPostgresBinaries
@@ -134,8 +135,24 @@ class RetentionSweepIT {
             assertTrue(Files.isDirectory(snapshotOf(id)));
         }
         assertEquals("running", backup(held).path("state").asText());
+        ShelterClient.Answer tooEarly = client.put("/api/v1/backups/" + held + "/protection", "{\"reason\": \"keep\"}");
+        assertEquals(409, tooEarly.status(), tooEarly.text());
+        assertTrue(tooEarly.text().contains("once it has completed"), tooEarly.text());
         feedAndComplete(held);
         backups.add(held);
+
+        String guarded = backups.get(0);
+        ShelterClient.Answer protect = client.put("/api/v1/backups/" + guarded + "/protection", "{\"reason\": \"quarter-end close\"}");
+        assertEquals(200, protect.status(), protect.text());
+        assertTrue(protect.body().path("protected").asBoolean(), protect.text());
+        assertEquals("quarter-end close", protect.body().path("protection").path("reason").asText(), protect.text());
+        assertEquals(protect.body(), backup(guarded));
+        assertEquals(400, client.put("/api/v1/backups/" + guarded + "/protection", "{}").status(), "a protection needs its reason");
+        assertEquals(400, client.put("/api/v1/backups/" + guarded + "/protection", "{\"reason\": \"x\", \"until\": 3}").status());
+        assertEquals(404, client.put("/api/v1/backups/20200101T000000Z-000000/protection", "{\"reason\": \"x\"}").status());
+        ShelterClient.Answer refusedDelete = client.delete("/api/v1/backups/" + guarded);
+        assertEquals(409, refusedDelete.status(), refusedDelete.text());
+        assertTrue(refusedDelete.text().contains("is protected (quarter-end close"), refusedDelete.text());
 
         ShelterClient.Answer unconfirmed = client.post("/api/v1/clusters/main/retention:sweep", "");
         assertEquals(400, unconfirmed.status(), unconfirmed.text());
@@ -143,8 +160,9 @@ class RetentionSweepIT {
 
         ShelterClient.Answer swept = client.post("/api/v1/clusters/main/retention:sweep?confirm=main", "");
         assertEquals(200, swept.status(), swept.text());
-        assertEquals(backups.subList(0, 3), toList(swept.body().path("deleted")), "oldest first, exactly the three the policy lets go");
-        for (String id : backups.subList(0, 3)) {
+        assertEquals(backups.subList(1, 3), toList(swept.body().path("deleted")),
+                "oldest first, exactly the two the policy lets go: the protected third stays");
+        for (String id : backups.subList(1, 3)) {
             JsonNode gone = backup(id);
             assertEquals("deleted", gone.path("state").asText(), gone.toString());
             assertEquals(0, gone.path("snapshots").size());
@@ -154,9 +172,21 @@ class RetentionSweepIT {
             assertEquals("completed", backup(id).path("state").asText(), "the newest two stay: " + id);
             assertTrue(Files.isDirectory(snapshotOf(id)), "with their snapshots: " + id);
         }
+        assertEquals("completed", backup(guarded).path("state").asText(), "the protected backup stays");
+        assertTrue(Files.isDirectory(snapshotOf(guarded)), "with its snapshot");
         JsonNode again = sweep("dryRun=true");
         assertEquals(0, again.path("toDelete").size(), "a second sweep finds nothing more: " + again);
-        assertEquals(0, again.path("warnings").size(), again.toString());
+        assertEquals(List.of(backups.get(4), backups.get(3), guarded), again.path("kept").findValuesAsText("id"));
+        assertEquals("protected", again.path("kept").get(2).path("reasons").get(0).asText(), again.toString());
+
+        ShelterClient.Answer unprotect = client.delete("/api/v1/backups/" + guarded + "/protection");
+        assertEquals(200, unprotect.status(), unprotect.text());
+        assertFalse(unprotect.body().path("protected").asBoolean(), unprotect.text());
+        assertEquals(200, client.delete("/api/v1/backups/" + guarded + "/protection").status(), "taking it off twice is no error");
+        ShelterClient.Answer last = client.post("/api/v1/clusters/main/retention:sweep?confirm=main", "");
+        assertEquals(List.of(guarded), toList(last.body().path("deleted")), last.text());
+        assertFalse(Files.exists(snapshotOf(guarded)), "unprotected, it went with its snapshot");
+        assertEquals(0, sweep("dryRun=true").path("warnings").size());
 
         // Cluster "full" shares the volume, which holds two snapshots now, and may have two.
         ShelterClient.Answer full = client.post("/api/v1/clusters/full/backups", "{}");

@@ -149,13 +149,13 @@ class BackupCommandTest {
     void helpListsTheCommandsAndExplainsEachActionsArguments() {
         CommandLine.Run top = CommandLine.run(Map.of(), "help");
         assertEquals(0, top.exitCode(), top.toString());
-        assertTrue(top.out().contains("  backup   Create, list, show and delete backups through a running Shelter's REST API\n"),
+        assertTrue(top.out().contains("  backup   Create, list, show, protect and delete backups through a running Shelter's REST API\n"),
                 top.toString());
         assertTrue(top.out().contains("  help     Show the commands"), top.toString());
 
         CommandLine.Run backup = CommandLine.run(Map.of(), "help", "backup");
         assertEquals(0, backup.exitCode(), backup.toString());
-        for (String action : List.of("create", "list", "show", "delete")) {
+        for (String action : List.of("create", "list", "show", "protect", "unprotect", "delete")) {
             assertTrue(backup.out().contains(action), action + " in " + backup);
         }
 
@@ -187,7 +187,8 @@ class BackupCommandTest {
         shelter.answer("GET", "/api/v1/clusters/demo/backups?offset=0&limit=50&state=completed", 200, """
                 {"total": 7, "offset": 0, "backups": [%s, %s, %s, %s]}""".formatted(
                 backupJson("20260105T101500Z-aaaaaa", "completed", "online", null).replace("\"label\":null", "\"label\":\"nightly run\""),
-                backupJson("20260105T091500Z-bbbbbb", "completed", "offline", null),
+                backupJson("20260105T091500Z-bbbbbb", "completed", "offline", null).replace("\"label\":null",
+                        "\"label\":null,\"protected\":true,\"protection\":{\"reason\":\"audit 2026\",\"since\":\"2026-01-06T00:00:00Z\"}"),
                 backupJson("20260105T081500Z-cccccc", "failed", "online", "volume /srv/pg/tblspc: no such directory\nsecond line"),
                 backupJson("20260105T071500Z-dddddd", "running", "online", null)
                         .replace("\"finishedAt\":\"2026-01-05T10:15:02.123456789Z\"", "\"finishedAt\":null")
@@ -198,14 +199,15 @@ class BackupCommandTest {
         assertEquals(0, run.exitCode(), run.toString());
         assertEquals("", run.err());
         List<List<String>> table = columns(run.out());
-        assertEquals(List.of("ID", "STATE", "PHASE", "MODE", "BACKUP-MODE", "DOWNTIME", "FINISHED", "LABEL", "FAILURE"), table.get(0));
+        assertEquals(List.of("ID", "STATE", "PHASE", "MODE", "BACKUP-MODE", "DOWNTIME", "FINISHED", "LABEL", "PROTECTED", "FAILURE"),
+                table.get(0));
         assertEquals(List.of("20260105T101500Z-aaaaaa", "completed", "done", "online", "0.46s", "-", "2026-01-05T10:15:02Z",
-                "nightly run", "-"), table.get(1));
+                "nightly run", "-", "-"), table.get(1));
         assertEquals(List.of("20260105T091500Z-bbbbbb", "completed", "done", "offline", "-", "0.46s", "2026-01-05T10:15:02Z",
-                "-", "-"), table.get(2));
+                "-", "audit 2026", "-"), table.get(2));
         assertEquals(List.of("20260105T081500Z-cccccc", "failed", "done", "online", "0.46s", "-", "2026-01-05T10:15:02Z",
-                "-", "volume /srv/pg/tblspc: no such directory second line"), table.get(3));
-        assertEquals(List.of("20260105T071500Z-dddddd", "running", "done", "online", "-", "-", "-", "-", "-"), table.get(4));
+                "-", "-", "volume /srv/pg/tblspc: no such directory second line"), table.get(3));
+        assertEquals(List.of("20260105T071500Z-dddddd", "running", "done", "online", "-", "-", "-", "-", "-", "-"), table.get(4));
         assertTrue(run.out().endsWith("4 of 7 backups (offset 0)\n"), run.toString());
     }
 
@@ -261,6 +263,29 @@ class BackupCommandTest {
 
         assertFailedWithOneLine(run, "shelter backup: no backup nosuch (HTTP 404: no backup nosuch); 'backup list CLUSTER' shows the ids");
         assertEquals("", run.out());
+    }
+
+    @Test
+    void protectSendsTheReasonAndUnprotectTakesItOff() throws IOException {
+        String protectedJson = backupJson("b1", "completed", "online", null).replace("\"label\":null",
+                "\"label\":null,\"protected\":true,\"protection\":{\"reason\":\"audit 2026\",\"since\":\"2026-01-06T00:00:00Z\"}");
+        shelter.answer("PUT", "/api/v1/backups/b1/protection", 200, protectedJson)
+                .answer("DELETE", "/api/v1/backups/b1/protection", 200, backupJson("b1", "completed", "online", null))
+                .answer("PUT", "/api/v1/backups/b2/protection", 409, "{\"code\":409,\"message\":\"backup b2 is running\"}");
+
+        CommandLine.Run guarded = backup("protect", "b1", "--reason", "audit 2026", "--url", shelter.url(), "--token-file",
+                tokenFile.toString());
+        CommandLine.Run unguarded = backup("unprotect", "b1", "--url", shelter.url(), "--token-file", tokenFile.toString());
+        CommandLine.Run running = backup("protect", "b2", "--reason", "x", "--url", shelter.url(), "--token-file", tokenFile.toString());
+        CommandLine.Run noReason = backup("protect", "b1", "--url", shelter.url(), "--token-file", tokenFile.toString());
+
+        assertEquals("backup b1 protected since 2026-01-06T00:00:00Z (audit 2026)\n", guarded.out(), guarded.toString());
+        assertEquals("{\"reason\":\"audit 2026\"}", ShelterApi.json().readTree(shelter.requests().get(0).body()).toString());
+        assertEquals("backup b1 unprotected\n", unguarded.out(), unguarded.toString());
+        assertFailedWithOneLine(running, "shelter backup: cannot protect backup b2: HTTP 409: backup b2 is running");
+        assertEquals(1, noReason.exitCode(), noReason.toString());
+        assertTrue(noReason.err().contains("--reason"), noReason.toString());
+        assertEquals(3, shelter.requests().size(), "a protect without its reason sends nothing");
     }
 
     @Test

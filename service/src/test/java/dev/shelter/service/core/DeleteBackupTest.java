@@ -4,6 +4,7 @@ import dev.shelter.runbooks.backup.BackupId;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupMode;
 import dev.shelter.runbooks.backup.BackupModeWindow;
+import dev.shelter.runbooks.backup.BackupProtection;
 import dev.shelter.runbooks.backup.BackupRequest;
 import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.ClusterName;
@@ -16,6 +17,7 @@ import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BlobJournalStore;
 import dev.shelter.runbooks.catalog.BlobManifestStore;
 import dev.shelter.runbooks.catalog.InMemoryBackupIndex;
+import dev.shelter.runbooks.catalog.InMemoryLeases;
 import dev.shelter.runbooks.catalog.JournalCodec;
 import dev.shelter.runbooks.catalog.ManifestCodec;
 import dev.shelter.runbooks.cluster.ClusterSpec;
@@ -24,9 +26,13 @@ import dev.shelter.runbooks.cluster.PostgresEndpoint;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.cluster.VolumeRole;
 import dev.shelter.runbooks.cluster.VolumeSpec;
+import dev.shelter.runbooks.engine.RunJournal;
+import dev.shelter.runbooks.engine.RunState;
 import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.local.LocalClusterControl;
+import dev.shelter.runbooks.plan.delete.DeleteBackupPlan;
+import dev.shelter.runbooks.plan.delete.DeleteRun;
 import dev.shelter.service.wal.PlainWalArchive;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
@@ -44,13 +50,19 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Deleting a backup on the local-directory snapshotter: refusals come before anything is deleted. */
+/**
+ * Deleting and protecting a backup on the local-directory snapshotter: refusals come before
+ * anything is deleted, and a protected backup is never deleted.
+ */
 class DeleteBackupTest {
 
     private static final PostgresEndpoint PG = new PostgresEndpoint("jdbc:postgresql://127.0.0.1:1/postgres", "postgres", "unused");
@@ -62,7 +74,11 @@ class DeleteBackupTest {
     private BackupCatalog catalog;
     private Path data;
     private Path tablespace;
+    private ProtectedCluster cluster;
+    private RunbookEngine engine;
     private DeleteBackup deleteBackup;
+    private ProtectBackup protectBackup;
+    private final InMemoryLeases leases = new InMemoryLeases(Clock.systemUTC());
 
     @BeforeEach
     void openCluster() throws Exception {
@@ -76,11 +92,13 @@ class DeleteBackupTest {
         ClusterSpec spec = new ClusterSpec(new ClusterName("main"), new LocalTarget(data, work.resolve("bin"), "postgres"), PG,
                 List.of(new VolumeSpec(VolumeRole.PGDATA, null, data.toString()),
                         new VolumeSpec(VolumeRole.TABLESPACE, "fast", tablespace.toString())));
-        ProtectedCluster cluster = new ProtectedCluster(spec, new LocalClusterControl("main", (LocalTarget) spec.target(), spec.volumes(),
+        cluster = new ProtectedCluster(spec, new LocalClusterControl("main", (LocalTarget) spec.target(), spec.volumes(),
                     work.resolve("shelter-state")), snapshotter, new PlainWalArchive(blobs, "wal/"), List.of(), List.of(),
                 new ProtectedCluster.BackupPolicy(false, Duration.ofSeconds(60), Optional.empty()));
-        deleteBackup = new DeleteBackup(new ClusterRegistry(List.of(cluster)), catalog,
-                new RunbookEngine(new BlobJournalStore(blobs, new JournalCodec()), Clock.systemUTC(), "delete-backup-test"), Clock.systemUTC());
+        engine = new RunbookEngine(new BlobJournalStore(blobs, new JournalCodec()), Clock.systemUTC(), "delete-backup-test", leases,
+                Duration.ofSeconds(30));
+        deleteBackup = new DeleteBackup(new ClusterRegistry(List.of(cluster)), catalog, engine, Clock.systemUTC());
+        protectBackup = new ProtectBackup(catalog, engine, deleteBackup, Clock.systemUTC());
     }
 
     @AfterEach
@@ -115,6 +133,80 @@ class DeleteBackupTest {
         assertEquals(first, second);
         assertEquals(List.of(), second.snapshots());
         assertTrue(!snapshotter.exists(new SnapshotRef(data.toString(), completed.id().snapshotName())));
+    }
+
+    @Test
+    void aProtectedBackupIsRefusedWholeUntilItsProtectionIsOff() throws Exception {
+        BackupManifest completed = completedBackup();
+        String id = completed.id().value();
+        SnapshotRef ofData = new SnapshotRef(data.toString(), completed.id().snapshotName());
+
+        BackupManifest guarded = protectBackup.protect(id, "before the upgrade");
+        BackupManifest again = protectBackup.protect(id, "before the upgrade to 16");
+        ConflictException refused = assertThrows(ConflictException.class, () -> deleteBackup.delete(id));
+
+        assertTrue(refused.getMessage().contains("is protected (before the upgrade to 16"), refused.getMessage());
+        assertEquals(guarded.protection().since(), again.protection().since(), "protected again, it is protected since the first time");
+        assertEquals(again, catalog.find(completed.id()).orElseThrow());
+        assertTrue(snapshotter.exists(ofData), "nothing of a protected backup is deleted");
+
+        BackupManifest unguarded = protectBackup.unprotect(id);
+        assertEquals(unguarded, protectBackup.unprotect(id), "taking a protection off twice is no error");
+        assertEquals(completed, unguarded);
+        assertEquals(BackupState.DELETED, deleteBackup.delete(id).state());
+        assertFalse(snapshotter.exists(ofData));
+        assertEquals(BackupState.DELETED, protectBackup.unprotect(id).state(), "a deleted backup has no protection to take off");
+    }
+
+    @Test
+    void onlyACompletedBackupIsProtectedAndOnlyForAReason() {
+        BackupManifest running = BackupManifest.running(new BackupRequest(new BackupId("20261129T130000Z-123456"), new ClusterName("main"),
+                BackupMode.ONLINE, "running", true, Instant.parse("2026-11-29T13:00:00Z")));
+        catalog.record(running);
+        String completed = completedBackup().id().value();
+
+        assertTrue(assertThrows(ConflictException.class, () -> protectBackup.protect(running.id().value(), "keep"))
+                .getMessage().contains("once it has completed"));
+        assertThrows(InvalidRequestException.class, () -> protectBackup.protect(completed, ""));
+        assertThrows(InvalidRequestException.class, () -> protectBackup.protect(completed, "two\nlines"));
+        assertThrows(InvalidRequestException.class, () -> protectBackup.protect(completed, null));
+        assertThrows(UnknownBackupException.class, () -> protectBackup.protect("20261129T140000Z-000000", "keep"));
+        assertThrows(UnknownBackupException.class, () -> protectBackup.unprotect("../etc"));
+        assertEquals(BackupState.DELETED, deleteBackup.delete(completed).state());
+        assertTrue(assertThrows(ConflictException.class, () -> protectBackup.protect(completed, "keep"))
+                .getMessage().contains("is deleted"));
+    }
+
+    @Test
+    void aProtectionWaitsWhileAnotherReplicaHoldsTheClustersRuns() {
+        BackupManifest completed = completedBackup();
+        RunbookEngine otherReplica = new RunbookEngine(new BlobJournalStore(blobs, new JournalCodec()), Clock.systemUTC(), "replica-b",
+                leases, Duration.ofSeconds(30));
+        assertTrue(otherReplica.claim(cluster.spec().name()));
+
+        ConflictException busy = assertThrows(ConflictException.class, () -> protectBackup.protect(completed.id().value(), "keep"));
+
+        assertTrue(busy.getMessage().contains("replica-b holds its runs"), busy.getMessage());
+        assertFalse(catalog.find(completed.id()).orElseThrow().hasProtection());
+        otherReplica.unclaim(cluster.spec().name());
+        assertTrue(protectBackup.protect(completed.id().value(), "keep").hasProtection());
+        assertTrue(otherReplica.claim(cluster.spec().name()), "a protection gives the cluster's run lease up once made");
+    }
+
+    /** A protection another replica set after the use case looked is seen by the plan, which holds the run lease, before anything goes. */
+    @Test
+    void theDeletePlanItselfRefusesAProtectedBackup() {
+        BackupManifest completed = completedBackup();
+        catalog.record(completed.protectedBy(new BackupProtection("set elsewhere", Instant.parse("2026-11-30T00:00:00Z"))));
+
+        RunJournal ended = engine.execute(engine.begin(DeleteBackupPlan.create(),
+                new DeleteRun(cluster, catalog, Clock.systemUTC(), completed.id()), cluster.spec().name(), completed.id().value(), Map.of()));
+
+        assertNotEquals(RunState.SUCCEEDED, ended.state());
+        assertTrue(ended.failure().contains("is protected (set elsewhere"), ended.failure());
+        assertTrue(snapshotter.exists(new SnapshotRef(data.toString(), completed.id().snapshotName())));
+        assertTrue(snapshotter.exists(new SnapshotRef(tablespace.toString(), completed.id().snapshotName())));
+        assertEquals(BackupState.COMPLETED, catalog.find(completed.id()).orElseThrow().state());
     }
 
     private BackupManifest completedBackup() {
