@@ -52,6 +52,30 @@ public final class RbdImageHandle implements AutoCloseable {
         return buffer;
     }
 
+    /**
+     * The extents of this image (opened at a snapshot) that differ from its older snapshot
+     * {@code fromSnapshot}, in offset order, merged where they touch. Extents a discard zeroed
+     * count as changed.
+     */
+    public List<long[]> diffFrom(String fromSnapshot) {
+        List<long[]> extents = new java.util.ArrayList<>();
+        LibRbdDiff.ExtentCallback collect = (offset, length, exists, arg) -> {
+            long[] last = extents.isEmpty() ? null : extents.get(extents.size() - 1);
+            if (last != null && last[0] + last[1] == offset) {
+                last[1] += length;
+            } else {
+                extents.add(new long[] {offset, length});
+            }
+            return 0;
+        };
+        int result = LibRbdDiff.INSTANCE.rbd_diff_iterate2(image.getPointer(), fromSnapshot, 0, sizeBytes(), (byte) 1, (byte) 0,
+                collect, null);
+        if (result < 0) {
+            throw new CephException("cannot diff " + spec + " from @" + fromSnapshot, result, null);
+        }
+        return extents;
+    }
+
     public void createSnapshot(String snapshot) {
         try {
             image.snapCreate(snapshot);

@@ -1,5 +1,7 @@
 package dev.shelter.storage.rbd;
 
+import dev.shelter.storage.snapshot.BlockWriter;
+import dev.shelter.storage.snapshot.Extent;
 import dev.shelter.storage.snapshot.SnapshotBlocks;
 import dev.shelter.storage.snapshot.SnapshotException;
 import dev.shelter.storage.snapshot.SnapshotException.Reason;
@@ -44,7 +46,7 @@ public final class RbdSnapshotter implements VolumeSnapshotter {
 
     @Override
     public Set<SnapshotFeature> features() {
-        return Set.of(SnapshotFeature.BLOCK_READ);
+        return Set.of(SnapshotFeature.BLOCK_READ, SnapshotFeature.BLOCK_DIFF, SnapshotFeature.BLOCK_WRITE);
     }
 
     @Override
@@ -184,6 +186,49 @@ public final class RbdSnapshotter implements VolumeSnapshotter {
             @Override
             public void close() {
                 image.close();
+            }
+        };
+    }
+
+    @Override
+    public List<Extent> changedExtents(SnapshotRef from, SnapshotRef to) {
+        if (!from.volume().equals(to.volume())) {
+            throw new IllegalArgumentException("a diff is between two snapshots of one image, not " + from + " and " + to);
+        }
+        try (RbdImageHandle image = pool.openImageAt(to.volume(), to.snapshot())) {
+            return image.diffFrom(from.snapshot()).stream().map(extent -> new Extent(extent[0], extent[1])).toList();
+        } catch (CephException e) {
+            throw translate(e, "diff " + to + " from @" + from.snapshot());
+        }
+    }
+
+    @Override
+    public BlockWriter createBlockVolume(String volume, long sizeBytes) {
+        RbdImageHandle image;
+        try {
+            pool.createImage(volume, sizeBytes);
+            image = pool.openImage(volume);
+        } catch (CephException e) {
+            throw translate(e, "create image " + volume);
+        }
+        return new BlockWriter() {
+            @Override
+            public long sizeBytes() {
+                return sizeBytes;
+            }
+
+            @Override
+            public void write(long offset, byte[] bytes) {
+                try {
+                    image.write(offset, bytes);
+                } catch (CephException e) {
+                    throw translate(e, "write " + volume);
+                }
+            }
+
+            @Override
+            public void close() {
+                image.close(); // rbd_close flushes what librbd still caches
             }
         };
     }

@@ -64,6 +64,20 @@ public interface VolumeSnapshotter extends AutoCloseable {
         throw new SnapshotException(SnapshotException.Reason.UNSUPPORTED, describe() + " cannot read snapshots as blocks");
     }
 
+    /**
+     * Feature {@link SnapshotFeature#BLOCK_DIFF}: the extents of {@code to} that may differ from
+     * {@code from}, an older snapshot of the same volume, in offset order. A caller must not trust
+     * it blindly: diffs have had bugs that left out changed extents.
+     */
+    default List<Extent> changedExtents(SnapshotRef from, SnapshotRef to) {
+        throw new SnapshotException(SnapshotException.Reason.UNSUPPORTED, describe() + " cannot diff snapshots");
+    }
+
+    /** Feature {@link SnapshotFeature#BLOCK_WRITE}: makes the volume, zero-filled, and opens it for writing. ALREADY_EXISTS if it does. */
+    default BlockWriter createBlockVolume(String volume, long sizeBytes) {
+        throw new SnapshotException(SnapshotException.Reason.UNSUPPORTED, describe() + " cannot write volumes as blocks");
+    }
+
     /** Feature {@link SnapshotFeature#FILE_TREE}: the snapshot's files, to be read and never written. */
     default Path fileTree(SnapshotRef ref) {
         throw new SnapshotException(SnapshotException.Reason.UNSUPPORTED, describe() + " cannot show snapshots as files");

@@ -227,9 +227,57 @@ public abstract class VolumeSnapshotterContract {
             Executable call = switch (feature) {
                 case BLOCK_READ -> () -> snapshotter().openBlocks(ref).close();
                 case FILE_TREE -> () -> snapshotter().fileTree(ref);
+                case BLOCK_DIFF -> () -> snapshotter().changedExtents(ref, ref);
+                case BLOCK_WRITE -> () -> snapshotter().createBlockVolume(volume + "-written", 1 << 20).close();
             };
             assertReason(Reason.UNSUPPORTED, call);
         }
+    }
+
+    /** Feature BLOCK_DIFF, where declared: the diff covers every changed byte, and nothing between identical snapshots. */
+    @Test
+    void aDiffCoversWhatChangedBetweenTwoSnapshots() {
+        if (!snapshotter().features().contains(SnapshotFeature.BLOCK_DIFF)) {
+            return; // refused: undeclaredFeaturesAreRefusedNotFaked
+        }
+        byte[] bytes = someBytes();
+        String volume = newVolume(bytes);
+        SnapshotRef first = snapshotter().createSnapshot(volume, "diff-1");
+        SnapshotRef same = snapshotter().createSnapshot(volume, "diff-2");
+        int changedAt = bytes.length / 2 + 1;
+        bytes[changedAt] ^= 0x5a;
+        overwriteVolume(volume, bytes);
+        SnapshotRef changed = snapshotter().createSnapshot(volume, "diff-3");
+
+        List<Extent> none = snapshotter().changedExtents(first, same);
+        List<Extent> extents = snapshotter().changedExtents(first, changed);
+
+        assertEquals(List.of(), none, "identical snapshots differ nowhere");
+        assertTrue(extents.stream().anyMatch(e -> e.offset() <= changedAt && changedAt < e.end()), changedAt + " in " + extents);
+        for (int i = 1; i < extents.size(); i++) {
+            assertTrue(extents.get(i - 1).end() <= extents.get(i).offset(), "in offset order, apart: " + extents);
+        }
+    }
+
+    /** Feature BLOCK_WRITE, where declared: a new volume holds what was written, zeros elsewhere, and a name is not taken twice. */
+    @Test
+    void aVolumeWrittenAsBlocksHoldsWhatWasWritten() {
+        if (!snapshotter().features().contains(SnapshotFeature.BLOCK_WRITE)) {
+            return; // refused: undeclaredFeaturesAreRefusedNotFaked
+        }
+        byte[] bytes = someBytes();
+        String volume = missingVolume() + "-written";
+        volumes.add(volume);
+
+        try (BlockWriter writer = snapshotter().createBlockVolume(volume, 2L * bytes.length)) {
+            assertEquals(2L * bytes.length, writer.sizeBytes());
+            writer.write(bytes.length, bytes);
+        }
+
+        byte[] expected = new byte[2 * bytes.length];
+        System.arraycopy(bytes, 0, expected, bytes.length, bytes.length);
+        assertArrayEquals(expected, readVolume(volume, expected.length));
+        assertReason(Reason.ALREADY_EXISTS, () -> snapshotter().createBlockVolume(volume, 1 << 20));
     }
 
     /** A clone's volume name next to the source's. */

@@ -1,0 +1,159 @@
+package dev.shelter.storage.offsite;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Rebuilds an exported directory tree in a new directory: directories first, every file at its
+ * size (pieces of zeros left as holes), every stored piece fetched, checked against its name and
+ * written in place by {@code parallelFetches} threads across files, then links, modes and times
+ * (a directory's last, since writing into it changes its time). The first missing or damaged
+ * chunk ends the restore with a {@link CorruptChunkException} naming it.
+ */
+public final class TreeRestore {
+
+    public record Stats(int piecesWritten, int piecesStored, long bytesWritten) {
+    }
+
+    private final ChunkStore chunks;
+    private final int parallelFetches;
+
+    public TreeRestore(ChunkStore chunks, int parallelFetches) {
+        if (parallelFetches < 1) {
+            throw new IllegalArgumentException("at least one fetch at a time, not " + parallelFetches);
+        }
+        this.chunks = chunks;
+        this.parallelFetches = parallelFetches;
+    }
+
+    /** {@code target} must not exist, or be an empty directory: a restore never mixes with what is there. */
+    public Stats restore(TreeManifest manifest, Path target, Consumer<Stats> progress) {
+        int stored = manifest.entries().stream().mapToInt(entry -> entry instanceof TreeManifest.RegularFile file
+                ? file.content().chunks().size() : 0).sum();
+        AtomicInteger written = new AtomicInteger();
+        AtomicLong bytesWritten = new AtomicLong();
+        try {
+            requireEmpty(target);
+            Files.createDirectories(target);
+            for (TreeManifest.Entry entry : manifest.entries()) {
+                if (entry instanceof TreeManifest.Directory) {
+                    Files.createDirectories(inside(target, entry.path()));
+                } else if (entry instanceof TreeManifest.RegularFile file) {
+                    Path path = inside(target, file.path());
+                    Files.createFile(path);
+                    try (RandomAccessFile sized = new RandomAccessFile(path.toFile(), "rw")) {
+                        sized.setLength(file.content().sizeBytes()); // holes where the pieces of zeros are
+                    }
+                }
+            }
+            fetchAll(manifest, target, () -> progress.accept(new Stats(written.get(), stored, bytesWritten.get())), written, bytesWritten);
+            List<TreeManifest.Directory> directories = new ArrayList<>();
+            for (TreeManifest.Entry entry : manifest.entries()) {
+                Path path = inside(target, entry.path());
+                if (entry instanceof TreeManifest.SymbolicLink link) {
+                    Files.createSymbolicLink(path, Path.of(link.target()));
+                } else if (entry instanceof TreeManifest.RegularFile file) {
+                    Files.setPosixFilePermissions(path, permissions(file.mode()));
+                    Files.setLastModifiedTime(path, FileTime.fromMillis(file.modifiedMillis()));
+                } else {
+                    directories.add((TreeManifest.Directory) entry);
+                }
+            }
+            for (int i = directories.size() - 1; i >= 0; i--) { // children before parents
+                Path path = inside(target, directories.get(i).path());
+                Files.setPosixFilePermissions(path, permissions(directories.get(i).mode()));
+                Files.setLastModifiedTime(path, FileTime.fromMillis(directories.get(i).modifiedMillis()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot restore into " + target + ": " + e.getMessage(), e);
+        }
+        Stats stats = new Stats(written.get(), stored, bytesWritten.get());
+        progress.accept(stats);
+        return stats;
+    }
+
+    private void fetchAll(TreeManifest manifest, Path target, Runnable report, AtomicInteger written, AtomicLong bytesWritten) {
+        try (BoundedWork fetches = new BoundedWork("offsite-fetch", parallelFetches)) {
+            for (TreeManifest.Entry entry : manifest.entries()) {
+                if (!(entry instanceof TreeManifest.RegularFile file)) {
+                    continue;
+                }
+                Path path = inside(target, file.path());
+                for (Map.Entry<Integer, ChunkId> piece : file.content().chunks().entrySet()) {
+                    fetches.submit(() -> {
+                        byte[] bytes = chunks.get(piece.getValue());
+                        if (bytes.length != file.content().lengthOf(piece.getKey())) {
+                            throw new CorruptChunkException(piece.getValue(), "holds " + bytes.length + " bytes where piece "
+                                    + piece.getKey() + " of " + file.path() + " has " + file.content().lengthOf(piece.getKey()));
+                        }
+                        write(path, file.content().offsetOf(piece.getKey()), bytes);
+                        bytesWritten.addAndGet(bytes.length);
+                        written.incrementAndGet();
+                        report.run();
+                    });
+                }
+            }
+            fetches.awaitAll();
+        }
+    }
+
+    private static void write(Path path, long offset, byte[] bytes) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                channel.write(buffer, offset + buffer.position());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void requireEmpty(Path target) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("cannot restore into " + target + ": it exists and is not a directory");
+        }
+        try (var children = Files.list(target)) {
+            if (children.findAny().isPresent()) {
+                throw new IllegalArgumentException("cannot restore into " + target + ": it is not empty");
+            }
+        }
+    }
+
+    private static Path inside(Path target, String relative) {
+        Path path = target.resolve(TreeManifest.requireRelative(relative)).normalize();
+        if (!path.startsWith(target.normalize())) {
+            throw new CorruptManifestException("a tree entry " + relative + " points outside the restore's target");
+        }
+        return path;
+    }
+
+    static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
+        for (PosixFilePermission permission : PosixFilePermission.values()) {
+            if ((mode & (1 << (8 - permission.ordinal()))) != 0) {
+                permissions.add(permission);
+            }
+        }
+        return permissions;
+    }
+}

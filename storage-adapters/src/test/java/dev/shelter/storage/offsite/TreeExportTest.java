@@ -1,0 +1,158 @@
+package dev.shelter.storage.offsite;
+
+import dev.shelter.storage.blob.fs.FsBlobStore;
+import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static dev.shelter.storage.offsite.ImagesInMemory.noise;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Exporting and restoring directory trees (local-directory snapshots) on real files and a local directory store. */
+class TreeExportTest {
+
+    @TempDir
+    Path work;
+    private FsBlobStore store;
+    private OffsiteRepository repository;
+    private Path source;
+
+    @BeforeEach
+    void makeTree() throws IOException {
+        store = FsBlobStore.open(new FsBlobStoreConfig(work.resolve("bucket")));
+        repository = OffsiteRepository.open(store, Optional.empty());
+        source = Files.createDirectories(work.resolve("pgdata"));
+        Files.createDirectories(source.resolve("base/5"));
+        Files.createDirectories(source.resolve("pg_wal"));
+        Files.writeString(source.resolve("PG_VERSION"), "15\n");
+        Files.createFile(source.resolve("postmaster.opts"));
+        byte[] table = new byte[9 << 20]; // three pieces, the middle one zeros
+        new Random(1).nextBytes(table);
+        java.util.Arrays.fill(table, 4 << 20, 8 << 20, (byte) 0);
+        Files.write(source.resolve("base/5/16384"), table);
+        Files.write(source.resolve("base/5/16385"), noise(8192, 2));
+        Files.createSymbolicLink(source.resolve("pg_tblspc_link"), Path.of("/srv/tblspc/16390"));
+        Files.setPosixFilePermissions(source.resolve("base/5/16384"), PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(source.resolve("pg_wal"), PosixFilePermissions.fromString("rwx------"));
+        Files.setLastModifiedTime(source.resolve("PG_VERSION"), FileTime.fromMillis(1_700_000_000_123L));
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+    }
+
+    @Test
+    void aTreeComesBackWithItsBytesModesTimesAndLinks() throws IOException {
+        TreeExport.Result exported = export(0).export(source, Optional.empty(), stats -> { });
+        repository.copies().putTree("b1/pgdata", exported.manifest());
+        TreeManifest stored = repository.copies().findTree("b1/pgdata").orElseThrow();
+        Path restored = work.resolve("restored");
+
+        new TreeRestore(repository.chunks(), 3).restore(stored, restored, stats -> { });
+
+        assertEquals(exported.manifest(), stored);
+        assertEquals(describe(source), describe(restored));
+        assertEquals(4, exported.stats().chunksUploaded(), "two pieces of the table, one of each small file; zeros and the empty file none");
+    }
+
+    @Test
+    void anIncrementalExportReadsOnlyWhatChangedAndEqualsAFullOne() throws IOException {
+        TreeManifest before = export(0).export(source, Optional.empty(), stats -> { }).manifest();
+        Files.write(source.resolve("base/5/16385"), noise(8192, 3));
+        Files.writeString(source.resolve("base/5/16386"), "a new table");
+        Files.delete(source.resolve("postmaster.opts"));
+
+        TreeExport.Result next = export(0).export(source, Optional.of(before), stats -> { });
+
+        assertEquals(Optional.empty(), next.distrustedComparison());
+        assertEquals(2, next.stats().filesTakenFromPrevious(), "PG_VERSION and the big table, unread");
+        assertEquals(8192 + 11, next.stats().bytesRead());
+        assertEquals(export(0).export(source, Optional.empty(), stats -> { }).manifest(), next.manifest());
+    }
+
+    @Test
+    void aChangeThatKeepsSizeAndTimeIsCaughtByTheSample() throws IOException {
+        TreeManifest before = export(0).export(source, Optional.empty(), stats -> { }).manifest();
+        Path table = source.resolve("base/5/16385");
+        FileTime time = Files.getLastModifiedTime(table);
+        Files.write(table, noise(8192, 4)); // same size
+        Files.setLastModifiedTime(table, time);
+
+        TreeExport.Result next = export(100).export(source, Optional.of(before), stats -> { });
+
+        assertTrue(next.distrustedComparison().orElseThrow().startsWith("base/5/16385 piece 0 differs"), next.toString());
+        Path restored = work.resolve("restored");
+        new TreeRestore(repository.chunks(), 2).restore(next.manifest(), restored, stats -> { });
+        assertEquals(describe(source), describe(restored));
+    }
+
+    @Test
+    void aRestoreRefusesATargetInUseAChunkDamagedAndAPathThatClimbs() throws IOException {
+        TreeManifest manifest = export(0).export(source, Optional.empty(), stats -> { }).manifest();
+        Path used = Files.createDirectories(work.resolve("used"));
+        Files.writeString(used.resolve("keep"), "mine");
+
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new TreeRestore(repository.chunks(), 1)
+                .restore(manifest, used, stats -> { })).getMessage().contains("is not empty"));
+        assertEquals("mine", Files.readString(used.resolve("keep")));
+
+        TreeManifest.RegularFile small = (TreeManifest.RegularFile) manifest.entries().stream()
+                .filter(entry -> entry.path().equals("base/5/16385")).findFirst().orElseThrow();
+        ChunkId damaged = small.content().chunks().get(0);
+        store.delete(ChunkStore.key(damaged));
+        assertEquals(damaged, assertThrows(CorruptChunkException.class, () -> new TreeRestore(repository.chunks(), 2)
+                .restore(manifest, work.resolve("fresh"), stats -> { })).chunk());
+
+        assertThrows(IllegalArgumentException.class, () -> new TreeManifest.Directory("../etc", 0755, 0));
+        assertThrows(IllegalArgumentException.class, () -> new TreeManifest.SymbolicLink("/abs", "x"));
+    }
+
+    private TreeExport export(double samplePercent) {
+        return new TreeExport(repository.chunks(), 3, UploadThrottle.UNLIMITED, new SampleCheck(samplePercent, new SplittableRandom(9)));
+    }
+
+    /** Every path under the root with its type, mode, time (not for links) and content or link target. */
+    private static Map<String, String> describe(Path root) throws IOException {
+        Map<String, String> described = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path path : all.filter(path -> !path.equals(root)).toList()) {
+                String key = root.relativize(path).toString();
+                if (Files.isSymbolicLink(path)) {
+                    described.put(key, "link " + Files.readSymbolicLink(path));
+                    continue;
+                }
+                String what = PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS)) + " "
+                        + Files.getLastModifiedTime(path).toMillis();
+                described.put(key, Files.isDirectory(path) ? "dir " + what
+                        : "file " + what + " " + java.util.HexFormat.of().formatHex(sha256(Files.readAllBytes(path))));
+            }
+        }
+        return described;
+    }
+
+    private static byte[] sha256(byte[] bytes) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
