@@ -9,11 +9,13 @@ import java.util.Objects;
  * The copy in the object store is the truth; the catalog database only indexes it.
  * {@code server}, {@code window} and {@code finishedAt} are null until known; {@code failure} is
  * null unless the backup failed; {@code protection} is null unless an operator protected the
- * completed backup (manifests written before protections existed have none).
+ * completed backup (manifests written before protections existed have none); {@code offsite} is
+ * null until the backup has a copy in the off-site repository.
  */
 public record BackupManifest(BackupRequest request, BackupState state, BackupPhase phase, String failure,
                              ServerIdentity server, BackupModeWindow window, List<VolumeSnapshot> snapshots,
-                             long databaseBytes, Instant finishedAt, BackupProtection protection) {
+                             long databaseBytes, Instant finishedAt, BackupProtection protection,
+                             OffsiteCopy offsite) {
 
     public BackupManifest {
         Objects.requireNonNull(request, "request");
@@ -26,10 +28,13 @@ public record BackupManifest(BackupRequest request, BackupState state, BackupPha
         if (protection != null && state != BackupState.COMPLETED) {
             throw new IllegalArgumentException("only a completed backup can be protected, not a " + state + " one");
         }
+        if (offsite != null && state != BackupState.COMPLETED) {
+            throw new IllegalArgumentException("only a completed backup has an off-site copy, not a " + state + " one");
+        }
     }
 
     public static BackupManifest running(BackupRequest request) {
-        return new BackupManifest(request, BackupState.RUNNING, BackupPhase.QUEUED, null, null, null, List.of(), 0, null, null);
+        return new BackupManifest(request, BackupState.RUNNING, BackupPhase.QUEUED, null, null, null, List.of(), 0, null, null, null);
     }
 
     public BackupId id() {
@@ -41,35 +46,36 @@ public record BackupManifest(BackupRequest request, BackupState state, BackupPha
     }
 
     public BackupManifest inPhase(BackupPhase next) {
-        return new BackupManifest(request, state, next, failure, server, window, snapshots, databaseBytes, finishedAt, protection);
+        return new BackupManifest(request, state, next, failure, server, window, snapshots, databaseBytes, finishedAt, protection, offsite);
     }
 
     public BackupManifest withServer(ServerIdentity identity, long bytes) {
-        return new BackupManifest(request, state, phase, failure, identity, window, snapshots, bytes, finishedAt, protection);
+        return new BackupManifest(request, state, phase, failure, identity, window, snapshots, bytes, finishedAt, protection, offsite);
     }
 
     public BackupManifest withSnapshots(List<VolumeSnapshot> taken) {
-        return new BackupManifest(request, state, phase, failure, server, window, taken, databaseBytes, finishedAt, protection);
+        return new BackupManifest(request, state, phase, failure, server, window, taken, databaseBytes, finishedAt, protection, offsite);
     }
 
     public BackupManifest withWindow(BackupModeWindow stopped) {
-        return new BackupManifest(request, state, phase, failure, server, stopped, snapshots, databaseBytes, finishedAt, protection);
+        return new BackupManifest(request, state, phase, failure, server, stopped, snapshots, databaseBytes, finishedAt, protection,
+                offsite);
     }
 
     public BackupManifest completed(Instant at) {
         return new BackupManifest(request, BackupState.COMPLETED, BackupPhase.DONE, null, server, window, snapshots,
-                databaseBytes, at, protection);
+                databaseBytes, at, protection, offsite);
     }
 
     /** Failed: its snapshots are gone, so none is listed. */
     public BackupManifest failed(String reason, Instant at) {
         return new BackupManifest(request, BackupState.FAILED, BackupPhase.DONE, reason, server, window, List.of(),
-                databaseBytes, at, null);
+                databaseBytes, at, null, null);
     }
 
     public BackupManifest deleted(Instant at) {
         return new BackupManifest(request, BackupState.DELETED, BackupPhase.DONE, failure, server, window, List.of(),
-                databaseBytes, at, null);
+                databaseBytes, at, null, null);
     }
 
     public boolean hasProtection() {
@@ -78,10 +84,15 @@ public record BackupManifest(BackupRequest request, BackupState state, BackupPha
 
     public BackupManifest protectedBy(BackupProtection given) {
         return new BackupManifest(request, state, phase, failure, server, window, snapshots, databaseBytes, finishedAt,
-                Objects.requireNonNull(given, "protection"));
+                Objects.requireNonNull(given, "protection"), offsite);
     }
 
     public BackupManifest unprotected() {
-        return new BackupManifest(request, state, phase, failure, server, window, snapshots, databaseBytes, finishedAt, null);
+        return new BackupManifest(request, state, phase, failure, server, window, snapshots, databaseBytes, finishedAt, null, offsite);
+    }
+
+    public BackupManifest exportedAs(OffsiteCopy copy) {
+        return new BackupManifest(request, state, phase, failure, server, window, snapshots, databaseBytes, finishedAt, protection,
+                Objects.requireNonNull(copy, "copy"));
     }
 }

@@ -18,6 +18,7 @@ import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupProtection;
 import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
+import dev.shelter.runbooks.backup.OffsiteCopy;
 import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
@@ -82,9 +83,11 @@ public final class ManifestCodec {
                 .registerModule(values)
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES); // newer writers may add fields
-        // A manifest without a protection is written as manifests were before protections existed, byte for byte.
-        mapper.configOverride(BackupProtection.class).setIncludeAsProperty(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
-                JsonInclude.Include.ALWAYS));
+        // A manifest without a protection or a copy is written as manifests were before protections existed, byte for byte.
+        for (Class<?> optional : new Class<?>[] {BackupProtection.class, OffsiteCopy.class}) {
+            mapper.configOverride(optional).setIncludeAsProperty(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
+                    JsonInclude.Include.ALWAYS));
+        }
         envelope = new ChecksummedJson(mapper, FORMAT, FORMAT_VERSION, "manifest");
     }
 

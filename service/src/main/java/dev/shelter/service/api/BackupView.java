@@ -3,6 +3,7 @@ package dev.shelter.service.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupModeWindow;
+import dev.shelter.runbooks.backup.OffsiteCopy;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 
 import java.time.Instant;
@@ -17,7 +18,25 @@ public record BackupView(String id, String cluster, String mode, String label, S
                          Instant requestedAt, Instant finishedAt, Integer postgresVersionNum, String systemIdentifier,
                          Long databaseBytes, String startLsn, String stopLsn, Long timeline, Double backupModeSeconds,
                          String labelFile, String tablespaceMap, List<SnapshotView> snapshots, String progress,
-                         @JsonProperty("protected") boolean isProtected, ProtectionView protection) {
+                         @JsonProperty("protected") boolean isProtected, ProtectionView protection, OffsiteView offsite) {
+
+    /**
+     * The backup's copy in the off-site repository: {@code state} not-exported, exporting (with
+     * {@code progress}) or exported (with when, and what it took).
+     */
+    public record OffsiteView(String state, String progress, Instant exportedAt, Long bytesRead, Long bytesUploaded,
+                              Integer chunksUploaded, Integer chunksReused, Boolean incremental, String distrust) {
+
+        static OffsiteView of(BackupManifest m, String exportProgress) {
+            OffsiteCopy copy = m.offsite();
+            if (copy != null) {
+                return new OffsiteView("exported", null, copy.exportedAt(), copy.bytesRead(), copy.bytesUploaded(), copy.chunksUploaded(),
+                        copy.chunksReused(), copy.incremental(), copy.distrust());
+            }
+            return new OffsiteView(exportProgress == null ? "not-exported" : "exporting", exportProgress, null, null, null, null, null,
+                    null, null);
+        }
+    }
 
     /** Why an operator protected the backup, and since when. */
     public record ProtectionView(String reason, Instant since) {
@@ -30,11 +49,18 @@ public record BackupView(String id, String cluster, String mode, String label, S
     }
 
     public static BackupView of(BackupManifest m) {
-        return of(m, null);
+        return of(m, null, null);
     }
 
-    /** {@code progress}: where a running backup's plan is ("step 6 of 10: CreateSnapshots, 1 of 2 snapshots"), else null. */
     public static BackupView of(BackupManifest m, String progress) {
+        return of(m, progress, null);
+    }
+
+    /**
+     * {@code progress}: where a running backup's plan is ("step 6 of 10: CreateSnapshots, 1 of 2
+     * snapshots"), else null; {@code exportProgress}: where its export is, while one runs.
+     */
+    public static BackupView of(BackupManifest m, String progress, String exportProgress) {
         BackupModeWindow w = m.window();
         return new BackupView(m.id().value(), m.cluster().value(), lower(m.request().mode()), m.request().label(), lower(m.state()),
                 lower(m.phase()), m.failure(), m.request().requestedAt(), m.finishedAt(),
@@ -45,7 +71,8 @@ public record BackupView(String id, String cluster, String mode, String label, S
                 w == null ? null : w.timeline().id(), w == null ? null : w.duration().toNanos() / 1e9,
                 w == null ? null : w.labelFile(), w == null ? null : w.tablespaceMap(),
                 m.snapshots().stream().map(SnapshotView::of).toList(), progress, m.hasProtection(),
-                m.hasProtection() ? new ProtectionView(m.protection().reason(), m.protection().since()) : null);
+                m.hasProtection() ? new ProtectionView(m.protection().reason(), m.protection().since()) : null,
+                OffsiteView.of(m, exportProgress));
     }
 
     private static String lower(Enum<?> value) {

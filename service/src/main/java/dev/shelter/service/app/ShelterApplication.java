@@ -25,6 +25,7 @@ import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.kubernetes.KubernetesClusterControl;
 import dev.shelter.runbooks.kubernetes.KubernetesLeases;
 import dev.shelter.runbooks.local.LocalClusterControl;
+import dev.shelter.runbooks.plan.offsite.ExportSettings;
 import dev.shelter.runbooks.plan.restore.RestoreRun;
 import dev.shelter.runbooks.postgres.PostgresControl;
 import dev.shelter.runbooks.postgres.ServerInspector;
@@ -50,6 +51,7 @@ import dev.shelter.service.config.ClusterConfig;
 import dev.shelter.service.config.HookConfig;
 import dev.shelter.service.config.KubernetesTargetConfig;
 import dev.shelter.service.config.LocalDirectorySnapshotsConfig;
+import dev.shelter.service.config.OffsiteConfig;
 import dev.shelter.service.config.PatroniConfig;
 import dev.shelter.service.config.RestoreConfig;
 import dev.shelter.service.config.SchedulesConfig;
@@ -61,11 +63,12 @@ import dev.shelter.service.core.BackupEvents;
 import dev.shelter.service.core.BackupListener;
 import dev.shelter.service.core.ClusterRegistry;
 import dev.shelter.service.core.DeleteBackup;
-import dev.shelter.service.core.ProtectBackup;
+import dev.shelter.service.core.ExportBackup;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InspectCluster;
 import dev.shelter.service.core.ManageSchedules;
 import dev.shelter.service.core.NewClusters;
+import dev.shelter.service.core.ProtectBackup;
 import dev.shelter.service.core.RecoverInterruptedBackups;
 import dev.shelter.service.core.RemoveExpiredOriginals;
 import dev.shelter.service.core.RestoreCluster;
@@ -130,6 +133,8 @@ import dev.shelter.service.wal.ShowWalStatus;
 import dev.shelter.service.wal.WalMonitor;
 import dev.shelter.service.wal.WalReceiver;
 import dev.shelter.storage.blob.BlobStore;
+import dev.shelter.storage.offsite.MasterKey;
+import dev.shelter.storage.offsite.OffsiteRepository;
 import dev.shelter.storage.rbd.RbdSnapshotter;
 import dev.shelter.storage.snapshot.VolumeSnapshotter;
 import dev.shelter.storage.snapshot.local.LocalDirSnapshotter;
@@ -174,6 +179,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /** Shelter's entry point and composition root: every adapter is built and wired here, by hand. */
@@ -242,8 +248,11 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         RestoreCluster restoreCluster = new RestoreCluster(clusters, catalog, engine,
                 new RestoreRun.Ports(inspector, postgres, new JdbcRecoveryWatch(inspector)), restoreSettings,
                 new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), restoreThreads, clock);
+        ExecutorService exportThreads = environment.lifecycle().executorService("export-%d")
+                .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
+        ExportBackup exportBackup = exportBackup(config, objectStore, clusters, catalog, engine, exportThreads, clock);
         ResumeInterruptedRuns resumption = new ResumeInterruptedRuns(clusters, engine, postgres, catalog, backupEnded, restoreCluster,
-                clock);
+                exportBackup, clock);
         RecoverInterruptedBackups recovery = new RecoverInterruptedBackups(protectedClusters, postgres, catalog, clock);
         environment.lifecycle().manage(new Managed() {
             private ScheduledExecutorService claims;
@@ -296,7 +305,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         // A resumed restore starts its server only once this API serves the restore_command it fetches WAL with.
         environment.lifecycle().addServerLifecycleListener(server -> restoreCluster.serving());
         environment.jersey().register(new BackupsResource(showBackups, deleteBackup,
-                new ProtectBackup(catalog, engine, deleteBackup, clock)));
+                new ProtectBackup(catalog, engine, deleteBackup, clock), exportBackup));
         WalReceivers walReceivers = startWalReceivers(config, environment, protectedClusters, leases);
         ArchiveWalFile archiveWalFile = new ArchiveWalFile(clusters, inspector, restoreCluster);
         environment.jersey().register(new NewClusterWalResource(archiveWalFile));
@@ -369,6 +378,34 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             }
         });
         return manage;
+    }
+
+    /**
+     * Off-site copies, when configured: the repository under {@code offsite/} of the object store,
+     * opened (and made, on first use) when the first export needs it, so that a store out of reach
+     * at startup does not stop Shelter.
+     */
+    private static ExportBackup exportBackup(ShelterConfiguration config, BlobStore objectStore, ClusterRegistry clusters,
+                                             BackupCatalog catalog, RunbookEngine engine, ExecutorService threads, Clock clock) {
+        if (config.offsite == null) {
+            return new ExportBackup(clusters, catalog, engine, Optional.empty(), new ExportSettings(1, 0, 0), threads, clock);
+        }
+        OffsiteConfig offsite = config.offsite;
+        Optional<MasterKey> key = Optional.ofNullable(offsite.masterKeyFile).map(file -> MasterKey.fromFile(Path.of(file)));
+        Supplier<OffsiteRepository> repository = new Supplier<>() {
+            private OffsiteRepository opened;
+
+            @Override
+            public synchronized OffsiteRepository get() {
+                if (opened == null) {
+                    opened = OffsiteRepository.open(objectStore, key);
+                    LOG.info("{}", opened.describe());
+                }
+                return opened;
+            }
+        };
+        return new ExportBackup(clusters, catalog, engine, Optional.of(repository),
+                new ExportSettings(offsite.parallelUploads, offsite.bandwidthBytesPerSecond, offsite.samplePercent), threads, clock);
     }
 
     private static Map<String, RetentionPolicy> retentionPolicies(ShelterConfiguration config) {

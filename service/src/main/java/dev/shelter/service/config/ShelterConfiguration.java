@@ -35,6 +35,11 @@ public class ShelterConfiguration extends Configuration {
     @JsonProperty
     public CatalogConfig catalog = new CatalogConfig();
 
+    /** Off-site copies of backups; absent: none are made. */
+    @Valid
+    @JsonProperty
+    public OffsiteConfig offsite;
+
     /** Absent in local mode, where no cluster uses RBD. */
     @Valid
     @JsonProperty

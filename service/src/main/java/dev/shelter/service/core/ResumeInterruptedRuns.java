@@ -9,6 +9,7 @@ import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.plan.backup.BackupPlan;
 import dev.shelter.runbooks.plan.backup.BackupRun;
 import dev.shelter.runbooks.plan.delete.DeleteBackupPlan;
+import dev.shelter.runbooks.plan.offsite.ExportBackupPlan;
 import dev.shelter.runbooks.plan.delete.DeleteRun;
 import dev.shelter.runbooks.plan.restore.RestorePlan;
 import dev.shelter.runbooks.postgres.PostgresControl;
@@ -24,7 +25,8 @@ import java.util.Optional;
  * says: at startup, before any new run, and whenever a replica dies holding a cluster's run lease
  * (see {@link #adoptOrphans}). An interrupted backup is rolled back (its session died with that
  * Shelter): the snapshots its journal names are deleted, the server is started again after an
- * offline backup, and the backup is recorded as failed. An interrupted delete is finished. A run
+ * offline backup, and the backup is recorded as failed. An interrupted delete is finished, and an
+ * interrupted export goes on in the background. A run
  * whose cluster's run lease a live replica holds is that replica's, and is left alone.
  */
 public final class ResumeInterruptedRuns {
@@ -37,16 +39,18 @@ public final class ResumeInterruptedRuns {
     private final BackupCatalog catalog;
     private final BackupListener listener;
     private final RestoreCluster restores;
+    private final ExportBackup exports;
     private final Clock clock;
 
     public ResumeInterruptedRuns(ClusterRegistry clusters, RunbookEngine engine, PostgresControl postgres, BackupCatalog catalog,
-                                 BackupListener listener, RestoreCluster restores, Clock clock) {
+                                 BackupListener listener, RestoreCluster restores, ExportBackup exports, Clock clock) {
         this.clusters = clusters;
         this.engine = engine;
         this.postgres = postgres;
         this.catalog = catalog;
         this.listener = listener;
         this.restores = restores;
+        this.exports = exports;
         this.clock = clock;
     }
 
@@ -126,6 +130,10 @@ public final class ResumeInterruptedRuns {
                 .map(plan -> engine.resume(journal, plan, new BackupRun(cluster, postgres, catalog, clock, subject)));
         if (ended.isPresent()) {
             catalog.find(subject).ifPresent(listener::backupEnded);
+            return true;
+        }
+        if (journal.plan().equals(ExportBackupPlan.NAME)) {
+            exports.resume(journal, cluster);
             return true;
         }
         if (journal.plan().equals(DeleteBackupPlan.NAME)) {

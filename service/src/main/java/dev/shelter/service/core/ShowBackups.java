@@ -8,6 +8,7 @@ import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.engine.StepStatus;
+import dev.shelter.runbooks.plan.offsite.ExportBackupPlan;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -42,6 +43,14 @@ public final class ShowBackups {
                     .findFirst().map(entry -> step + ", " + entry.progress().done() + " of " + entry.progress().total() + " "
                             + entry.progress().unit()).orElse(step);
         });
+    }
+
+    /** Where the backup's export is, while this Shelter runs one: its step and the step's progress. */
+    public Optional<String> exportProgressOf(BackupManifest manifest) {
+        return engine.running(manifest.id().value()).filter(journal -> journal.plan().equals(ExportBackupPlan.NAME)).map(journal ->
+                journal.steps().stream().filter(entry -> entry.status() == StepStatus.STARTED && entry.progress() != null).findFirst()
+                        .map(entry -> journal.currentStep() + ", " + entry.progress().done() + " of " + entry.progress().total() + " "
+                                + entry.progress().unit()).orElse(journal.currentStep()));
     }
 
     public BackupIndex.Page list(String cluster, String state, int offset, int limit) {

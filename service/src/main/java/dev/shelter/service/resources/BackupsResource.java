@@ -6,6 +6,7 @@ import dev.shelter.service.api.BackupView;
 import dev.shelter.service.api.ProtectionOrder;
 import dev.shelter.service.auth.Role;
 import dev.shelter.service.core.DeleteBackup;
+import dev.shelter.service.core.ExportBackup;
 import dev.shelter.service.core.InvalidRequestException;
 import dev.shelter.service.core.ProtectBackup;
 import dev.shelter.service.core.ShowBackups;
@@ -13,14 +14,18 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.net.URI;
 
 
-/** One backup, by id: show it, protect it or take its protection off, delete it. */
+/** One backup, by id: show it, copy it off site, protect it or take its protection off, delete it. */
 @Path("/api/v1/backups/{id}")
 @Produces(MediaType.APPLICATION_JSON)
 public class BackupsResource {
@@ -28,11 +33,13 @@ public class BackupsResource {
     private final ShowBackups showBackups;
     private final DeleteBackup deleteBackup;
     private final ProtectBackup protectBackup;
+    private final ExportBackup exportBackup;
 
-    public BackupsResource(ShowBackups showBackups, DeleteBackup deleteBackup, ProtectBackup protectBackup) {
+    public BackupsResource(ShowBackups showBackups, DeleteBackup deleteBackup, ProtectBackup protectBackup, ExportBackup exportBackup) {
         this.showBackups = showBackups;
         this.deleteBackup = deleteBackup;
         this.protectBackup = protectBackup;
+        this.exportBackup = exportBackup;
     }
 
     /** The backup's state, progress (phase) and manifest. */
@@ -41,7 +48,7 @@ public class BackupsResource {
     @RolesAllowed(Role.VIEWER_OR_ABOVE)
     public BackupView showBackup(@PathParam("id") String id) {
         BackupManifest backup = showBackups.show(id);
-        return BackupView.of(backup, showBackups.progressOf(backup).orElse(null));
+        return BackupView.of(backup, showBackups.progressOf(backup).orElse(null), showBackups.exportProgressOf(backup).orElse(null));
     }
 
     /** Deletes the backup's snapshots and its manifest; 409 while it runs or while a restore uses it. */
@@ -72,5 +79,21 @@ public class BackupsResource {
     @RolesAllowed(Role.ADMIN_ONLY)
     public BackupView unprotectBackup(@PathParam("id") String id) {
         return BackupView.of(protectBackup.unprotect(id));
+    }
+
+    /**
+     * Copies the backup into the off-site repository: 202 while the copy runs (GET shows its progress
+     * under {@code offsite}), 200 when it has its copy already.
+     */
+    @POST
+    @Path("/export")
+    @Timed
+    @RolesAllowed(Role.OPERATOR_OR_ABOVE)
+    public Response exportBackup(@PathParam("id") String id) {
+        BackupManifest backup = exportBackup.start(id);
+        if (backup.offsite() != null) {
+            return Response.ok(BackupView.of(backup)).build();
+        }
+        return Response.accepted(BackupView.of(backup, null, "starting")).location(URI.create("/api/v1/backups/" + id)).build();
     }
 }

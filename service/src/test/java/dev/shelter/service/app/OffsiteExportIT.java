@@ -1,0 +1,193 @@
+package dev.shelter.service.app;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.shelter.storage.blob.fs.FsBlobStore;
+import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
+import dev.shelter.storage.offsite.MasterKey;
+import dev.shelter.storage.offsite.OffsiteRepository;
+import dev.shelter.storage.offsite.TreeManifest;
+import dev.shelter.storage.offsite.TreeRestore;
+import dev.shelter.testing.Poll;
+import dev.shelter.testing.PostgresBinaries;
+import dev.shelter.testing.PostgresInstance;
+import dev.shelter.testing.RealPostgresBinaries;
+import dev.shelter.testing.ScratchDirectory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Off-site copies through the API, of real backups of a real PostgreSQL 15 in local mode: a first
+ * copy reads everything, a second goes on from it, reading less and sending a fraction, the repository is encrypted
+ * (no row's text in any object), and the copy read back from the store is the snapshot, file for
+ * file.
+ */
+@RealPostgresBinaries
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OffsiteExportIT {
+
+    private static final String TOKEN = "offsite-export-it-admin-token";
+    private static final String SECRET = "offsite-row-that-must-not-show-";
+
+    private final PostgresBinaries binaries;
+    private ScratchDirectory scratch;
+    private PostgresInstance postgres;
+    private InProcessShelter shelter;
+    private ShelterClient client;
+    private byte[] masterKey;
+
+    OffsiteExportIT(PostgresBinaries binaries) {
+        this.binaries = binaries;
+    }
+
+    @BeforeAll
+    void start() throws Exception {
+        scratch = ScratchDirectory.create("shelter-offsite-it");
+        postgres = PostgresInstance.create(binaries, scratch.resolve("cluster"));
+        postgres.start();
+        masterKey = new byte[32];
+        new Random(17).nextBytes(masterKey);
+        Path keyFile = Files.writeString(scratch.resolve("master.key"), Base64.getEncoder().encodeToString(masterKey) + "\n");
+        Path config = scratch.resolve("shelter.yml");
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(TOKEN)) + """
+                catalog: {kind: memory}
+                clusters:
+                  - name: main
+                    target: {kind: local, dataDirectory: "%1$s", binDirectory: "%2$s"}
+                    postgres: {jdbcUrl: "%3$s", user: postgres, password: "%4$s"}
+                    volumes: [{role: pgdata, source: "%1$s"}]
+                    snapshots: {kind: local-directory, directory: "%5$s"}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%6$s"}}
+                objectStore: {kind: filesystem, directory: "%7$s"}
+                offsite: {masterKeyFile: "%8$s", parallelUploads: 2, samplePercent: 5}
+                """.formatted(postgres.dataDirectory(), binaries.directory(), postgres.jdbcUrl(), postgres.password(),
+                scratch.resolve("snapshots"), postgres.archiveDirectory(), scratch.resolve("store"), keyFile));
+        shelter = InProcessShelter.startOn(config, TOKEN);
+        client = shelter.client();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            if (shelter != null) {
+                shelter.close();
+            }
+        } finally {
+            try {
+                if (postgres != null) {
+                    postgres.close();
+                }
+            } finally {
+                scratch.close();
+            }
+        }
+    }
+
+    @Test
+    void backupsGoOffSiteEncryptedTheSecondFromTheFirstAndComeBackFileForFile() throws Exception {
+        try (var connection = postgres.connect(); var statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE ledger (id int PRIMARY KEY, note text)");
+            statement.execute("INSERT INTO ledger SELECT i, '" + SECRET + "' || i FROM generate_series(1, 20000) i");
+        }
+        String first = backup();
+        assertEquals("not-exported", client.get("/api/v1/backups/" + first).body().path("offsite").path("state").asText());
+
+        JsonNode firstCopy = export(first);
+        assertFalse(firstCopy.path("incremental").asBoolean(), firstCopy.toString());
+        assertTrue(firstCopy.path("chunksUploaded").asInt() > 100, firstCopy.toString());
+        ShelterClient.Answer again = client.post("/api/v1/backups/" + first + "/export", "");
+        assertEquals(200, again.status(), "a backup with its copy is answered as it is: " + again.text());
+
+        try (var connection = postgres.connect(); var statement = connection.createStatement()) {
+            statement.execute("INSERT INTO ledger VALUES (20001, 'one more')");
+        }
+        String second = backup();
+        JsonNode secondCopy = export(second);
+        assertTrue(secondCopy.path("incremental").asBoolean(), secondCopy.toString());
+        // WAL segments and the changed table are read again (whole files); the catalogs and the rest are taken unread.
+        assertTrue(secondCopy.path("bytesRead").asLong() < firstCopy.path("bytesRead").asLong(),
+                "unchanged files are taken from the first copy unread: " + secondCopy + " after " + firstCopy);
+        assertTrue(secondCopy.path("chunksUploaded").asInt() < firstCopy.path("chunksUploaded").asInt() / 10, secondCopy.toString());
+        assertTrue(secondCopy.path("bytesUploaded").asLong() < firstCopy.path("bytesUploaded").asLong() / 5, secondCopy.toString());
+
+        Path store = scratch.resolve("store");
+        try (Stream<Path> objects = Files.walk(store.resolve("offsite"))) {
+            byte[] needle = SECRET.getBytes(StandardCharsets.US_ASCII);
+            for (Path object : objects.filter(Files::isRegularFile).toList()) {
+                assertFalse(contains(Files.readAllBytes(object), needle), object + " holds a row's text");
+            }
+        }
+        try (FsBlobStore bucket = FsBlobStore.open(new FsBlobStoreConfig(store))) {
+            OffsiteRepository repository = OffsiteRepository.open(bucket, Optional.of(MasterKey.of(masterKey)));
+            TreeManifest copy = repository.copies().findTree(second + "/pgdata-pgdata").orElseThrow();
+            Path restored = scratch.resolve("restored");
+            new TreeRestore(repository.chunks(), 2).restore(copy, restored, stats -> { });
+            assertEquals(digests(snapshotOf(second)), digests(restored), "the copy is the snapshot, file for file");
+        }
+
+        assertEquals(404, client.post("/api/v1/backups/20200101T000000Z-000000/export", "").status());
+    }
+
+    private String backup() {
+        ShelterClient.Answer started = client.post("/api/v1/clusters/main/backups", "{}");
+        assertEquals(202, started.status(), started.text());
+        String id = started.body().path("id").asText();
+        assertEquals("completed", client.awaitEnd(id).path("state").asText());
+        return id;
+    }
+
+    private JsonNode export(String id) {
+        ShelterClient.Answer started = client.post("/api/v1/backups/" + id + "/export", "");
+        assertEquals(202, started.status(), started.text());
+        return Poll.until("backup " + id + " has its copy", Duration.ofMinutes(3),
+                () -> client.get("/api/v1/backups/" + id).body().path("offsite"), offsite -> offsite.path("state").asText().equals("exported"));
+    }
+
+    private Path snapshotOf(String id) throws Exception {
+        try (Stream<Path> volumes = Files.list(scratch.resolve("snapshots"))) {
+            return volumes.findFirst().orElseThrow().resolve("shelter-" + id);
+        }
+    }
+
+    private static Map<String, String> digests(Path root) throws Exception {
+        Map<String, String> digests = new TreeMap<>();
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path path : all.filter(Files::isRegularFile).toList()) {
+                digests.put(root.relativize(path).toString(),
+                        HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(path))));
+            }
+        }
+        return digests;
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+}
