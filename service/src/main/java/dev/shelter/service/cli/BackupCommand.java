@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code shelter backup create|list|show|protect|unprotect|delete}: the backup endpoints of a running Shelter, for
+ * {@code shelter backup create|list|show|export|protect|unprotect|delete}: the backup endpoints of a running Shelter, for
  * shells and cron. Talks REST only, so it works the same against a local or a remote service.
  * Whatever goes wrong ends in one line on stderr and exit code 1, never a stack trace.
  */
@@ -31,7 +31,7 @@ public final class BackupCommand extends Command {
     private final Map<String, String> environment;
 
     public BackupCommand(PrintStream out, Map<String, String> environment) {
-        super("backup", "Create, list, show, protect and delete backups through a running Shelter's REST API");
+        super("backup", "Create, list, show, export, protect and delete backups through a running Shelter's REST API");
         this.out = out;
         this.environment = Map.copyOf(environment);
     }
@@ -61,6 +61,11 @@ public final class BackupCommand extends Command {
 
         Subparser show = PrintHelp.action(actions, "show", "show one backup's manifest as JSON (viewer token)", out);
         show.addArgument("id").help("the backup's id, as 'create' printed it or 'list' shows it");
+        Subparser export = PrintHelp.action(actions, "export", "copy a completed backup into the off-site repository (operator token)",
+                out);
+        export.addArgument("id").help("the backup's id, as 'list' shows it");
+        export.addArgument("--wait").action(Arguments.storeTrue())
+                .help("wait until the copy is made, showing its progress; exit 0 if it was, 1 if it failed");
         Subparser protect = PrintHelp.action(actions, "protect", "keep a completed backup whatever retention says, and refuse "
                 + "its deletion (operator token)", out);
         protect.addArgument("id").help("the backup's id, as 'list' shows it");
@@ -71,7 +76,7 @@ public final class BackupCommand extends Command {
         Subparser delete = PrintHelp.action(actions, "delete", "delete a backup's snapshots and manifest (admin token)", out);
         delete.addArgument("id").help("the backup's id, as 'list' shows it; deleting a deleted backup is not an error");
 
-        for (Subparser action : new Subparser[] {create, list, show, protect, unprotect, delete}) {
+        for (Subparser action : new Subparser[] {create, list, show, export, protect, unprotect, delete}) {
             ShelterApi.addConnectionArguments(action);
         }
     }
@@ -84,6 +89,7 @@ public final class BackupCommand extends Command {
             case "list" -> list(api, namespace);
             case "show" -> out.println(ShelterApi.pretty(api.expectOk(api.get(backupPath(namespace.getString("id"))),
                     "show backup " + namespace.getString("id"))));
+            case "export" -> export(api, namespace.getString("id"), namespace.getBoolean("wait"));
             case "protect" -> protect(api, namespace.getString("id"), namespace.getString("reason"));
             case "unprotect" -> unprotect(api, namespace.getString("id"));
             case "delete" -> delete(api, namespace.getString("id"));
@@ -167,6 +173,38 @@ public final class BackupCommand extends Command {
                     text(b, "label", s -> s, null), text(b.path("protection"), "reason", s -> s, null), text(b, "failure", s -> s, null));
         }
         return table.render();
+    }
+
+    /** Starts the copy; with {@code wait}, follows it to its end, printing its progress as it changes. */
+    private void export(ShelterApi api, String id, boolean wait) {
+        ShelterApi.Reply reply = api.post(backupPath(id) + "/export");
+        JsonNode backup = api.expectOk(reply, "export backup " + id);
+        if (reply.status() == 202) {
+            out.println("backup " + id + " export started");
+            if (!wait) {
+                return;
+            }
+            String shown = "";
+            while ("exporting".equals(backup.path("offsite").path("state").asText())) {
+                String progress = backup.path("offsite").path("progress").asText("");
+                if (!progress.isEmpty() && !progress.equals(shown)) {
+                    out.println("  " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "  " + progress);
+                    shown = progress;
+                }
+                pause();
+                backup = api.expectOk(api.get(backupPath(id)), "follow the export of backup " + id);
+            }
+        }
+        JsonNode offsite = backup.path("offsite");
+        if (!"exported".equals(offsite.path("state").asText())) {
+            throw new CliFailure("the export of backup " + id + " did not complete (it is " + offsite.path("state").asText()
+                    + "); Shelter's log says why, and 'backup export " + id + "' goes on from where it stopped");
+        }
+        out.printf("backup %s exported at %s: %d MiB read, %d KiB sent, %d chunks new, %d reused%s%s%n", id,
+                offsite.path("exportedAt").asText(), offsite.path("bytesRead").asLong() >> 20, offsite.path("bytesUploaded").asLong() >> 10,
+                offsite.path("chunksUploaded").asInt(), offsite.path("chunksReused").asInt(),
+                offsite.path("incremental").asBoolean() ? ", from the previous copy" : "",
+                text(offsite, "distrust", d -> "; DISTRUSTED: " + d, ""));
     }
 
     private void protect(ShelterApi api, String id, String reason) {

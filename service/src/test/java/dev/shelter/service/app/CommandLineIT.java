@@ -75,6 +75,7 @@ class CommandLineIT {
                     snapshots: {kind: local-directory, directory: "%5$s"}
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%6$s"}}
                 objectStore: {kind: filesystem, directory: "%8$s"}
+                offsite: {parallelUploads: 2}
                 """.formatted(primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
                 root.resolve("snapshots"), primary.archiveDirectory(), root.resolve("no-such-volume"), root.resolve("store")));
         shelter = InProcessShelter.startOn(config, ADMIN);
@@ -152,6 +153,13 @@ class CommandLineIT {
         Run viewerDeletes = shelterJar(Map.of("SHELTER_URL", url), "backup", "delete", id, "--token-file", viewerTokenFile.toString());
         assertOneLineFailure(viewerDeletes, "cannot delete backup " + id + ": the token from --token-file " + viewerTokenFile
                 + " was accepted, but its role may not do this (HTTP 403");
+
+        Run exported = shelterJar(admin, "backup", "export", id, "--wait");
+        assertEquals(0, exported.exitCode(), exported.toString());
+        assertTrue(exported.out().startsWith("backup " + id + " export started"), exported.toString());
+        assertTrue(exported.out().lines().anyMatch(l -> l.startsWith("backup " + id + " exported at ") && l.contains(" chunks new")),
+                exported.toString());
+        assertEquals("exported", shelter.client().get("/api/v1/backups/" + id).body().path("offsite").path("state").asText());
 
         Run guarded = shelterJar(admin, "backup", "protect", id, "--reason", "audit 2026");
         assertEquals(0, guarded.exitCode(), guarded.toString());

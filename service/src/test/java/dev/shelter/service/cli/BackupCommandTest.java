@@ -149,13 +149,13 @@ class BackupCommandTest {
     void helpListsTheCommandsAndExplainsEachActionsArguments() {
         CommandLine.Run top = CommandLine.run(Map.of(), "help");
         assertEquals(0, top.exitCode(), top.toString());
-        assertTrue(top.out().contains("  backup   Create, list, show, protect and delete backups through a running Shelter's REST API\n"),
+        assertTrue(top.out().contains("  backup   Create, list, show, export, protect and delete backups through a running Shelter's REST API\n"),
                 top.toString());
         assertTrue(top.out().contains("  help     Show the commands"), top.toString());
 
         CommandLine.Run backup = CommandLine.run(Map.of(), "help", "backup");
         assertEquals(0, backup.exitCode(), backup.toString());
-        for (String action : List.of("create", "list", "show", "protect", "unprotect", "delete")) {
+        for (String action : List.of("create", "list", "show", "export", "protect", "unprotect", "delete")) {
             assertTrue(backup.out().contains(action), action + " in " + backup);
         }
 
@@ -263,6 +263,33 @@ class BackupCommandTest {
 
         assertFailedWithOneLine(run, "shelter backup: no backup nosuch (HTTP 404: no backup nosuch); 'backup list CLUSTER' shows the ids");
         assertEquals("", run.out());
+    }
+
+    @Test
+    void exportWaitsShowingProgressAndEndsWithTheFigures() {
+        String exporting = backupJson("b1", "completed", "online", null).replace("\"label\":null",
+                "\"label\":null,\"offsite\":{\"state\":\"exporting\",\"progress\":\"step 1 of 2: ExportVolumes, 12 of 40 files of pgdata\"}");
+        String exported = backupJson("b1", "completed", "online", null).replace("\"label\":null",
+                "\"label\":null,\"offsite\":{\"state\":\"exported\",\"exportedAt\":\"2026-01-06T00:00:00Z\",\"bytesRead\":10485760,"
+                        + "\"bytesUploaded\":2048,\"chunksUploaded\":3,\"chunksReused\":7,\"incremental\":true,\"distrust\":null}");
+        shelter.answer("POST", "/api/v1/backups/b1/export", 202, exporting)
+                .answer("GET", "/api/v1/backups/b1", 200, exporting)
+                .answer("GET", "/api/v1/backups/b1", 200, exported)
+                .answer("POST", "/api/v1/backups/b2/export", 202, exporting.replace("b1", "b2"))
+                .answer("GET", "/api/v1/backups/b2", 200, backupJson("b2", "completed", "online", null)
+                        .replace("\"label\":null", "\"label\":null,\"offsite\":{\"state\":\"not-exported\"}"));
+
+        CommandLine.Run waited = backup("export", "b1", "--wait", "--url", shelter.url(), "--token-file", tokenFile.toString());
+        CommandLine.Run failed = backup("export", "b2", "--wait", "--url", shelter.url(), "--token-file", tokenFile.toString());
+
+        assertEquals(0, waited.exitCode(), waited.toString());
+        List<String> lines = waited.out().lines().toList();
+        assertEquals("backup b1 export started", lines.get(0));
+        assertTrue(lines.get(1).endsWith("  step 1 of 2: ExportVolumes, 12 of 40 files of pgdata"), waited.toString());
+        assertEquals("backup b1 exported at 2026-01-06T00:00:00Z: 10 MiB read, 2 KiB sent, 3 chunks new, 7 reused, from the previous copy",
+                lines.get(lines.size() - 1));
+        assertFailedWithOneLine(failed, "shelter backup: the export of backup b2 did not complete (it is not-exported); Shelter's log "
+                + "says why, and 'backup export b2' goes on from where it stopped");
     }
 
     @Test
