@@ -63,6 +63,7 @@ import dev.shelter.service.core.BackupEvents;
 import dev.shelter.service.core.BackupListener;
 import dev.shelter.service.core.ClusterRegistry;
 import dev.shelter.service.core.DeleteBackup;
+import dev.shelter.service.core.ExportAfterBackup;
 import dev.shelter.service.core.ExportBackup;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InspectCluster;
@@ -234,11 +235,16 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         Map<String, ProtectedCluster> protectedClusters = protectClusters(config, environment, objectStore, postgres);
         ClusterRegistry clusters = new ClusterRegistry(List.copyOf(protectedClusters.values()));
         BackupMetrics metrics = new BackupMetrics(environment.metrics(), catalog, clock);
-        BackupListener backupEnded = BackupListener.all(metrics, new BackupEvents(protectedClusters));
         Leases leases = leases(config, clock);
         RunbookEngine engine = new RunbookEngine(new BlobJournalStore(objectStore, new JournalCodec()), clock, runHolder(), leases,
                 RUN_LEASE_TERM);
         Failpoint.fromSystemProperty().ifPresent(engine::observeSteps);
+        ExecutorService exportThreads = environment.lifecycle().executorService("export-%d")
+                .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
+        ExportBackup exportBackup = exportBackup(config, objectStore, clusters, catalog, engine, exportThreads, clock);
+        BackupListener backupEnded = BackupListener.all(metrics, new BackupEvents(protectedClusters),
+                new ExportAfterBackup(config.clusters.stream().filter(c -> c.backups.exportOffsite).map(c -> c.name)
+                        .collect(Collectors.toSet()), exportBackup));
         ExecutorService backupThreads = environment.lifecycle().executorService("backup-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
         ExecutorService restoreThreads = environment.lifecycle().executorService("restore-%d")
@@ -248,9 +254,6 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         RestoreCluster restoreCluster = new RestoreCluster(clusters, catalog, engine,
                 new RestoreRun.Ports(inspector, postgres, new JdbcRecoveryWatch(inspector)), restoreSettings,
                 new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), restoreThreads, clock);
-        ExecutorService exportThreads = environment.lifecycle().executorService("export-%d")
-                .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
-        ExportBackup exportBackup = exportBackup(config, objectStore, clusters, catalog, engine, exportThreads, clock);
         ResumeInterruptedRuns resumption = new ResumeInterruptedRuns(clusters, engine, postgres, catalog, backupEnded, restoreCluster,
                 exportBackup, clock);
         RecoverInterruptedBackups recovery = new RecoverInterruptedBackups(protectedClusters, postgres, catalog, clock);

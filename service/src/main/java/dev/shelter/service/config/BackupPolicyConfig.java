@@ -26,6 +26,10 @@ public class BackupPolicyConfig {
     @JsonProperty
     public int maxSnapshotsPerVolume = 450;
 
+    /** Copy each completed backup off site as soon as it ends (needs the top-level offsite section). */
+    @JsonProperty
+    public boolean exportOffsite = false;
+
     /** The backup-age health check turns unhealthy when the newest completed backup is older; absent: no check. */
     @Min(1)
     @JsonProperty

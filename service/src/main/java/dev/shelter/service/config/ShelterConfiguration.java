@@ -81,6 +81,11 @@ public class ShelterConfiguration extends Configuration {
                 || clusters.stream().noneMatch(c -> c.snapshots instanceof RbdSnapshotsConfig);
     }
 
+    @ValidationMethod(message = "a cluster with backups.exportOffsite needs the top-level offsite section")
+    public boolean isOffsiteConfiguredWhereUsed() {
+        return offsite != null || clusters == null || clusters.stream().noneMatch(c -> c.backups != null && c.backups.exportOffsite);
+    }
+
     /** Where a local cluster's state lives: {@code <stateDirectory>/clusters/<name>}. */
     public Path stateDirectoryOf(String cluster) {
         return Path.of(stateDirectory).toAbsolutePath().normalize().resolve("clusters").resolve(cluster);

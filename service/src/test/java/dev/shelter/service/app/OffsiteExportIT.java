@@ -14,8 +14,11 @@ import dev.shelter.testing.RealPostgresBinaries;
 import dev.shelter.testing.ScratchDirectory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @RealPostgresBinaries
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class OffsiteExportIT {
 
     private static final String TOKEN = "offsite-export-it-admin-token";
@@ -76,10 +80,18 @@ class OffsiteExportIT {
                     volumes: [{role: pgdata, source: "%1$s"}]
                     snapshots: {kind: local-directory, directory: "%5$s"}
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%6$s"}}
+                  - name: auto
+                    target: {kind: local, dataDirectory: "%1$s", binDirectory: "%2$s"}
+                    postgres: {jdbcUrl: "%3$s", user: postgres, password: "%4$s"}
+                    volumes: [{role: pgdata, source: "%1$s"}]
+                    snapshots: {kind: local-directory, directory: "%9$s"}
+                    walArchive: {format: plain, store: {kind: filesystem, directory: "%6$s"}}
+                    backups: {exportOffsite: true}
                 objectStore: {kind: filesystem, directory: "%7$s"}
                 offsite: {masterKeyFile: "%8$s", parallelUploads: 2, samplePercent: 5}
                 """.formatted(postgres.dataDirectory(), binaries.directory(), postgres.jdbcUrl(), postgres.password(),
-                scratch.resolve("snapshots"), postgres.archiveDirectory(), scratch.resolve("store"), keyFile));
+                scratch.resolve("snapshots"), postgres.archiveDirectory(), scratch.resolve("store"), keyFile,
+                scratch.resolve("auto-snapshots")));
         shelter = InProcessShelter.startOn(config, TOKEN);
         client = shelter.client();
     }
@@ -102,6 +114,7 @@ class OffsiteExportIT {
     }
 
     @Test
+    @Order(1)
     void backupsGoOffSiteEncryptedTheSecondFromTheFirstAndComeBackFileForFile() throws Exception {
         try (var connection = postgres.connect(); var statement = connection.createStatement()) {
             statement.execute("CREATE TABLE ledger (id int PRIMARY KEY, note text)");
@@ -146,8 +159,24 @@ class OffsiteExportIT {
         assertEquals(404, client.post("/api/v1/backups/20200101T000000Z-000000/export", "").status());
     }
 
+    /** Cluster "auto" has backups.exportOffsite: its backups go off site as they complete, unasked. */
+    @Test
+    @Order(2)
+    void aClusterThatAsksForItHasEachBackupCopiedAsItCompletes() {
+        String id = backup("auto");
+
+        JsonNode offsite = Poll.until("backup " + id + " of auto has its copy, unasked", Duration.ofMinutes(3),
+                () -> client.get("/api/v1/backups/" + id).body().path("offsite"), o -> o.path("state").asText().equals("exported"));
+
+        assertTrue(offsite.path("chunksReused").asInt() > 0, "the same data as main's copies is not sent again: " + offsite);
+    }
+
     private String backup() {
-        ShelterClient.Answer started = client.post("/api/v1/clusters/main/backups", "{}");
+        return backup("main");
+    }
+
+    private String backup(String cluster) {
+        ShelterClient.Answer started = client.post("/api/v1/clusters/" + cluster + "/backups", "{}");
         assertEquals(202, started.status(), started.text());
         String id = started.body().path("id").asText();
         assertEquals("completed", client.awaitEnd(id).path("state").asText());

@@ -165,6 +165,8 @@ class ConfigurationRulesTest {
                         "clusters[0].backups.walTimeoutSeconds must be less than or equal to 86400"),
                 arguments("a backup age bound of 0", "maxAgeMinutes: 1500", "maxAgeMinutes: 0",
                         "clusters[0].backups.maxAgeMinutes must be greater than or equal to 1"),
+                arguments("off-site copies after each backup without the offsite section", "maxAgeMinutes: 1500}",
+                        "maxAgeMinutes: 1500, exportOffsite: true}", "a cluster with backups.exportOffsite needs the top-level offsite section"),
                 arguments("a hook with both sql and url", "{sql: CHECKPOINT, timeoutSeconds: 30}",
                         "{sql: CHECKPOINT, url: \"https://hooks.example/x\"}", "a hook needs exactly one of sql or url"),
                 arguments("a hook with neither", "{sql: CHECKPOINT, timeoutSeconds: 30}", "{timeoutSeconds: 30}",
