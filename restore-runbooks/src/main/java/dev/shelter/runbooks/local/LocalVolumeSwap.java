@@ -103,6 +103,10 @@ public final class LocalVolumeSwap implements VolumeSwap {
                 throw new IllegalStateException("cannot swap " + mount + ": " + original + " exists already");
             }
             rename(mount, original);
+        } else if (!exists(original)) {
+            // The volume is gone (a restore from the object store after a loss): an empty original stands
+            // for it, so the swap is observable as every other, and swapping back leaves the mount as found.
+            createEmpty(original);
         }
         rename(clone, mount);
     }
@@ -175,6 +179,17 @@ public final class LocalVolumeSwap implements VolumeSwap {
             throw new IllegalArgumentException("the volume " + mount + " has no parent directory to keep a clone in");
         }
         return mount.resolveSibling(mount.getFileName() + suffix);
+    }
+
+    private static void createEmpty(Path directory) {
+        try {
+            Files.createDirectory(directory);
+            try (FileChannel parent = FileChannel.open(directory.getParent(), StandardOpenOption.READ)) {
+                parent.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + directory + ": " + e.getMessage(), e);
+        }
     }
 
     private static boolean exists(Path path) {

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * POST /clusters/{name}/restores. A {@code backupId}, a {@code target}, or both; {@code strategy}
- * "rollback" (the default), "clone-swap" or "new-cluster" (with {@code newCluster}: where);
+ * "rollback", "clone-swap", "new-cluster" (with {@code newCluster}: where) or "from-object-store"; when absent,
+ * rollback, or from-object-store if the chosen backup's snapshots are gone and it has an off-site copy;
  * {@code confirm} must name the cluster, except for a new cluster, which replaces nothing;
  * {@code dryRun} true answers the chosen backup, the checks and the steps, and changes nothing.
  */

@@ -14,14 +14,14 @@ import java.util.List;
  * would follow, what the checks found, and the steps; nothing was changed.
  */
 public record RestorePreviewView(boolean dryRun, String cluster, String backupId, Instant backupEndedAt, String backupStopLsn,
-                                 String target, long timeline, String replayableTo, List<String> findings, String plan,
+                                 String target, long timeline, String replayableTo, List<String> findings, String strategy, String plan,
                                  List<PlanView.StepView> steps) {
 
     public static RestorePreviewView of(String cluster, BackupManifest backup, RestoreTarget target, Timeline timeline,
-                                        RestorePreflight.Findings findings, PlanPreview preview) {
+                                        RestorePreflight.Findings findings, String strategy, PlanPreview preview) {
         PlanView plan = PlanView.of(preview);
         return new RestorePreviewView(true, cluster, backup.id().value(), backup.window().endedAt(),
                 backup.window().stopLsn().toString(), target.describe(), timeline.id(), findings.replayableTo().toString(),
-                findings.notes(), plan.plan(), plan.steps());
+                findings.notes(), strategy, plan.plan(), plan.steps());
     }
 }

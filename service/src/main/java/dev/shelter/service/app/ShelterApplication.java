@@ -65,6 +65,7 @@ import dev.shelter.service.core.ClusterRegistry;
 import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.ExportAfterBackup;
 import dev.shelter.service.core.ExportBackup;
+import dev.shelter.service.core.OffsiteAccess;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InspectCluster;
 import dev.shelter.service.core.ManageSchedules;
@@ -180,7 +181,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /** Shelter's entry point and composition root: every adapter is built and wired here, by hand. */
@@ -241,7 +241,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         Failpoint.fromSystemProperty().ifPresent(engine::observeSteps);
         ExecutorService exportThreads = environment.lifecycle().executorService("export-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
-        ExportBackup exportBackup = exportBackup(config, objectStore, clusters, catalog, engine, exportThreads, clock);
+        OffsiteAccess offsite = offsiteAccess(config, objectStore);
+        ExportBackup exportBackup = new ExportBackup(clusters, catalog, engine, offsite, exportSettings(config), exportThreads, clock);
         BackupListener backupEnded = BackupListener.all(metrics, new BackupEvents(protectedClusters),
                 new ExportAfterBackup(config.clusters.stream().filter(c -> c.backups.exportOffsite).map(c -> c.name)
                         .collect(Collectors.toSet()), exportBackup));
@@ -253,7 +254,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         removeExpiredOriginals(restoreSettings, environment, clock);
         RestoreCluster restoreCluster = new RestoreCluster(clusters, catalog, engine,
                 new RestoreRun.Ports(inspector, postgres, new JdbcRecoveryWatch(inspector)), restoreSettings,
-                new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), restoreThreads, clock);
+                new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), offsite, restoreThreads,
+                clock);
         ResumeInterruptedRuns resumption = new ResumeInterruptedRuns(clusters, engine, postgres, catalog, backupEnded, restoreCluster,
                 exportBackup, clock);
         RecoverInterruptedBackups recovery = new RecoverInterruptedBackups(protectedClusters, postgres, catalog, clock);
@@ -385,30 +387,25 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
 
     /**
      * Off-site copies, when configured: the repository under {@code offsite/} of the object store,
-     * opened (and made, on first use) when the first export needs it, so that a store out of reach
-     * at startup does not stop Shelter.
+     * opened (and made, on first use) when the first export or restore needs it.
      */
-    private static ExportBackup exportBackup(ShelterConfiguration config, BlobStore objectStore, ClusterRegistry clusters,
-                                             BackupCatalog catalog, RunbookEngine engine, ExecutorService threads, Clock clock) {
+    private static OffsiteAccess offsiteAccess(ShelterConfiguration config, BlobStore objectStore) {
         if (config.offsite == null) {
-            return new ExportBackup(clusters, catalog, engine, Optional.empty(), new ExportSettings(1, 0, 0), threads, clock);
+            return OffsiteAccess.none();
         }
         OffsiteConfig offsite = config.offsite;
         Optional<MasterKey> key = Optional.ofNullable(offsite.masterKeyFile).map(file -> MasterKey.fromFile(Path.of(file)));
-        Supplier<OffsiteRepository> repository = new Supplier<>() {
-            private OffsiteRepository opened;
+        return OffsiteAccess.of(() -> {
+            OffsiteRepository opened = OffsiteRepository.open(objectStore, key);
+            LOG.info("{}", opened.describe());
+            return opened;
+        }, offsite.parallelFetches);
+    }
 
-            @Override
-            public synchronized OffsiteRepository get() {
-                if (opened == null) {
-                    opened = OffsiteRepository.open(objectStore, key);
-                    LOG.info("{}", opened.describe());
-                }
-                return opened;
-            }
-        };
-        return new ExportBackup(clusters, catalog, engine, Optional.of(repository),
-                new ExportSettings(offsite.parallelUploads, offsite.bandwidthBytesPerSecond, offsite.samplePercent), threads, clock);
+    private static ExportSettings exportSettings(ShelterConfiguration config) {
+        OffsiteConfig offsite = config.offsite;
+        return offsite == null ? new ExportSettings(1, 0, 0)
+                : new ExportSettings(offsite.parallelUploads, offsite.bandwidthBytesPerSecond, offsite.samplePercent);
     }
 
     private static Map<String, RetentionPolicy> retentionPolicies(ShelterConfiguration config) {

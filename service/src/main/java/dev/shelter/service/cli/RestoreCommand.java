@@ -65,9 +65,11 @@ public final class RestoreCommand extends Command {
         create.addArgument("--timeline").metavar("N").help("the timeline to follow (default: the newest one archived)");
         create.addArgument("--backup").metavar("ID").help("restore from this backup (default: the newest that ends before the "
                 + "target); alone, without a target flag, restore to the end of this backup");
-        create.addArgument("--strategy").choices("rollback", "clone-swap").setDefault("rollback")
+        create.addArgument("--strategy").choices("rollback", "clone-swap", "from-object-store")
                 .help("rollback: the volumes back to the snapshots; clone-swap: clones of the snapshots swapped in, the originals "
-                        + "kept until the restore is verified (swapped back if it fails)");
+                        + "kept until the restore is verified (swapped back if it fails); from-object-store: the volumes rebuilt from "
+                        + "the backup's off-site copy, then swapped in as clone-swap does (default: rollback, or from-object-store when "
+                        + "the backup's snapshots are gone)");
         create.addArgument("--dry-run").dest("dryRun").action(Arguments.storeTrue())
                 .help("show the backup, target, timeline, how far the WAL replays, the checks' findings and the steps; change nothing");
         create.addArgument("--confirm").metavar("CLUSTER")
@@ -157,7 +159,9 @@ public final class RestoreCommand extends Command {
                 target.put("timeline", number("--timeline", timeline));
             }
         }
-        request.put("strategy", namespace.getString("strategy"));
+        if (namespace.getString("strategy") != null) {
+            request.put("strategy", namespace.getString("strategy"));
+        }
         if (namespace.getString("confirm") != null) {
             request.put("confirm", namespace.getString("confirm"));
         }

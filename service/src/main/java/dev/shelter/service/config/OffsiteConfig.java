@@ -22,6 +22,12 @@ public class OffsiteConfig {
     @JsonProperty
     public int parallelUploads = 4;
 
+    /** Chunks a restore from the repository fetches at a time. */
+    @Min(1)
+    @Max(64)
+    @JsonProperty
+    public int parallelFetches = 4;
+
     /** At most this many bytes a second sent, over all uploads of an export; 0: no limit. */
     @Min(0)
     @JsonProperty

@@ -11,15 +11,12 @@ import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.plan.offsite.ExportBackupPlan;
 import dev.shelter.runbooks.plan.offsite.ExportRun;
 import dev.shelter.runbooks.plan.offsite.ExportSettings;
-import dev.shelter.storage.offsite.OffsiteRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.function.Supplier;
 
 /**
  * Copies a completed backup into the off-site repository, in the background: the plan
@@ -33,18 +30,18 @@ public final class ExportBackup {
     private final ClusterRegistry clusters;
     private final BackupCatalog catalog;
     private final RunbookEngine engine;
-    private final Optional<Supplier<OffsiteRepository>> repository;
+    private final OffsiteAccess offsite;
     private final ExportSettings settings;
     private final ExecutorService executor;
     private final Clock clock;
 
-    /** {@code repository} empty: Shelter is configured without off-site copies, and every export is refused saying so. */
-    public ExportBackup(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, Optional<Supplier<OffsiteRepository>> repository,
+    /** Without an off-site repository every export is refused, saying so. */
+    public ExportBackup(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, OffsiteAccess offsite,
                         ExportSettings settings, ExecutorService executor, Clock clock) {
         this.clusters = clusters;
         this.catalog = catalog;
         this.engine = engine;
-        this.repository = repository;
+        this.offsite = offsite;
         this.settings = settings;
         this.executor = executor;
         this.clock = clock;
@@ -87,14 +84,6 @@ public final class ExportBackup {
     }
 
     private ExportRun context(ProtectedCluster cluster, BackupManifest manifest) {
-        Supplier<OffsiteRepository> opened = repository.orElseThrow(() -> new ConflictException("Shelter is configured without "
-                + "off-site copies: add an 'offsite' section (docs/offsite-repository.md)"));
-        OffsiteRepository offsite;
-        try {
-            offsite = opened.get();
-        } catch (RuntimeException e) {
-            throw new ConflictException("the off-site repository cannot be opened: " + e.getMessage());
-        }
-        return new ExportRun(cluster, catalog, offsite, settings, clock, manifest.id());
+        return new ExportRun(cluster, catalog, offsite.open(), settings, clock, manifest.id());
     }
 }

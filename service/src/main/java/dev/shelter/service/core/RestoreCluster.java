@@ -6,6 +6,7 @@ import dev.shelter.runbooks.backup.BackupState;
 import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.Timeline;
+import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.engine.Facts;
@@ -30,6 +31,8 @@ import dev.shelter.runbooks.restore.RestoreRefusedException;
 import dev.shelter.runbooks.restore.RestoreTarget;
 import dev.shelter.runbooks.restore.UnknownBackupForRestoreException;
 import dev.shelter.runbooks.wal.TimelineHistory;
+import dev.shelter.storage.snapshot.SnapshotException;
+import dev.shelter.storage.snapshot.VolumeSnapshotter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +47,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -84,10 +86,13 @@ public final class RestoreCluster {
     private final RestoreRun.Ports ports;
     private final Map<String, RestoreSettings> settings;
     private final TakeBackup takeBackup;
+    private final OffsiteAccess offsite;
     private final ExecutorService executor;
     private final Clock clock;
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(10);
     private static final String DEFAULT_STRATEGY = "rollback";
+    private static final String NEW_CLUSTER = "new-cluster";
+    private static final String FROM_OBJECT_STORE = "from-object-store";
     private static final DateTimeFormatter TAG_TIME = DateTimeFormatter.ofPattern("uuuuMMdd't'HHmmss").withZone(ZoneOffset.UTC);
     private static final SecureRandom TAG_RANDOM = new SecureRandom();
     private final CountDownLatch serving = new CountDownLatch(1);
@@ -95,13 +100,15 @@ public final class RestoreCluster {
     private final Map<String, ProtectedCluster> newClustersByName = new java.util.concurrent.ConcurrentHashMap<>();
 
     public RestoreCluster(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, RestoreRun.Ports ports,
-                          Map<String, RestoreSettings> settings, TakeBackup takeBackup, ExecutorService executor, Clock clock) {
+                          Map<String, RestoreSettings> settings, TakeBackup takeBackup, OffsiteAccess offsite, ExecutorService executor,
+                          Clock clock) {
         this.clusters = clusters;
         this.catalog = catalog;
         this.engine = engine;
         this.ports = ports;
         this.settings = Map.copyOf(settings);
         this.takeBackup = takeBackup;
+        this.offsite = offsite;
         this.executor = executor;
         this.clock = clock;
     }
@@ -290,18 +297,21 @@ public final class RestoreCluster {
                 () -> new IllegalStateException("restore " + journal.id() + " made a new cluster, and the configuration of "
                         + cluster.name() + " no longer allows one")).place(cluster, name, placementOf(journal.facts())));
         return runOf(cluster, restore, backup, RestoreTarget.decode(facts.require(RestoreFacts.TARGET)),
-                new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))),
-                RestorePlan.CLONE_SWAP.equals(journal.plan()), placed);
+                new Timeline(Long.parseLong(facts.require(RestoreFacts.TIMELINE))), journal.plan(), placed);
     }
 
-    /** The restore's context: what the request or journal decided, with what the cluster's configuration gives. */
+    /** The restore's context: what the request or journal decided (the plan too), with what the cluster's configuration gives. */
     private RestoreRun runOf(ProtectedCluster cluster, RestoreSettings restore, BackupManifest backup, RestoreTarget target,
-                             Timeline timeline, boolean cloneSwap, Optional<NewClusters.Placed> placed) {
+                             Timeline timeline, String plan, Optional<NewClusters.Placed> placed) {
+        boolean fromObjectStore = RestorePlan.FROM_OBJECT_STORE.equals(plan);
+        boolean cloneSwap = fromObjectStore || RestorePlan.CLONE_SWAP.equals(plan);
+        Optional<RestoreRun.FromObjectStore> repository = fromObjectStore
+                ? Optional.of(new RestoreRun.FromObjectStore(offsite.open(), offsite.parallelFetches())) : Optional.empty();
         return new RestoreRun(cluster, backup, target, timeline, ports,
                 placed.map(NewClusters.Placed::recoveryFiles).orElseGet(() -> restore.recoveryFiles().orElseThrow()),
                 restore.restoreCommand().orElseThrow(), restore.recoveryTimeout(), placed.isPresent() ? Optional.empty() : restore.ha(),
                 restore.checks(), cloneSwap ? Optional.of(restore.cloneSwap().orElseThrow()) : Optional.empty(),
-                placed.map(NewClusters.Placed::newCluster), clock);
+                placed.map(NewClusters.Placed::newCluster), repository, clock);
     }
 
     /** The journal's placement facts, without their prefix. */
@@ -401,10 +411,13 @@ public final class RestoreCluster {
 
     private Prepared prepare(String clusterName, Order order, Instant requestedAt) {
         ProtectedCluster cluster = clusters.require(clusterName);
-        String strategy = Objects.requireNonNullElse(order.strategy(), DEFAULT_STRATEGY);
-        Plan<RestoreRun> plan = RestorePlan.forStrategy(strategy).orElseThrow(() -> new InvalidRequestException(
-                "strategy must be \"rollback\", \"clone-swap\" or \"new-cluster\", not \"" + strategy + "\""));
-        if (order.newCluster() != null && !isNewCluster(plan)) {
+        String asked = order.strategy();
+        if (asked != null && RestorePlan.forStrategy(asked).isEmpty()) {
+            throw new InvalidRequestException("strategy must be \"rollback\", \"clone-swap\", \"new-cluster\" or \"from-object-store\", not \""
+                    + asked + "\"");
+        }
+        boolean newCluster = NEW_CLUSTER.equals(asked);
+        if (order.newCluster() != null && !newCluster) {
             throw new InvalidRequestException("\"newCluster\" goes with \"strategy\": \"new-cluster\" only");
         }
         RestoreTarget target = RestoreTargets.parse(order.target(), order.backupId() != null);
@@ -412,17 +425,10 @@ public final class RestoreCluster {
         restore.refusal().ifPresent(reason -> {
             throw new ConflictException("cluster '" + clusterName + "' cannot be restored: " + reason);
         });
-        boolean cloneSwap = plan.name().equals(RestorePlan.CLONE_SWAP);
-        if (cloneSwap) {
-            restore.cloneSwapRefusal().ifPresent(reason -> {
-                throw new ConflictException("cluster '" + clusterName + "' cannot be restored by clone and swap: " + reason
-                        + "; \"strategy\": \"rollback\" can");
-            });
-        }
         String tag = cloneTag(requestedAt);
         Map<String, String> placement = new LinkedHashMap<>();
         Optional<NewClusters.Placed> placed = Optional.empty();
-        if (isNewCluster(plan)) {
+        if (newCluster) {
             restore.newClusterRefusal().ifPresent(reason -> {
                 throw new ConflictException("cluster '" + clusterName + "' cannot be restored into a new cluster: " + reason);
             });
@@ -430,12 +436,12 @@ public final class RestoreCluster {
                 throw new InvalidRequestException("\"strategy\": \"new-cluster\" needs \"newCluster\": where to put it");
             }
             NewClusters newClusters = restore.newClusters().orElseThrow();
-            Map<String, String> asked = newClusters.facts(order.newCluster());
+            Map<String, String> placedAs = newClusters.facts(order.newCluster());
             String name = newClusterName(clusterName, order.newCluster().name(), tag);
             requireUnusedName(name);
             placement.put(RestoreFacts.NEW_CLUSTER_NAME, name);
-            asked.forEach((key, value) -> placement.put(RestoreFacts.NEW_CLUSTER + key, value));
-            placed = Optional.of(newClusters.place(cluster, name, asked));
+            placedAs.forEach((key, value) -> placement.put(RestoreFacts.NEW_CLUSTER + key, value));
+            placed = Optional.of(newClusters.place(cluster, name, placedAs));
             placed.get().newCluster().placement().reach().forEach((key, value) -> placement.put(RestoreFacts.NEW_CLUSTER_REACH + key, value));
         }
         List<BackupManifest> backups = catalog.list(cluster.spec().name(), Optional.empty(), 0, Integer.MAX_VALUE).items();
@@ -446,17 +452,55 @@ public final class RestoreCluster {
             TimelineHistory along = timelines.historyOf(timeline);
             BackupManifest backup = BackupChoice.choose(backups, target, along,
                     Optional.ofNullable(order.backupId()).map(RestoreCluster::backupId));
-            RestoreRun context = runOf(cluster, restore, backup, target, timeline, cloneSwap, placed);
+            boolean snapshotsThere = snapshotsThere(cluster, backup);
+            String strategy = asked != null ? asked : !snapshotsThere && backup.offsite() != null ? FROM_OBJECT_STORE : DEFAULT_STRATEGY;
+            if (!snapshotsThere && !FROM_OBJECT_STORE.equals(strategy)) {
+                throw new RestoreRefusedException("the snapshots of backup " + backup.id() + " are gone from "
+                        + cluster.snapshotter().describe() + (backup.offsite() != null ? "; it has an off-site copy: "
+                        + "\"strategy\": \"from-object-store\" restores from it" : ", and it has no off-site copy"));
+            }
+            Plan<RestoreRun> plan = RestorePlan.forStrategy(strategy).orElseThrow();
+            if (plan.name().equals(RestorePlan.CLONE_SWAP) || plan.name().equals(RestorePlan.FROM_OBJECT_STORE)) {
+                restore.cloneSwapRefusal().ifPresent(reason -> {
+                    throw new ConflictException("cluster '" + clusterName + "' cannot be restored by " + strategy + ": " + reason
+                            + (snapshotsThere ? "; \"strategy\": \"rollback\" can" : ""));
+                });
+            }
+            RestoreRun context = runOf(cluster, restore, backup, target, timeline, plan.name(), placed);
             context.requireRestorableBackup();
             context.ha().ifPresent(ha -> RestoredMember.requireLeading(ha, cluster.spec().postgres(), clusterName));
             RestorePreflight.Findings findings = RestorePreflight.check(backup, target, along, cluster.walArchive(),
                     placed.isPresent() ? Optional.empty() : writtenOn(cluster, timeline));
+            if (asked == null && FROM_OBJECT_STORE.equals(strategy)) {
+                List<String> notes = new java.util.ArrayList<>(findings.notes());
+                notes.add(0, "the snapshots of backup " + backup.id() + " are gone: it is restored from its off-site copy "
+                        + "(strategy from-object-store)");
+                findings = new RestorePreflight.Findings(findings.replayableTo(), findings.segments(), notes);
+            }
             return new Prepared(context, findings, strategy, plan, tag, Map.copyOf(placement));
         } catch (UnknownBackupForRestoreException e) {
             throw new UnknownBackupException(order.backupId());
         } catch (RestoreRefusedException e) {
             throw new RestoreNotPossibleException(e.getMessage() + "; nothing was changed", e);
         }
+    }
+
+    /** Whether every snapshot of the backup set is still there; a volume gone with its snapshots counts as none. */
+    private static boolean snapshotsThere(ProtectedCluster cluster, BackupManifest backup) {
+        VolumeSnapshotter snapshotter = cluster.snapshotter();
+        for (VolumeSnapshot snapshot : backup.snapshots()) {
+            try {
+                if (!snapshotter.exists(snapshot.ref())) {
+                    return false;
+                }
+            } catch (SnapshotException e) {
+                if (e.reason() != SnapshotException.Reason.NOT_FOUND) {
+                    throw e;
+                }
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Where the running primary writes, if it answers as one on {@code timeline}: WAL there is archived by the restore's first step. */

@@ -44,7 +44,7 @@ public class ClusterRestoresResource {
             RestoreCluster.Preview preview = restores.preview(cluster, order(order));
             var run = preview.prepared().context();
             return Response.ok(RestorePreviewView.of(run.clusterName(), run.backup(), run.target(), run.timeline(),
-                    preview.prepared().findings(), preview.plan())).build();
+                    preview.prepared().findings(), preview.prepared().strategy(), preview.plan())).build();
         }
         RestoreView started = RestoreView.of(restores.start(cluster, order(order), security.getUserPrincipal().getName()));
         return Response.accepted(started).location(URI.create("/api/v1/restores/" + started.id())).build();

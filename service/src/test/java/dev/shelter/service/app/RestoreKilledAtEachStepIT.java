@@ -67,7 +67,8 @@ class RestoreKilledAtEachStepIT {
         Files.writeString(config, ShelterProcess.restorableHeader(cluster.shelterPort, ADMIN, RestorableCluster.OPERATOR)
                 + cluster.clustersSection("primary", binaries, scratch.resolve("snapshots"), List.of(CHECK))
                         .replace("checks: [", "keepOriginalsSeconds: 0, checks: [")
-                + "objectStore: {kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}\n");
+                + "objectStore: {kind: filesystem, directory: \"" + scratch.resolve("store") + "\"}\n"
+                + "offsite: {parallelFetches: 2}\n");
         primary.start();
         cluster.archiveThroughShelter("primary");
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
@@ -78,7 +79,11 @@ class RestoreKilledAtEachStepIT {
             insertBatch(1);
             ShelterClient.Answer started = client.post("/api/v1/clusters/primary/backups", "{\"label\":\"before the batches\"}");
             assertEquals(202, started.status(), started.text());
-            assertEquals("completed", client.awaitEnd(started.body().path("id").asText()).path("state").asText());
+            String backup = started.body().path("id").asText();
+            assertEquals("completed", client.awaitEnd(backup).path("state").asText());
+            assertEquals(202, client.post("/api/v1/backups/" + backup + "/export", "").status());
+            Poll.until("backup " + backup + " has its copy", Duration.ofMinutes(2), () -> client.get("/api/v1/backups/" + backup).body()
+                    .path("offsite").path("state").asText(), "exported"::equals);
             insertBatch(2);
             target = primary.queryValue("SELECT pg_current_wal_lsn()::text");
             expectedRows = batches();
@@ -197,6 +202,30 @@ class RestoreKilledAtEachStepIT {
             assertEquals(List.of(), besideTheDataDirectory(".clone-"), "no clone is left unswapped");
             awaitFreshBackup(shelter.client(ADMIN), ended.path("id").asText());
         });
+    }
+
+    /**
+     * From the off-site copy: killed while a volume is half rebuilt, the restarted Shelter removes it
+     * and rebuilds it; killed later, it goes on as a clone and swap does.
+     */
+    @ParameterizedTest(name = "a restore from the object store killed at {0}:{1} completes after the restart")
+    @CsvSource({
+            "RebuildVolumes, started",
+            "RebuildVolumes, inside",
+            "RebuildVolumes, executed",
+            "SwapInClones, executed",
+            "KeepOriginals, executed",
+    })
+    void aRestoreFromTheObjectStoreKilledAtTheStepCompletesAfterTheRestart(String step, String moment) throws Exception {
+        JsonNode restore = killAndResume("from-object-store", "{\"lsn\": \"" + target + "\", \"timeline\": 1}", step, moment,
+                (shelter, ended) -> {
+                    assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
+                    assertEquals(expectedRows, batches(), "exactly the rows committed up to " + target);
+                    assertEquals(1, ended.path("keptOriginals").size(), ended.toPrettyString());
+                    assertEquals(List.of(), besideTheDataDirectory(".clone-"), "no rebuilt volume is left unswapped");
+                    awaitFreshBackup(shelter.client(ADMIN), ended.path("id").asText());
+                });
+        assertEquals("from-object-store", restore.path("strategy").asText());
     }
 
     /** The check fails on the latest data: killed while verifying, the restarted Shelter verifies again and swaps back. */
@@ -350,7 +379,7 @@ class RestoreKilledAtEachStepIT {
         boolean running = primary.isRunning();
         String journalState = journalState(id);
         String atKill = "PostgreSQL " + (running ? "running" : "stopped") + ", journal " + journalState
-                + (strategy.equals("clone-swap") ? ", beside the data directory " + besideTheDataDirectory(".") : "");
+                + (strategy.equals("clone-swap") || strategy.equals("from-object-store") ? ", beside the data directory " + besideTheDataDirectory(".") : "");
         assertTrue(running || journalState.equals("RUNNING"), "a stopped cluster has a running journal saying so: " + atKill);
 
         try (ShelterProcess shelter = ShelterProcess.start(config, ADMIN, scratch.resolve("shelter-" + run + "-restarted.log"))) {

@@ -73,7 +73,7 @@ class RestoreCommandTest {
             assertEquals(0, run.exitCode(), flags.getKey() + ": " + run);
             assertEquals("restore " + ID + " of demo running\n", run.out(), flags.getKey().toString());
             List<FakeShelter.Request> requests = shelter.requests();
-            assertEquals(flags.getValue() + "\"strategy\":\"rollback\",\"confirm\":\"demo\",\"dryRun\":false}",
+            assertEquals(flags.getValue() + "\"confirm\":\"demo\",\"dryRun\":false}",
                     ShelterApi.json().readTree(requests.get(requests.size() - 1).body()).toString(), flags.getKey().toString());
         }
         assertEquals(bodies.size(), shelter.requests().size(), "one request each, no polling without --wait");
@@ -86,9 +86,9 @@ class RestoreCommandTest {
         assertEquals(0, restore("create", "demo", "--xid", "741", "--exclusive", "--confirm", "demo").exitCode());
         assertEquals(0, restore("create", "demo", "--time", "2026-01-05T10:15:00Z", "--exclusive").exitCode());
 
-        assertEquals("{\"target\":{\"xid\":741,\"inclusive\":false},\"strategy\":\"rollback\",\"confirm\":\"demo\",\"dryRun\":false}",
+        assertEquals("{\"target\":{\"xid\":741,\"inclusive\":false},\"confirm\":\"demo\",\"dryRun\":false}",
                 ShelterApi.json().readTree(shelter.requests().get(0).body()).toString());
-        assertEquals("{\"target\":{\"time\":\"2026-01-05T10:15:00Z\",\"inclusive\":false},\"strategy\":\"rollback\",\"dryRun\":false}",
+        assertEquals("{\"target\":{\"time\":\"2026-01-05T10:15:00Z\",\"inclusive\":false},\"dryRun\":false}",
                 ShelterApi.json().readTree(shelter.requests().get(1).body()).toString(), "no confirm unless given");
     }
 
@@ -160,7 +160,7 @@ class RestoreCommandTest {
                 2   CheckTarget        time 2026-01-05T09:15:00Z (inclusive)  yes
                 10  StartReplicas      demo                                   -
                 """, run.out());
-        assertEquals("{\"target\":{\"time\":\"2026-01-05T10:15:00+01:00\"},\"strategy\":\"rollback\",\"dryRun\":true}",
+        assertEquals("{\"target\":{\"time\":\"2026-01-05T10:15:00+01:00\"},\"dryRun\":true}",
                 ShelterApi.json().readTree(shelter.requests().get(0).body()).toString());
         assertEquals(1, shelter.requests().size(), "a dry run is one request");
     }

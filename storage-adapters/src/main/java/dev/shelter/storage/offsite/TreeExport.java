@@ -87,9 +87,10 @@ public final class TreeExport {
                 String relative = relative(root, path);
                 PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
                 if (attributes.isSymbolicLink()) {
-                    entries.add(new TreeManifest.SymbolicLink(relative, Files.readSymbolicLink(path).toString()));
+                    entries.add(new TreeManifest.SymbolicLink(relative, Files.readSymbolicLink(path).toString(), owner(attributes)));
                 } else if (attributes.isDirectory()) {
-                    entries.add(new TreeManifest.Directory(relative, mode(attributes.permissions()), attributes.lastModifiedTime().toMillis()));
+                    entries.add(new TreeManifest.Directory(relative, mode(attributes.permissions()), attributes.lastModifiedTime().toMillis(),
+                            owner(attributes)));
                 } else if (attributes.isRegularFile()) {
                     TreeManifest.RegularFile old = before.get(relative);
                     boolean unchanged = old != null && old.content().sizeBytes() == attributes.size()
@@ -97,11 +98,11 @@ public final class TreeExport {
                     boolean sampled = unchanged && sample.draw();
                     if (unchanged && !sampled) {
                         entries.add(new TreeManifest.RegularFile(relative, mode(attributes.permissions()), old.modifiedMillis(),
-                                old.content()));
+                                old.content(), owner(attributes)));
                         taken++;
                     } else {
                         PendingFile file = new PendingFile(relative, mode(attributes.permissions()),
-                                attributes.lastModifiedTime().toMillis(), attributes.size());
+                                attributes.lastModifiedTime().toMillis(), attributes.size(), owner(attributes));
                         bytesRead += read(path, file, uploads, sampled ? old.content() : null);
                         filesSampled += sampled ? 1 : 0;
                         entries.add(file);
@@ -116,7 +117,9 @@ public final class TreeExport {
                     .map(entry -> entry instanceof PendingFile file ? file.finish() : (TreeManifest.Entry) entry).toList();
             Stats stats = new Stats(total, total, bytesRead, uploads.bytesUploaded(), uploads.uploaded(), uploads.reused(), taken, filesSampled);
             progress.accept(stats);
-            return new Result(new TreeManifest(finished), stats, Optional.empty());
+            PosixFileAttributes top = Files.readAttributes(root, PosixFileAttributes.class);
+            TreeManifest.Root rootAttributes = new TreeManifest.Root(mode(top.permissions()), top.lastModifiedTime().toMillis(), owner(top));
+            return new Result(new TreeManifest(finished, rootAttributes), stats, Optional.empty());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot export " + root + ": " + e.getMessage(), e);
         }
@@ -167,6 +170,10 @@ public final class TreeExport {
         return root.relativize(path).toString().replace(path.getFileSystem().getSeparator(), "/");
     }
 
+    private static TreeManifest.Owner owner(PosixFileAttributes attributes) {
+        return new TreeManifest.Owner(attributes.owner().getName(), attributes.group().getName());
+    }
+
     static int mode(Set<PosixFilePermission> permissions) {
         int mode = 0;
         for (PosixFilePermission permission : permissions) {
@@ -181,18 +188,20 @@ public final class TreeExport {
         private final int mode;
         private final long modifiedMillis;
         private final long size;
+        private final TreeManifest.Owner owner;
         private final Map<Integer, ChunkId> chunks = new ConcurrentHashMap<>();
 
-        PendingFile(String path, int mode, long modifiedMillis, long size) {
+        PendingFile(String path, int mode, long modifiedMillis, long size, TreeManifest.Owner owner) {
             this.path = path;
             this.mode = mode;
             this.modifiedMillis = modifiedMillis;
             this.size = size;
+            this.owner = owner;
         }
 
         TreeManifest.RegularFile finish() {
             return new TreeManifest.RegularFile(path, mode, modifiedMillis, new ImageManifest(size, ChunkFrame.CHUNK_BYTES,
-                    new TreeMap<>(chunks)));
+                    new TreeMap<>(chunks)), owner);
         }
     }
 

@@ -14,14 +14,17 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A tree manifest as stored: the magic {@code SHTREE01}, the number of entries, each entry (a type
+ * A tree manifest as stored: the magic {@code SHTREE02}, the root's attributes (a flag, then mode,
+ * time, user and group), the number of entries, each entry (a type
  * byte, its UTF-8 path, then per type: mode and time; mode, time and content as size, chunk size
- * and pieces; or the link's target), then a checksum of everything before it from
- * {@link ChunkSealing#authenticate}.
+ * and pieces; or the link's target; then its owner's user and group names, empty if unknown), then
+ * a checksum of everything before it from {@link ChunkSealing#authenticate}. {@code SHTREE01},
+ * the same without the root and owners, is still read.
  */
 final class TreeManifestCodec {
 
-    private static final String MAGIC_TEXT = "SHTREE01";
+    private static final String MAGIC_TEXT = "SHTREE02";
+    private static final String WITHOUT_OWNERS = "SHTREE01";
     private static final byte[] MAGIC = MAGIC_TEXT.getBytes(StandardCharsets.US_ASCII);
     private static final byte DIRECTORY = 'd';
     private static final byte FILE = 'f';
@@ -38,6 +41,13 @@ final class TreeManifestCodec {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.write(MAGIC);
+            out.writeBoolean(manifest.root() != null);
+            if (manifest.root() != null) {
+                out.writeInt(manifest.root().mode());
+                out.writeLong(manifest.root().modifiedMillis());
+                writeString(out, manifest.root().owner().user());
+                writeString(out, manifest.root().owner().group());
+            }
             out.writeInt(manifest.entries().size());
             for (TreeManifest.Entry entry : manifest.entries()) {
                 if (entry instanceof TreeManifest.Directory d) {
@@ -63,6 +73,8 @@ final class TreeManifestCodec {
                     writeString(out, l.path());
                     writeString(out, l.target());
                 }
+                writeString(out, entry.owner() == null ? "" : entry.owner().user());
+                writeString(out, entry.owner() == null ? "" : entry.owner().group());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot happen in memory", e);
@@ -71,14 +83,17 @@ final class TreeManifestCodec {
     }
 
     TreeManifest decode(String name, byte[] stored) {
-        byte[] body = AuthenticatedDocument.open(sealing, MAGIC_TEXT, "tree manifest " + name, stored);
+        boolean owners = !startsWith(stored, WITHOUT_OWNERS);
+        byte[] body = AuthenticatedDocument.open(sealing, owners ? MAGIC_TEXT : WITHOUT_OWNERS, "tree manifest " + name, stored);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body, MAGIC.length, body.length - MAGIC.length))) {
+            TreeManifest.Root root = owners && in.readBoolean()
+                    ? new TreeManifest.Root(in.readInt(), in.readLong(), new TreeManifest.Owner(readString(in), readString(in))) : null;
             int count = in.readInt();
             List<TreeManifest.Entry> entries = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 byte type = in.readByte();
                 String path = readString(in);
-                entries.add(switch (type) {
+                TreeManifest.Entry entry = switch (type) {
                     case DIRECTORY -> new TreeManifest.Directory(path, in.readInt(), in.readLong());
                     case FILE -> {
                         int mode = in.readInt();
@@ -97,17 +112,35 @@ final class TreeManifestCodec {
                     }
                     case LINK -> new TreeManifest.SymbolicLink(path, readString(in));
                     default -> throw new CorruptManifestException("tree manifest " + name + " has an entry of unknown type " + type);
-                });
+                };
+                entries.add(owners ? withOwner(entry, readString(in), readString(in)) : entry);
             }
             if (in.available() != 0) {
                 throw new CorruptManifestException("tree manifest " + name + " has bytes after its entries");
             }
-            return new TreeManifest(entries);
+            return new TreeManifest(entries, root);
         } catch (EOFException e) {
             throw new CorruptManifestException("tree manifest " + name + " ends early");
         } catch (IOException | IllegalArgumentException e) {
             throw new CorruptManifestException("tree manifest " + name + " is damaged: " + e.getMessage());
         }
+    }
+
+    private static TreeManifest.Entry withOwner(TreeManifest.Entry entry, String user, String group) {
+        TreeManifest.Owner owner = user.isEmpty() ? null : new TreeManifest.Owner(user, group);
+        if (entry instanceof TreeManifest.Directory d) {
+            return new TreeManifest.Directory(d.path(), d.mode(), d.modifiedMillis(), owner);
+        }
+        if (entry instanceof TreeManifest.RegularFile f) {
+            return new TreeManifest.RegularFile(f.path(), f.mode(), f.modifiedMillis(), f.content(), owner);
+        }
+        TreeManifest.SymbolicLink l = (TreeManifest.SymbolicLink) entry;
+        return new TreeManifest.SymbolicLink(l.path(), l.target(), owner);
+    }
+
+    private static boolean startsWith(byte[] stored, String magic) {
+        byte[] expected = magic.getBytes(StandardCharsets.US_ASCII);
+        return stored.length >= expected.length && java.util.Arrays.equals(stored, 0, expected.length, expected, 0, expected.length);
     }
 
     private static void writeString(DataOutputStream out, String value) throws IOException {

@@ -10,6 +10,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -69,7 +72,9 @@ public final class TreeRestore {
                 Path path = inside(target, entry.path());
                 if (entry instanceof TreeManifest.SymbolicLink link) {
                     Files.createSymbolicLink(path, Path.of(link.target()));
+                    setOwner(path, link.owner());
                 } else if (entry instanceof TreeManifest.RegularFile file) {
+                    setOwner(path, file.owner());
                     Files.setPosixFilePermissions(path, permissions(file.mode()));
                     Files.setLastModifiedTime(path, FileTime.fromMillis(file.modifiedMillis()));
                 } else {
@@ -78,8 +83,14 @@ public final class TreeRestore {
             }
             for (int i = directories.size() - 1; i >= 0; i--) { // children before parents
                 Path path = inside(target, directories.get(i).path());
+                setOwner(path, directories.get(i).owner());
                 Files.setPosixFilePermissions(path, permissions(directories.get(i).mode()));
                 Files.setLastModifiedTime(path, FileTime.fromMillis(directories.get(i).modifiedMillis()));
+            }
+            if (manifest.root() != null) {
+                setOwner(target, manifest.root().owner());
+                Files.setPosixFilePermissions(target, permissions(manifest.root().mode()));
+                Files.setLastModifiedTime(target, FileTime.fromMillis(manifest.root().modifiedMillis()));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restore into " + target + ": " + e.getMessage(), e);
@@ -122,6 +133,25 @@ public final class TreeRestore {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The owner the copy kept, by name: a data directory PostgreSQL refuses to start from unless
+     * its user owns it. A name this machine does not know fails the restore, naming it.
+     */
+    private static void setOwner(Path path, TreeManifest.Owner owner) throws IOException {
+        if (owner == null) {
+            return; // a copy made before owners were kept: the restoring user owns it
+        }
+        UserPrincipalLookupService names = path.getFileSystem().getUserPrincipalLookupService();
+        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        try {
+            view.setOwner(names.lookupPrincipalByName(owner.user()));
+            view.setGroup(names.lookupPrincipalByGroupName(owner.group()));
+        } catch (UserPrincipalNotFoundException e) {
+            throw new IllegalStateException("cannot give " + path + " to " + owner.user() + ":" + owner.group()
+                    + ", its owner in the copy: this machine has no such user or group", e);
         }
     }
 

@@ -47,6 +47,11 @@ public final class VolumeCopies {
         return read(TREES + name).map(bytes -> trees.decode(name, bytes));
     }
 
+    /** Whether a copy of that name, image or tree, is there: a look at each key, nothing read or checked. */
+    public boolean has(String name) {
+        return store.stat(BlobKey.of(IMAGES + name)).isPresent() || store.stat(BlobKey.of(TREES + name)).isPresent();
+    }
+
     /** Removes the copy of that name, image or tree; the chunks stay until garbage collection finds them unused. */
     public void delete(String name) {
         store.delete(BlobKey.of(IMAGES + name));

@@ -52,6 +52,12 @@ class TreeExportTest {
         Files.setPosixFilePermissions(source.resolve("base/5/16384"), PosixFilePermissions.fromString("rw-------"));
         Files.setPosixFilePermissions(source.resolve("pg_wal"), PosixFilePermissions.fromString("rwx------"));
         Files.setLastModifiedTime(source.resolve("PG_VERSION"), FileTime.fromMillis(1_700_000_000_123L));
+        Files.setPosixFilePermissions(source, PosixFilePermissions.fromString("rwx------")); // as PostgreSQL wants its data directory
+        // Owners come back by name: PostgreSQL starts only from a data directory its user owns (the tests run as root).
+        var names = source.getFileSystem().getUserPrincipalLookupService();
+        Files.setOwner(source.resolve("base/5/16385"), names.lookupPrincipalByName("nobody"));
+        Files.getFileAttributeView(source.resolve("pg_wal"), java.nio.file.attribute.PosixFileAttributeView.class)
+                .setGroup(names.lookupPrincipalByGroupName("nogroup"));
     }
 
     @AfterEach
@@ -129,17 +135,19 @@ class TreeExportTest {
         return new TreeExport(repository.chunks(), 3, UploadThrottle.UNLIMITED, new SampleCheck(samplePercent, new SplittableRandom(9)));
     }
 
-    /** Every path under the root with its type, mode, time (not for links) and content or link target. */
+    /** Every path under the root and the root itself with its type, owner, mode, time (not for links) and content or link target. */
     private static Map<String, String> describe(Path root) throws IOException {
         Map<String, String> described = new TreeMap<>();
         try (Stream<Path> all = Files.walk(root)) {
-            for (Path path : all.filter(path -> !path.equals(root)).toList()) {
-                String key = root.relativize(path).toString();
+            for (Path path : all.toList()) {
+                String key = path.equals(root) ? "." : root.relativize(path).toString();
+                var attributes = Files.readAttributes(path, java.nio.file.attribute.PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                String owner = attributes.owner().getName() + ":" + attributes.group().getName() + " ";
                 if (Files.isSymbolicLink(path)) {
-                    described.put(key, "link " + Files.readSymbolicLink(path));
+                    described.put(key, "link " + owner + Files.readSymbolicLink(path));
                     continue;
                 }
-                String what = PosixFilePermissions.toString(Files.getPosixFilePermissions(path, LinkOption.NOFOLLOW_LINKS)) + " "
+                String what = owner + PosixFilePermissions.toString(attributes.permissions()) + " "
                         + Files.getLastModifiedTime(path).toMillis();
                 described.put(key, Files.isDirectory(path) ? "dir " + what
                         : "file " + what + " " + java.util.HexFormat.of().formatHex(sha256(Files.readAllBytes(path))));

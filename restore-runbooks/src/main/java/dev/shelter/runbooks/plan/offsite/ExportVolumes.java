@@ -11,7 +11,6 @@ import dev.shelter.storage.offsite.SampleCheck;
 import dev.shelter.storage.offsite.TreeExport;
 import dev.shelter.storage.offsite.TreeManifest;
 import dev.shelter.storage.offsite.UploadThrottle;
-import dev.shelter.storage.offsite.VolumeCopies;
 import dev.shelter.storage.snapshot.SnapshotBlocks;
 import dev.shelter.storage.snapshot.SnapshotFeature;
 import dev.shelter.storage.snapshot.SnapshotRef;
@@ -120,8 +119,7 @@ final class ExportVolumes implements Step<ExportRun> {
     }
 
     private static boolean hasCopy(ExportRun run, String name) {
-        VolumeCopies copies = run.repository().copies();
-        return copies.findImage(name).isPresent() || copies.findTree(name).isPresent();
+        return run.repository().copies().has(name);
     }
 
     /** What copying one volume took, as recorded in the run's facts for {@link RecordBackupExported}. */

@@ -3,6 +3,7 @@ package dev.shelter.runbooks.plan.restore;
 import dev.shelter.runbooks.engine.FailurePolicy;
 import dev.shelter.runbooks.engine.OnInterrupt;
 import dev.shelter.runbooks.engine.Plan;
+import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.restore.RestoreFacts;
 
 import java.util.List;
@@ -18,6 +19,7 @@ public final class RestorePlan {
     public static final String ROLLBACK = "restore-rollback";
     public static final String CLONE_SWAP = "restore-clone-swap";
     public static final String NEW_CLUSTER = "restore-new-cluster";
+    public static final String FROM_OBJECT_STORE = "restore-from-object-store";
     /** Not a restore: the removal of a new cluster a restore made (DELETE /restores/{id}). */
     public static final String TEARDOWN_NEW_CLUSTER = "teardown-new-cluster";
 
@@ -50,12 +52,27 @@ public final class RestorePlan {
      * restore commits (KeepOriginals) and goes on as a rollback restore does.
      */
     public static Plan<RestoreRun> cloneSwap() {
+        return swapping(CLONE_SWAP, new CloneSnapshots());
+    }
+
+    /**
+     * From the off-site repository (DESIGN.md section 4), when the snapshots are gone with their
+     * Ceph cluster: each volume is rebuilt from its copy where a clone would go, while the cluster
+     * still runs or is down, and from there the restore goes on as a clone and swap does. A missing
+     * or damaged chunk fails it before the cluster is stopped.
+     */
+    public static Plan<RestoreRun> fromObjectStore() {
+        return swapping(FROM_OBJECT_STORE, new RebuildVolumes());
+    }
+
+    /** The clone-and-swap plan, its new volumes made by {@code makeVolumes}. */
+    private static Plan<RestoreRun> swapping(String name, Step<RestoreRun> makeVolumes) {
         FailurePolicy swapBack = FailurePolicy.rollBack();
-        return new Plan<>(CLONE_SWAP, List.of(
+        return new Plan<>(name, List.of(
                 new ArchiveCurrentWal(),
                 new CheckTarget(),
                 new PauseHa(),
-                new CloneSnapshots(),
+                makeVolumes,
                 new StopCluster(),
                 new SwapInClones(),
                 new WriteRecoveryFiles(swapBack),
@@ -97,12 +114,13 @@ public final class RestorePlan {
                 new RemoveNewClusterArchive()), OnInterrupt.RESUME);
     }
 
-    /** The plan of a strategy as the API names it ("rollback", "clone-swap", "new-cluster"). */
+    /** The plan of a strategy as the API names it ("rollback", "clone-swap", "new-cluster", "from-object-store"). */
     public static Optional<Plan<RestoreRun>> forStrategy(String strategy) {
         return switch (strategy) {
             case "rollback" -> Optional.of(rollback());
             case "clone-swap" -> Optional.of(cloneSwap());
             case "new-cluster" -> Optional.of(newCluster());
+            case "from-object-store" -> Optional.of(fromObjectStore());
             default -> Optional.empty();
         };
     }
@@ -113,6 +131,7 @@ public final class RestorePlan {
             case ROLLBACK -> Optional.of(rollback());
             case CLONE_SWAP -> Optional.of(cloneSwap());
             case NEW_CLUSTER -> Optional.of(newCluster());
+            case FROM_OBJECT_STORE -> Optional.of(fromObjectStore());
             case TEARDOWN_NEW_CLUSTER -> Optional.of(teardownNewCluster());
             default -> Optional.empty();
         };

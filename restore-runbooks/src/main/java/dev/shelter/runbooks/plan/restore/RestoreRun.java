@@ -14,6 +14,7 @@ import dev.shelter.runbooks.restore.RestoreTarget;
 import dev.shelter.runbooks.restore.VolumeSwap;
 import dev.shelter.runbooks.wal.TimelineHistory;
 import dev.shelter.storage.blob.BlobStore;
+import dev.shelter.storage.offsite.OffsiteRepository;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -26,14 +27,28 @@ import java.util.Optional;
  * timeline recovery follows (all journaled, so a resumed restore is the same restore), the ports it
  * acts through, the restore_command its server fetches WAL with, the cluster's HA manager, if it has one,
  * the operator's checks of the restored data (queries that must each answer true), for a
- * clone-and-swap restore the swap of its volumes, and for a restore into a new cluster that cluster.
+ * clone-and-swap restore the swap of its volumes (a restore from the object store swaps too, and
+ * has the repository it rebuilds them from), and for a restore into a new cluster that cluster.
  * {@code cluster} is always the source: its backups, its archive and its timelines; the server
  * restored, started and verified is {@link #restored()}.
  */
 public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, RestoreTarget target, Timeline timeline,
                          Ports ports, RecoveryFilesTarget recoveryFiles, String restoreCommand, Duration recoveryTimeout,
                          Optional<HaControl> ha, List<String> checks, Optional<CloneSwap> cloneSwap, Optional<NewCluster> newCluster,
-                         Clock clock) {
+                         Optional<FromObjectStore> fromObjectStore, Clock clock) {
+
+    /**
+     * What a restore from the off-site repository needs beyond a clone and swap: the repository
+     * its volumes are rebuilt from, and how many chunks are fetched at once.
+     */
+    public record FromObjectStore(OffsiteRepository repository, int parallelFetches) {
+        public FromObjectStore {
+            Objects.requireNonNull(repository, "repository");
+            if (parallelFetches < 1) {
+                throw new IllegalArgumentException("at least one fetch at a time, not " + parallelFetches);
+            }
+        }
+    }
 
     /** What a clone-and-swap restore needs beyond a rollback: the swap of the target's volumes, and how long originals are kept. */
     public record CloneSwap(VolumeSwap volumes, Duration keepOriginals) {
@@ -79,7 +94,16 @@ public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, Restor
         if (cloneSwap.isPresent() && newCluster.isPresent()) {
             throw new IllegalArgumentException("a restore swaps the cluster's volumes or makes a new cluster, not both");
         }
+        Objects.requireNonNull(fromObjectStore, "fromObjectStore");
+        if (fromObjectStore.isPresent() && cloneSwap.isEmpty()) {
+            throw new IllegalArgumentException("a restore from the object store swaps its rebuilt volumes in: it needs the volume swap");
+        }
         Objects.requireNonNull(clock, "clock");
+    }
+
+    /** The off-site repository; only the rebuild asks, and a restore without one is refused at request time. */
+    public FromObjectStore requireFromObjectStore() {
+        return fromObjectStore.orElseThrow(() -> new IllegalStateException("restore of " + clusterName() + " has no off-site repository"));
     }
 
     /** The cluster whose server this restore starts and verifies: the new one, or the source itself. */
@@ -112,6 +136,9 @@ public record RestoreRun(ProtectedCluster cluster, BackupManifest backup, Restor
             return;
         }
         cloneSwap.ifPresentOrElse(swap -> swap.volumes().requireSwappable(backup), () -> recoveryFiles.requireBackupOfThisVolume(backup));
+        if (fromObjectStore.isPresent()) {
+            RebuildVolumes.requireCopies(this);
+        }
     }
 
     /** The history recovery follows, as archived. */
