@@ -19,6 +19,7 @@ import dev.shelter.runbooks.backup.BackupProtection;
 import dev.shelter.runbooks.backup.ClusterName;
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.OffsiteCopy;
+import dev.shelter.runbooks.backup.OffsiteScrub;
 import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
@@ -84,7 +85,7 @@ public final class ManifestCodec {
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                 .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES); // newer writers may add fields
         // A manifest without a protection or a copy is written as manifests were before protections existed, byte for byte.
-        for (Class<?> optional : new Class<?>[] {BackupProtection.class, OffsiteCopy.class}) {
+        for (Class<?> optional : new Class<?>[] {BackupProtection.class, OffsiteCopy.class, OffsiteScrub.class}) {
             mapper.configOverride(optional).setIncludeAsProperty(JsonInclude.Value.construct(JsonInclude.Include.NON_NULL,
                     JsonInclude.Include.ALWAYS));
         }

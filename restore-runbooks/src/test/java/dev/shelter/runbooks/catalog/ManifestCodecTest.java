@@ -107,6 +107,22 @@ class ManifestCodecTest {
         assertFalse(new String(codec.encode(protectedOne.unprotected()), StandardCharsets.UTF_8).contains("protection"));
     }
 
+    @Test
+    void anOffsiteCopyAndItsLastScrubAreWrittenAndReadBack() {
+        dev.shelter.runbooks.backup.OffsiteCopy copy = new dev.shelter.runbooks.backup.OffsiteCopy(Instant.parse("2026-11-30T10:00:00Z"),
+                1 << 20, 4096, 3, 7, true, null);
+        BackupManifest exported = expected().exportedAs(copy);
+        String unscrubbed = new String(codec.encode(exported), StandardCharsets.UTF_8);
+        assertFalse(unscrubbed.contains("lastScrub"), "a copy never scrubbed is written as before scrubs existed: " + unscrubbed);
+        assertEquals(exported, codec.decode(unscrubbed.getBytes(StandardCharsets.UTF_8)));
+
+        BackupManifest corrupt = expected().exportedAs(copy.scrubbed(new dev.shelter.runbooks.backup.OffsiteScrub(
+                Instant.parse("2026-11-30T11:00:00Z"), 25, 40, 9, java.util.Map.of("ab12", "chunk ab12 is missing"))));
+        BackupManifest read = codec.decode(codec.encode(corrupt));
+        assertEquals(corrupt, read);
+        assertFalse(read.offsite().lastScrub().isSound());
+    }
+
     private static BackupManifest expected() {
         Instant at = Instant.parse("2026-11-21T10:15:00Z");
         BackupId id = new BackupId("20261121T101500Z-3fa9c1");

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.BackupModeWindow;
 import dev.shelter.runbooks.backup.OffsiteCopy;
+import dev.shelter.runbooks.backup.OffsiteScrub;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -22,20 +24,31 @@ public record BackupView(String id, String cluster, String mode, String label, S
 
     /**
      * The backup's copy in the off-site repository: {@code state} not-exported, exporting (with
-     * {@code progress}) or exported (with when, and what it took).
+     * {@code progress}), exported (with when, and what it took), scrubbing (with {@code progress}),
+     * verified (its last scrub found nothing wrong; {@code verifiedAt}) or corrupt (its last scrub
+     * found the chunks in {@code lastScrub.badChunks} wrong).
      */
     public record OffsiteView(String state, String progress, Instant exportedAt, Long bytesRead, Long bytesUploaded,
-                              Integer chunksUploaded, Integer chunksReused, Boolean incremental, String distrust) {
+                              Integer chunksUploaded, Integer chunksReused, Boolean incremental, String distrust, Instant verifiedAt,
+                              ScrubView lastScrub) {
 
-        static OffsiteView of(BackupManifest m, String exportProgress) {
+        static OffsiteView of(BackupManifest m, String exportProgress, String scrubProgress) {
             OffsiteCopy copy = m.offsite();
             if (copy != null) {
-                return new OffsiteView("exported", null, copy.exportedAt(), copy.bytesRead(), copy.bytesUploaded(), copy.chunksUploaded(),
-                        copy.chunksReused(), copy.incremental(), copy.distrust());
+                OffsiteScrub scrub = copy.lastScrub();
+                String state = scrubProgress != null ? "scrubbing" : scrub == null ? "exported" : scrub.isSound() ? "verified" : "corrupt";
+                return new OffsiteView(state, scrubProgress, copy.exportedAt(), copy.bytesRead(), copy.bytesUploaded(), copy.chunksUploaded(),
+                        copy.chunksReused(), copy.incremental(), copy.distrust(), scrub != null && scrub.isSound() ? scrub.scrubbedAt() : null,
+                        scrub == null ? null : new ScrubView(scrub.scrubbedAt(), scrub.samplePercent(), scrub.chunksNeeded(), scrub.chunksRead(),
+                                scrub.badChunks()));
             }
             return new OffsiteView(exportProgress == null ? "not-exported" : "exporting", exportProgress, null, null, null, null, null,
-                    null, null);
+                    null, null, null, null);
         }
+    }
+
+    /** The last scrub of a copy: when, the share read back, chunks needed and read, and each chunk found wrong with why. */
+    public record ScrubView(Instant scrubbedAt, double samplePercent, int chunksNeeded, int chunksRead, Map<String, String> badChunks) {
     }
 
     /** Why an operator protected the backup, and since when. */
@@ -49,18 +62,19 @@ public record BackupView(String id, String cluster, String mode, String label, S
     }
 
     public static BackupView of(BackupManifest m) {
-        return of(m, null, null);
+        return of(m, null, null, null);
     }
 
     public static BackupView of(BackupManifest m, String progress) {
-        return of(m, progress, null);
+        return of(m, progress, null, null);
     }
 
     /**
      * {@code progress}: where a running backup's plan is ("step 6 of 10: CreateSnapshots, 1 of 2
-     * snapshots"), else null; {@code exportProgress}: where its export is, while one runs.
+     * snapshots"), else null; {@code exportProgress} and {@code scrubProgress}: where its export or
+     * the scrub of its copy is, while one runs.
      */
-    public static BackupView of(BackupManifest m, String progress, String exportProgress) {
+    public static BackupView of(BackupManifest m, String progress, String exportProgress, String scrubProgress) {
         BackupModeWindow w = m.window();
         return new BackupView(m.id().value(), m.cluster().value(), lower(m.request().mode()), m.request().label(), lower(m.state()),
                 lower(m.phase()), m.failure(), m.request().requestedAt(), m.finishedAt(),
@@ -72,7 +86,7 @@ public record BackupView(String id, String cluster, String mode, String label, S
                 w == null ? null : w.labelFile(), w == null ? null : w.tablespaceMap(),
                 m.snapshots().stream().map(SnapshotView::of).toList(), progress, m.hasProtection(),
                 m.hasProtection() ? new ProtectionView(m.protection().reason(), m.protection().since()) : null,
-                OffsiteView.of(m, exportProgress));
+                OffsiteView.of(m, exportProgress, scrubProgress));
     }
 
     private static String lower(Enum<?> value) {

@@ -65,6 +65,7 @@ import dev.shelter.service.core.ClusterRegistry;
 import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.ExportAfterBackup;
 import dev.shelter.service.core.ExportBackup;
+import dev.shelter.service.core.ScrubBackup;
 import dev.shelter.service.core.OffsiteAccess;
 import dev.shelter.service.core.FetchWalFile;
 import dev.shelter.service.core.InspectCluster;
@@ -243,6 +244,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
         OffsiteAccess offsite = offsiteAccess(config, objectStore);
         ExportBackup exportBackup = new ExportBackup(clusters, catalog, engine, offsite, exportSettings(config), exportThreads, clock);
+        ScrubBackup scrubBackup = new ScrubBackup(clusters, catalog, engine, offsite, exportThreads, clock);
         BackupListener backupEnded = BackupListener.all(metrics, new BackupEvents(protectedClusters),
                 new ExportAfterBackup(config.clusters.stream().filter(c -> c.backups.exportOffsite).map(c -> c.name)
                         .collect(Collectors.toSet()), exportBackup));
@@ -257,7 +259,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                 new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock), offsite, restoreThreads,
                 clock);
         ResumeInterruptedRuns resumption = new ResumeInterruptedRuns(clusters, engine, postgres, catalog, backupEnded, restoreCluster,
-                exportBackup, clock);
+                exportBackup, scrubBackup, clock);
         RecoverInterruptedBackups recovery = new RecoverInterruptedBackups(protectedClusters, postgres, catalog, clock);
         environment.lifecycle().manage(new Managed() {
             private ScheduledExecutorService claims;
@@ -310,7 +312,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         // A resumed restore starts its server only once this API serves the restore_command it fetches WAL with.
         environment.lifecycle().addServerLifecycleListener(server -> restoreCluster.serving());
         environment.jersey().register(new BackupsResource(showBackups, deleteBackup,
-                new ProtectBackup(catalog, engine, deleteBackup, clock), exportBackup));
+                new ProtectBackup(catalog, engine, deleteBackup, clock), exportBackup, scrubBackup));
         WalReceivers walReceivers = startWalReceivers(config, environment, protectedClusters, leases);
         ArchiveWalFile archiveWalFile = new ArchiveWalFile(clusters, inspector, restoreCluster);
         environment.jersey().register(new NewClusterWalResource(archiveWalFile));

@@ -18,7 +18,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * {@code shelter backup create|list|show|export|protect|unprotect|delete}: the backup endpoints of a running Shelter, for
+ * {@code shelter backup create|list|show|export|scrub|protect|unprotect|delete}: the backup endpoints of a running Shelter, for
  * shells and cron. Talks REST only, so it works the same against a local or a remote service.
  * Whatever goes wrong ends in one line on stderr and exit code 1, never a stack trace.
  */
@@ -31,7 +31,7 @@ public final class BackupCommand extends Command {
     private final Map<String, String> environment;
 
     public BackupCommand(PrintStream out, Map<String, String> environment) {
-        super("backup", "Create, list, show, export, protect and delete backups through a running Shelter's REST API");
+        super("backup", "Create, list, show, export, scrub, protect and delete backups through a running Shelter's REST API");
         this.out = out;
         this.environment = Map.copyOf(environment);
     }
@@ -66,6 +66,13 @@ public final class BackupCommand extends Command {
         export.addArgument("id").help("the backup's id, as 'list' shows it");
         export.addArgument("--wait").action(Arguments.storeTrue())
                 .help("wait until the copy is made, showing its progress; exit 0 if it was, 1 if it failed");
+        Subparser scrub = PrintHelp.action(actions, "scrub", "read a backup's off-site copy back and check every chunk read "
+                + "(operator token)", out);
+        scrub.addArgument("id").help("the backup's id, as 'list' shows it");
+        scrub.addArgument("--sample").type(Double.class).metavar("PERCENT")
+                .help("read back this share of the chunks, 0 to 100 (default: all); the others are only looked for");
+        scrub.addArgument("--wait").action(Arguments.storeTrue())
+                .help("wait for the verdict, showing progress; exit 0 if the copy is sound, 1 if it is corrupt");
         Subparser protect = PrintHelp.action(actions, "protect", "keep a completed backup whatever retention says, and refuse "
                 + "its deletion (operator token)", out);
         protect.addArgument("id").help("the backup's id, as 'list' shows it");
@@ -76,7 +83,7 @@ public final class BackupCommand extends Command {
         Subparser delete = PrintHelp.action(actions, "delete", "delete a backup's snapshots and manifest (admin token)", out);
         delete.addArgument("id").help("the backup's id, as 'list' shows it; deleting a deleted backup is not an error");
 
-        for (Subparser action : new Subparser[] {create, list, show, export, protect, unprotect, delete}) {
+        for (Subparser action : new Subparser[] {create, list, show, export, scrub, protect, unprotect, delete}) {
             ShelterApi.addConnectionArguments(action);
         }
     }
@@ -90,6 +97,7 @@ public final class BackupCommand extends Command {
             case "show" -> out.println(ShelterApi.pretty(api.expectOk(api.get(backupPath(namespace.getString("id"))),
                     "show backup " + namespace.getString("id"))));
             case "export" -> export(api, namespace.getString("id"), namespace.getBoolean("wait"));
+            case "scrub" -> scrub(api, namespace.getString("id"), namespace.get("sample"), namespace.getBoolean("wait"));
             case "protect" -> protect(api, namespace.getString("id"), namespace.getString("reason"));
             case "unprotect" -> unprotect(api, namespace.getString("id"));
             case "delete" -> delete(api, namespace.getString("id"));
@@ -196,7 +204,7 @@ public final class BackupCommand extends Command {
             }
         }
         JsonNode offsite = backup.path("offsite");
-        if (!"exported".equals(offsite.path("state").asText())) {
+        if (!offsite.hasNonNull("exportedAt")) { // exported, and perhaps scrubbed since
             throw new CliFailure("the export of backup " + id + " did not complete (it is " + offsite.path("state").asText()
                     + "); Shelter's log says why, and 'backup export " + id + "' goes on from where it stopped");
         }
@@ -205,6 +213,42 @@ public final class BackupCommand extends Command {
                 offsite.path("chunksUploaded").asInt(), offsite.path("chunksReused").asInt(),
                 offsite.path("incremental").asBoolean() ? ", from the previous copy" : "",
                 text(offsite, "distrust", d -> "; DISTRUSTED: " + d, ""));
+    }
+
+    /** Starts the scrub; with {@code wait}, follows it to its verdict. */
+    private void scrub(ShelterApi api, String id, Double sample, boolean wait) {
+        com.fasterxml.jackson.databind.node.ObjectNode body = ShelterApi.json().createObjectNode();
+        if (sample != null) {
+            body.put("sample", sample);
+        }
+        JsonNode backup = api.expectOk(api.post(backupPath(id) + "/scrub", body), "scrub backup " + id);
+        out.println("backup " + id + " scrub started");
+        if (!wait) {
+            return;
+        }
+        String shown = "";
+        while ("scrubbing".equals(backup.path("offsite").path("state").asText())) {
+            String progress = backup.path("offsite").path("progress").asText("");
+            if (!progress.isEmpty() && !progress.equals(shown) && !progress.equals("starting")) {
+                out.println("  " + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "  " + progress);
+                shown = progress;
+            }
+            pause();
+            backup = api.expectOk(api.get(backupPath(id)), "follow the scrub of backup " + id);
+        }
+        JsonNode offsite = backup.path("offsite");
+        JsonNode last = offsite.path("lastScrub");
+        switch (offsite.path("state").asText()) {
+            case "verified" -> out.printf("backup %s verified at %s: %d of %d chunks read back, all sound%n", id,
+                    offsite.path("verifiedAt").asText(), last.path("chunksRead").asInt(), last.path("chunksNeeded").asInt());
+            case "corrupt" -> {
+                java.util.List<String> bad = new java.util.ArrayList<>();
+                last.path("badChunks").fields().forEachRemaining(entry -> bad.add(entry.getKey() + " (" + entry.getValue().asText() + ")"));
+                throw new CliFailure("backup " + id + " is CORRUPT off site: " + bad.size() + " chunk(s) wrong: " + String.join("; ", bad));
+            }
+            default -> throw new CliFailure("the scrub of backup " + id + " did not complete (its copy is " + offsite.path("state").asText()
+                    + "); Shelter's log says why");
+        }
     }
 
     private void protect(ShelterApi api, String id, String reason) {

@@ -10,6 +10,7 @@ import dev.shelter.runbooks.plan.backup.BackupPlan;
 import dev.shelter.runbooks.plan.backup.BackupRun;
 import dev.shelter.runbooks.plan.delete.DeleteBackupPlan;
 import dev.shelter.runbooks.plan.offsite.ExportBackupPlan;
+import dev.shelter.runbooks.plan.offsite.ScrubBackupPlan;
 import dev.shelter.runbooks.plan.delete.DeleteRun;
 import dev.shelter.runbooks.plan.restore.RestorePlan;
 import dev.shelter.runbooks.postgres.PostgresControl;
@@ -40,10 +41,12 @@ public final class ResumeInterruptedRuns {
     private final BackupListener listener;
     private final RestoreCluster restores;
     private final ExportBackup exports;
+    private final ScrubBackup scrubs;
     private final Clock clock;
 
     public ResumeInterruptedRuns(ClusterRegistry clusters, RunbookEngine engine, PostgresControl postgres, BackupCatalog catalog,
-                                 BackupListener listener, RestoreCluster restores, ExportBackup exports, Clock clock) {
+                                 BackupListener listener, RestoreCluster restores, ExportBackup exports, ScrubBackup scrubs,
+                                 Clock clock) {
         this.clusters = clusters;
         this.engine = engine;
         this.postgres = postgres;
@@ -51,6 +54,7 @@ public final class ResumeInterruptedRuns {
         this.listener = listener;
         this.restores = restores;
         this.exports = exports;
+        this.scrubs = scrubs;
         this.clock = clock;
     }
 
@@ -134,6 +138,10 @@ public final class ResumeInterruptedRuns {
         }
         if (journal.plan().equals(ExportBackupPlan.NAME)) {
             exports.resume(journal, cluster);
+            return true;
+        }
+        if (journal.plan().equals(ScrubBackupPlan.NAME)) {
+            scrubs.resume(journal, cluster);
             return true;
         }
         if (journal.plan().equals(DeleteBackupPlan.NAME)) {

@@ -9,6 +9,7 @@ import dev.shelter.runbooks.catalog.BackupIndex;
 import dev.shelter.runbooks.engine.RunbookEngine;
 import dev.shelter.runbooks.engine.StepStatus;
 import dev.shelter.runbooks.plan.offsite.ExportBackupPlan;
+import dev.shelter.runbooks.plan.offsite.ScrubBackupPlan;
 
 import java.util.Locale;
 import java.util.Optional;
@@ -47,7 +48,16 @@ public final class ShowBackups {
 
     /** Where the backup's export is, while this Shelter runs one: its step and the step's progress. */
     public Optional<String> exportProgressOf(BackupManifest manifest) {
-        return engine.running(manifest.id().value()).filter(journal -> journal.plan().equals(ExportBackupPlan.NAME)).map(journal ->
+        return progressOfPlan(manifest, ExportBackupPlan.NAME);
+    }
+
+    /** Where the scrub of the backup's copy is, while one runs. */
+    public Optional<String> scrubProgressOf(BackupManifest manifest) {
+        return progressOfPlan(manifest, ScrubBackupPlan.NAME);
+    }
+
+    private Optional<String> progressOfPlan(BackupManifest manifest, String plan) {
+        return engine.running(manifest.id().value()).filter(journal -> journal.plan().equals(plan)).map(journal ->
                 journal.steps().stream().filter(entry -> entry.status() == StepStatus.STARTED && entry.progress() != null).findFirst()
                         .map(entry -> journal.currentStep() + ", " + entry.progress().done() + " of " + entry.progress().total() + " "
                                 + entry.progress().unit()).orElse(journal.currentStep()));

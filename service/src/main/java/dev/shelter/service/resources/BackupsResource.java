@@ -4,9 +4,11 @@ import com.codahale.metrics.annotation.Timed;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.service.api.BackupView;
 import dev.shelter.service.api.ProtectionOrder;
+import dev.shelter.service.api.ScrubOrder;
 import dev.shelter.service.auth.Role;
 import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.ExportBackup;
+import dev.shelter.service.core.ScrubBackup;
 import dev.shelter.service.core.InvalidRequestException;
 import dev.shelter.service.core.ProtectBackup;
 import dev.shelter.service.core.ShowBackups;
@@ -34,12 +36,15 @@ public class BackupsResource {
     private final DeleteBackup deleteBackup;
     private final ProtectBackup protectBackup;
     private final ExportBackup exportBackup;
+    private final ScrubBackup scrubBackup;
 
-    public BackupsResource(ShowBackups showBackups, DeleteBackup deleteBackup, ProtectBackup protectBackup, ExportBackup exportBackup) {
+    public BackupsResource(ShowBackups showBackups, DeleteBackup deleteBackup, ProtectBackup protectBackup, ExportBackup exportBackup,
+                           ScrubBackup scrubBackup) {
         this.showBackups = showBackups;
         this.deleteBackup = deleteBackup;
         this.protectBackup = protectBackup;
         this.exportBackup = exportBackup;
+        this.scrubBackup = scrubBackup;
     }
 
     /** The backup's state, progress (phase) and manifest. */
@@ -48,7 +53,8 @@ public class BackupsResource {
     @RolesAllowed(Role.VIEWER_OR_ABOVE)
     public BackupView showBackup(@PathParam("id") String id) {
         BackupManifest backup = showBackups.show(id);
-        return BackupView.of(backup, showBackups.progressOf(backup).orElse(null), showBackups.exportProgressOf(backup).orElse(null));
+        return BackupView.of(backup, showBackups.progressOf(backup).orElse(null), showBackups.exportProgressOf(backup).orElse(null),
+                showBackups.scrubProgressOf(backup).orElse(null));
     }
 
     /** Deletes the backup's snapshots and its manifest; 409 while it runs or while a restore uses it. */
@@ -94,6 +100,20 @@ public class BackupsResource {
         if (backup.offsite() != null) {
             return Response.ok(BackupView.of(backup)).build();
         }
-        return Response.accepted(BackupView.of(backup, null, "starting")).location(URI.create("/api/v1/backups/" + id)).build();
+        return Response.accepted(BackupView.of(backup, null, "starting", null)).location(URI.create("/api/v1/backups/" + id)).build();
+    }
+
+    /**
+     * Reads the backup's off-site copy back: {@code sample} % of its chunks (absent: all) checked
+     * against their names, the others looked for. 202 while it runs; GET shows the verdict under
+     * {@code offsite}: verified, or corrupt with the chunks.
+     */
+    @POST
+    @Path("/scrub")
+    @Timed
+    @RolesAllowed(Role.OPERATOR_OR_ABOVE)
+    public Response scrubBackup(@PathParam("id") String id, ScrubOrder order) {
+        BackupManifest backup = scrubBackup.start(id, order == null ? null : order.sample());
+        return Response.accepted(BackupView.of(backup, null, null, "starting")).location(URI.create("/api/v1/backups/" + id)).build();
     }
 }

@@ -107,6 +107,21 @@ class OffsiteRestoreIT {
     }
 
     @Test
+    @Order(0)
+    void aScrubReadsTheCopyBackAndCallsItVerified() {
+        ShelterClient.Answer outOfRange = admin.post("/api/v1/backups/" + backup + "/scrub", "{\"sample\": 101}");
+        assertEquals(400, outOfRange.status(), outOfRange.text());
+
+        JsonNode offsite = scrub(100);
+
+        assertEquals("verified", offsite.path("state").asText(), offsite.toPrettyString());
+        assertTrue(offsite.hasNonNull("verifiedAt"), offsite.toPrettyString());
+        JsonNode last = offsite.path("lastScrub");
+        assertTrue(last.path("chunksNeeded").asInt() > 10, offsite.toPrettyString());
+        assertEquals(last.path("chunksNeeded").asInt(), last.path("chunksRead").asInt(), "all of them read back: " + offsite);
+    }
+
+    @Test
     @Order(1)
     void aDamagedChunkFailsTheRestoreBeforeTheClusterIsTouchedNamingChunkAndBackup() throws Exception {
         Path chunk = someChunk();
@@ -117,6 +132,13 @@ class OffsiteRestoreIT {
         String rowsBefore = table.rowsNow();
         List<Path> besideBefore = besideTheDataDirectory();
         try {
+            JsonNode scrubbed = scrub(100);
+            assertEquals("corrupt", scrubbed.path("state").asText(), scrubbed.toPrettyString());
+            assertEquals(List.of(chunk.getFileName().toString()), names(scrubbed.path("lastScrub").path("badChunks")),
+                    "the scrub names the damaged chunk, and only it: " + scrubbed);
+            assertTrue(scrubbed.path("lastScrub").path("badChunks").path(chunk.getFileName().toString()).asText()
+                    .contains("authentication tag"), scrubbed.toPrettyString());
+
             ShelterClient.Answer started = admin.post("/api/v1/clusters/main/restores", "{\"strategy\": \"from-object-store\", "
                     + "\"target\": {\"time\": \"" + table.batch(2).committedAt() + "\", \"timeline\": 1}, \"confirm\": \"main\"}");
             assertEquals(202, started.status(), started.text());
@@ -133,6 +155,7 @@ class OffsiteRestoreIT {
         } finally {
             Files.write(chunk, intact);
         }
+        assertEquals("verified", scrub(100).path("state").asText(), "mended, the copy is sound again");
     }
 
     @Test
@@ -187,6 +210,21 @@ class OffsiteRestoreIT {
             assertTrue(refused.text().contains("key"), refused.text());
         }
         assertEquals(BatchedTable.upTo(3), table.rowsNow(), "the cluster is as the restore left it");
+    }
+
+    /** Scrubs {@code sample} % of the backup's copy and returns its off-site view once the scrub has ended. */
+    private JsonNode scrub(int sample) {
+        ShelterClient.Answer started = admin.post("/api/v1/backups/" + backup + "/scrub", "{\"sample\": " + sample + "}");
+        assertEquals(202, started.status(), started.text());
+        assertEquals("scrubbing", started.body().path("offsite").path("state").asText(), started.text());
+        return Poll.until("the scrub of " + backup + " ends", Duration.ofMinutes(2),
+                () -> admin.get("/api/v1/backups/" + backup).body().path("offsite"), o -> !o.path("state").asText().equals("scrubbing"));
+    }
+
+    private static List<String> names(JsonNode object) {
+        List<String> names = new java.util.ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 
     private String offsiteSection(Path keyFile) {

@@ -149,13 +149,13 @@ class BackupCommandTest {
     void helpListsTheCommandsAndExplainsEachActionsArguments() {
         CommandLine.Run top = CommandLine.run(Map.of(), "help");
         assertEquals(0, top.exitCode(), top.toString());
-        assertTrue(top.out().contains("  backup   Create, list, show, export, protect and delete backups through a running Shelter's REST API\n"),
+        assertTrue(top.out().contains("  backup   Create, list, show, export, scrub, protect and delete backups through a running Shelter's REST API\n"),
                 top.toString());
         assertTrue(top.out().contains("  help     Show the commands"), top.toString());
 
         CommandLine.Run backup = CommandLine.run(Map.of(), "help", "backup");
         assertEquals(0, backup.exitCode(), backup.toString());
-        for (String action : List.of("create", "list", "show", "export", "protect", "unprotect", "delete")) {
+        for (String action : List.of("create", "list", "show", "export", "scrub", "protect", "unprotect", "delete")) {
             assertTrue(backup.out().contains(action), action + " in " + backup);
         }
 
@@ -290,6 +290,37 @@ class BackupCommandTest {
                 lines.get(lines.size() - 1));
         assertFailedWithOneLine(failed, "shelter backup: the export of backup b2 did not complete (it is not-exported); Shelter's log "
                 + "says why, and 'backup export b2' goes on from where it stopped");
+    }
+
+    @Test
+    void scrubSendsTheSampleWaitsAndEndsWithTheVerdict() {
+        String copy = "\"exportedAt\":\"2026-01-06T00:00:00Z\"";
+        String scrubbing = backupJson("b1", "completed", "online", null).replace("\"label\":null",
+                "\"label\":null,\"offsite\":{\"state\":\"scrubbing\",\"progress\":\"step 1 of 2: ScrubCopies, 5 of 9 chunks\"," + copy + "}");
+        String verified = backupJson("b1", "completed", "online", null).replace("\"label\":null",
+                "\"label\":null,\"offsite\":{\"state\":\"verified\",\"verifiedAt\":\"2026-01-07T00:00:00Z\"," + copy
+                        + ",\"lastScrub\":{\"chunksNeeded\":9,\"chunksRead\":9,\"badChunks\":{}}}");
+        String corrupt = backupJson("b2", "completed", "online", null).replace("\"label\":null",
+                "\"label\":null,\"offsite\":{\"state\":\"corrupt\"," + copy
+                        + ",\"lastScrub\":{\"chunksNeeded\":9,\"chunksRead\":2,\"badChunks\":{\"ab12\":\"chunk ab12 is missing\"}}}");
+        shelter.answer("POST", "/api/v1/backups/b1/scrub", 202, scrubbing)
+                .answer("GET", "/api/v1/backups/b1", 200, scrubbing)
+                .answer("GET", "/api/v1/backups/b1", 200, verified)
+                .answer("POST", "/api/v1/backups/b2/scrub", 202, corrupt);
+
+        CommandLine.Run waited = backup("scrub", "b1", "--wait", "--url", shelter.url(), "--token-file", tokenFile.toString());
+        CommandLine.Run failed = backup("scrub", "b2", "--sample", "20", "--wait", "--url", shelter.url(), "--token-file",
+                tokenFile.toString());
+
+        assertEquals(0, waited.exitCode(), waited.toString());
+        List<String> lines = waited.out().lines().toList();
+        assertEquals("backup b1 scrub started", lines.get(0));
+        assertTrue(lines.get(1).endsWith("  step 1 of 2: ScrubCopies, 5 of 9 chunks"), waited.toString());
+        assertEquals("backup b1 verified at 2026-01-07T00:00:00Z: 9 of 9 chunks read back, all sound", lines.get(lines.size() - 1));
+        assertFailedWithOneLine(failed, "shelter backup: backup b2 is CORRUPT off site: 1 chunk(s) wrong: ab12 (chunk ab12 is missing)");
+        List<FakeShelter.Request> requests = shelter.requests();
+        assertEquals("{}", requests.get(0).body(), "without --sample, all chunks");
+        assertEquals("{\"sample\":20.0}", requests.get(requests.size() - 1).body());
     }
 
     @Test

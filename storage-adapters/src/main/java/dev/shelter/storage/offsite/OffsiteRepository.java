@@ -82,6 +82,11 @@ public final class OffsiteRepository {
         return copies;
     }
 
+    /** A scrub of this repository's copies and chunks. */
+    public RepositoryScrub scrub() {
+        return new RepositoryScrub(store, this);
+    }
+
     public boolean isEncrypted() {
         return sealing instanceof EncryptedSealing;
     }

@@ -93,12 +93,12 @@ public final class RepositoryScrub {
         }
         Map<String, Set<ChunkId>> needs = new TreeMap<>();
         Map<String, String> badManifests = new TreeMap<>();
-        List<String> names = copyNames();
-        for (String name : names) {
+        List<Copy> copies = copies("");
+        for (Copy copy : copies) {
             try {
-                needs.put(name, chunksOf(name));
+                needs.put(copy.name(), chunksOf(copy));
             } catch (CorruptManifestException e) {
-                badManifests.put(name, e.getMessage());
+                badManifests.put(copy.name(), e.getMessage());
             }
         }
         Map<ChunkId, String> bad = new TreeMap<>();
@@ -124,26 +124,85 @@ public final class RepositoryScrub {
                 affected.put(name, Collections.unmodifiableSet(wrong));
             }
         });
-        return new Report(selection.describe(), names.size(), stored.size(), read, Collections.unmodifiableMap(bad),
+        return new Report(selection.describe(), copies.size(), stored.size(), read, Collections.unmodifiableMap(bad),
                 Collections.unmodifiableMap(affected), Collections.unmodifiableMap(badManifests));
     }
 
-    private List<String> copyNames() {
-        List<String> names = new ArrayList<>();
-        for (String prefix : List.of(VolumeCopies.IMAGES, VolumeCopies.TREES)) {
-            store.list(prefix).forEach(object -> names.add(object.key().value().substring(prefix.length())));
-        }
-        return names;
+    /** How far a scrub of some copies is: chunks examined (read back, or looked for) of those they need. */
+    public interface Progress {
+        void examined(int done, int of);
     }
 
-    private Set<ChunkId> chunksOf(String name) {
-        Set<ChunkId> chunks = new HashSet<>();
-        repository.copies().findImage(name).ifPresent(image -> chunks.addAll(image.chunks().values()));
-        repository.copies().findTree(name).ifPresent(tree -> tree.entries().forEach(entry -> {
-            if (entry instanceof TreeManifest.RegularFile file) {
-                chunks.addAll(file.content().chunks().values());
+    /**
+     * Scrubs the copies whose names start with {@code prefix} (a backup's: "BACKUP/"): every chunk
+     * they need is read back if the selection includes it, else looked for, so a missing chunk is
+     * found whatever the sample. {@link Report#chunksStored} counts the chunks they need.
+     */
+    public Report scrubCopies(String prefix, Selection selection, Progress progress) {
+        Map<String, Set<ChunkId>> needs = new TreeMap<>();
+        Map<String, String> badManifests = new TreeMap<>();
+        List<Copy> copies = copies(prefix);
+        for (Copy copy : copies) {
+            try {
+                needs.put(copy.name(), chunksOf(copy));
+            } catch (CorruptManifestException e) {
+                badManifests.put(copy.name(), e.getMessage());
             }
-        }));
+        }
+        Set<ChunkId> needed = new TreeSet<>();
+        needs.values().forEach(needed::addAll);
+        Map<ChunkId, String> bad = new TreeMap<>();
+        int read = 0;
+        int examined = 0;
+        for (ChunkId chunk : needed) {
+            if (selection.includes(chunk)) {
+                try {
+                    repository.chunks().get(chunk);
+                } catch (CorruptChunkException e) {
+                    bad.put(chunk, e.getMessage());
+                }
+                read++;
+            } else if (!repository.chunks().contains(chunk)) {
+                bad.put(chunk, "chunk " + chunk + " is missing from " + store.describe());
+            }
+            progress.examined(++examined, needed.size());
+        }
+        Map<String, Set<ChunkId>> affected = new TreeMap<>();
+        needs.forEach((name, chunks) -> {
+            Set<ChunkId> wrong = new TreeSet<>(chunks);
+            wrong.retainAll(bad.keySet());
+            if (!wrong.isEmpty()) {
+                affected.put(name, Collections.unmodifiableSet(wrong));
+            }
+        });
+        return new Report(selection.describe(), copies.size(), needed.size(), read, Collections.unmodifiableMap(bad),
+                Collections.unmodifiableMap(affected), Collections.unmodifiableMap(badManifests));
+    }
+
+    /** A copy's name, and whether it is an image (else a tree): the prefix it is listed under says which. */
+    private record Copy(String name, boolean image) {
+    }
+
+    private List<Copy> copies(String namePrefix) {
+        List<Copy> copies = new ArrayList<>();
+        for (String prefix : List.of(VolumeCopies.IMAGES, VolumeCopies.TREES)) {
+            store.list(prefix + namePrefix).forEach(object -> copies.add(new Copy(object.key().value().substring(prefix.length()),
+                    prefix.equals(VolumeCopies.IMAGES))));
+        }
+        return copies;
+    }
+
+    private Set<ChunkId> chunksOf(Copy copy) {
+        Set<ChunkId> chunks = new HashSet<>();
+        if (copy.image()) {
+            repository.copies().findImage(copy.name()).ifPresent(image -> chunks.addAll(image.chunks().values()));
+        } else {
+            repository.copies().findTree(copy.name()).ifPresent(tree -> tree.entries().forEach(entry -> {
+                if (entry instanceof TreeManifest.RegularFile file) {
+                    chunks.addAll(file.content().chunks().values());
+                }
+            }));
+        }
         return chunks;
     }
 }
