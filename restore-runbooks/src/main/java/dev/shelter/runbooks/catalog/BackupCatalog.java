@@ -32,6 +32,11 @@ public final class BackupCatalog {
         index.upsert(manifest);
     }
 
+    /** Every manifest as the store holds it, whatever the index says: for a caller that must not trust an index still catching up. */
+    public List<BackupManifest> listStored() {
+        return store.listAll();
+    }
+
     public Optional<BackupManifest> find(BackupId id) {
         return index.find(id);
     }

@@ -64,6 +64,7 @@ import dev.shelter.service.core.BackupListener;
 import dev.shelter.service.core.ClusterRegistry;
 import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.ExportAfterBackup;
+import dev.shelter.service.core.CollectOffsiteGarbage;
 import dev.shelter.service.core.ExportBackup;
 import dev.shelter.service.core.ScrubBackup;
 import dev.shelter.service.core.OffsiteAccess;
@@ -123,6 +124,7 @@ import dev.shelter.service.resources.ClusterRestoresResource;
 import dev.shelter.service.resources.ClusterRetentionResource;
 import dev.shelter.service.resources.ClusterSchedulesResource;
 import dev.shelter.service.resources.ClustersResource;
+import dev.shelter.service.resources.OffsiteResource;
 import dev.shelter.service.resources.NewClusterWalResource;
 import dev.shelter.service.resources.OpenApiResource;
 import dev.shelter.service.resources.RestoresResource;
@@ -313,6 +315,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.lifecycle().addServerLifecycleListener(server -> restoreCluster.serving());
         environment.jersey().register(new BackupsResource(showBackups, deleteBackup,
                 new ProtectBackup(catalog, engine, deleteBackup, clock), exportBackup, scrubBackup));
+        environment.jersey().register(new OffsiteResource(new CollectOffsiteGarbage(catalog, engine, offsite,
+                Duration.ofMinutes(config.offsite == null ? 0 : config.offsite.garbageGraceMinutes), clock)));
         WalReceivers walReceivers = startWalReceivers(config, environment, protectedClusters, leases);
         ArchiveWalFile archiveWalFile = new ArchiveWalFile(clusters, inspector, restoreCluster);
         environment.jersey().register(new NewClusterWalResource(archiveWalFile));

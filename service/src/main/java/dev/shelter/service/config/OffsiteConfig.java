@@ -28,6 +28,15 @@ public class OffsiteConfig {
     @JsonProperty
     public int parallelFetches = 4;
 
+    /**
+     * A chunk no copy needs is deleted by a garbage collection only once it has been seen so for
+     * this long (48 h): longer than an export's attempt, so that one that took it as stored has
+     * written its copy by then.
+     */
+    @Min(0)
+    @JsonProperty
+    public long garbageGraceMinutes = 48 * 60;
+
     /** At most this many bytes a second sent, over all uploads of an export; 0: no limit. */
     @Min(0)
     @JsonProperty

@@ -27,6 +27,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -57,6 +58,8 @@ class OffsiteExportIT {
     private InProcessShelter shelter;
     private ShelterClient client;
     private byte[] masterKey;
+    private String first;
+    private String second;
 
     OffsiteExportIT(PostgresBinaries binaries) {
         this.binaries = binaries;
@@ -88,7 +91,7 @@ class OffsiteExportIT {
                     walArchive: {format: plain, store: {kind: filesystem, directory: "%6$s"}}
                     backups: {exportOffsite: true}
                 objectStore: {kind: filesystem, directory: "%7$s"}
-                offsite: {masterKeyFile: "%8$s", parallelUploads: 2, samplePercent: 5}
+                offsite: {masterKeyFile: "%8$s", parallelUploads: 2, samplePercent: 5, garbageGraceMinutes: 0}
                 """.formatted(postgres.dataDirectory(), binaries.directory(), postgres.jdbcUrl(), postgres.password(),
                 scratch.resolve("snapshots"), postgres.archiveDirectory(), scratch.resolve("store"), keyFile,
                 scratch.resolve("auto-snapshots")));
@@ -120,7 +123,7 @@ class OffsiteExportIT {
             statement.execute("CREATE TABLE ledger (id int PRIMARY KEY, note text)");
             statement.execute("INSERT INTO ledger SELECT i, '" + SECRET + "' || i FROM generate_series(1, 20000) i");
         }
-        String first = backup();
+        first = backup();
         assertEquals("not-exported", client.get("/api/v1/backups/" + first).body().path("offsite").path("state").asText());
 
         JsonNode firstCopy = export(first);
@@ -132,7 +135,7 @@ class OffsiteExportIT {
         try (var connection = postgres.connect(); var statement = connection.createStatement()) {
             statement.execute("INSERT INTO ledger VALUES (20001, 'one more')");
         }
-        String second = backup();
+        second = backup();
         JsonNode secondCopy = export(second);
         assertTrue(secondCopy.path("incremental").asBoolean(), secondCopy.toString());
         // WAL segments and the changed table are read again (whole files); the catalogs and the rest are taken unread.
@@ -169,6 +172,57 @@ class OffsiteExportIT {
                 () -> client.get("/api/v1/backups/" + id).body().path("offsite"), o -> o.path("state").asText().equals("exported"));
 
         assertTrue(offsite.path("chunksReused").asInt() > 0, "the same data as main's copies is not sent again: " + offsite);
+    }
+
+    /**
+     * The first backup deleted, the garbage collected (no grace period here): its copy goes, and the
+     * chunks only it needed; the second's copy, which shares most of them, still restores file for file.
+     */
+    @Test
+    @Order(3)
+    void aDeletedBackupsCopyAndOwnChunksAreCollectedAndTheOthersStayWhole() throws Exception {
+        assertEquals(200, client.delete("/api/v1/backups/" + first).status());
+        Path chunks = scratch.resolve("store/offsite/chunks");
+        long before = count(chunks);
+
+        ShelterClient.Answer preview = client.post("/api/v1/offsite/garbage:collect?dryRun=true", "");
+        assertEquals(200, preview.status(), preview.text());
+        assertEquals(List.of(first + "/pgdata-pgdata"), texts(preview.body().path("copiesRemoved")), preview.text());
+        assertTrue(preview.body().path("chunksDeleted").asInt() > 0, preview.text());
+        assertEquals(before, count(chunks), "a dry run deletes nothing");
+        ShelterClient.Answer unconfirmed = client.post("/api/v1/offsite/garbage:collect", "");
+        assertEquals(400, unconfirmed.status(), unconfirmed.text());
+        assertTrue(unconfirmed.text().contains("confirm=offsite"), unconfirmed.text());
+
+        ShelterClient.Answer collected = client.post("/api/v1/offsite/garbage:collect?confirm=offsite", "");
+
+        assertEquals(200, collected.status(), collected.text());
+        assertEquals(preview.body().path("chunksDeleted").asInt(), collected.body().path("chunksDeleted").asInt(), collected.text());
+        assertEquals(before - collected.body().path("chunksDeleted").asInt(), count(chunks));
+        assertTrue(collected.body().path("chunksDeleted").asInt() < collected.body().path("chunksNeeded").asInt(),
+                "most of the first copy's chunks are the second's too: " + collected.text());
+        try (FsBlobStore bucket = FsBlobStore.open(new FsBlobStoreConfig(scratch.resolve("store")))) {
+            OffsiteRepository repository = OffsiteRepository.open(bucket, Optional.of(MasterKey.of(masterKey)));
+            assertFalse(repository.copies().has(first + "/pgdata-pgdata"));
+            Path restored = scratch.resolve("restored-after-gc");
+            new TreeRestore(repository.chunks(), 2).restore(repository.copies().findTree(second + "/pgdata-pgdata").orElseThrow(), restored,
+                    stats -> { });
+            assertEquals(digests(snapshotOf(second)), digests(restored), "the second copy is whole after the collection");
+        }
+        assertEquals(0, client.post("/api/v1/offsite/garbage:collect?confirm=offsite", "").body().path("chunksDeleted").asInt(),
+                "a second collection finds nothing more");
+    }
+
+    private static long count(Path directory) throws Exception {
+        try (Stream<Path> files = Files.walk(directory)) {
+            return files.filter(Files::isRegularFile).count();
+        }
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> texts = new java.util.ArrayList<>();
+        array.forEach(node -> texts.add(node.asText()));
+        return texts;
     }
 
     private String backup() {

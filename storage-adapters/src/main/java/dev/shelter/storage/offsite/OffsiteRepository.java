@@ -82,6 +82,11 @@ public final class OffsiteRepository {
         return copies;
     }
 
+    /** The garbage collection of this repository's copies and chunks. */
+    public GarbageCollection garbageCollection() {
+        return new GarbageCollection(store, this);
+    }
+
     /** A scrub of this repository's copies and chunks. */
     public RepositoryScrub scrub() {
         return new RepositoryScrub(store, this);

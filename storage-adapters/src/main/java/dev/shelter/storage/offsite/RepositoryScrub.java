@@ -180,10 +180,10 @@ public final class RepositoryScrub {
     }
 
     /** A copy's name, and whether it is an image (else a tree): the prefix it is listed under says which. */
-    private record Copy(String name, boolean image) {
+    record Copy(String name, boolean image) {
     }
 
-    private List<Copy> copies(String namePrefix) {
+    List<Copy> copies(String namePrefix) {
         List<Copy> copies = new ArrayList<>();
         for (String prefix : List.of(VolumeCopies.IMAGES, VolumeCopies.TREES)) {
             store.list(prefix + namePrefix).forEach(object -> copies.add(new Copy(object.key().value().substring(prefix.length()),
@@ -192,7 +192,7 @@ public final class RepositoryScrub {
         return copies;
     }
 
-    private Set<ChunkId> chunksOf(Copy copy) {
+    Set<ChunkId> chunksOf(Copy copy) {
         Set<ChunkId> chunks = new HashSet<>();
         if (copy.image()) {
             repository.copies().findImage(copy.name()).ifPresent(image -> chunks.addAll(image.chunks().values()));

@@ -3,6 +3,7 @@ package dev.shelter.runbooks.plan.offsite;
 import dev.shelter.runbooks.backup.BackupManifest;
 import dev.shelter.runbooks.backup.VolumeSnapshot;
 import dev.shelter.runbooks.engine.Facts;
+import dev.shelter.runbooks.engine.FailurePolicy;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
 import dev.shelter.storage.offsite.ImageExport;
@@ -50,6 +51,8 @@ final class ExportVolumes implements Step<ExportRun> {
 
     @Override
     public void execute(ExportRun run, StepRun step) {
+        // The journal is written: from here a garbage collection sees this export, or this export sees it.
+        run.repository().garbageCollection().requireNoSweep(run.clock().instant());
         List<VolumeSnapshot> snapshots = run.manifest().snapshots();
         for (VolumeSnapshot snapshot : snapshots) {
             String name = ExportRun.copyName(run.id(), snapshot);
@@ -69,6 +72,12 @@ final class ExportVolumes implements Step<ExportRun> {
     @Override
     public Duration timeout() {
         return Duration.ofHours(24); // a first copy of a large volume over a slow link
+    }
+
+    /** A store that fails for a while, or a garbage collection deleting chunks: tried again, sending none twice. */
+    @Override
+    public FailurePolicy onFailure() {
+        return FailurePolicy.retry(5, Duration.ofSeconds(30), FailurePolicy.rollBack());
     }
 
     private static Figures exportImage(ExportRun run, StepRun step, VolumeSnapshot snapshot, String name,
