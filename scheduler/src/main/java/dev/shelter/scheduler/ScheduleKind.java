@@ -7,10 +7,12 @@ import java.util.Locale;
 public enum ScheduleKind {
     BACKUP,
     RETENTION_SWEEP,
+    /** The scrub of one slice of each exported backup's off-site copy. */
+    OFFSITE_SCRUB,
     /** Filled by the DR drill issue. */
     DRILL;
 
-    /** As in the API: {@code backup}, {@code retention-sweep}, {@code drill}. */
+    /** As in the API: {@code backup}, {@code retention-sweep}, {@code offsite-scrub}, {@code drill}. */
     public String wireName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }

@@ -40,15 +40,16 @@ public record BackupView(String id, String cluster, String mode, String label, S
                 return new OffsiteView(state, scrubProgress, copy.exportedAt(), copy.bytesRead(), copy.bytesUploaded(), copy.chunksUploaded(),
                         copy.chunksReused(), copy.incremental(), copy.distrust(), scrub != null && scrub.isSound() ? scrub.scrubbedAt() : null,
                         scrub == null ? null : new ScrubView(scrub.scrubbedAt(), scrub.samplePercent(), scrub.chunksNeeded(), scrub.chunksRead(),
-                                scrub.badChunks()));
+                                scrub.badChunks(), scrub.slice()));
             }
             return new OffsiteView(exportProgress == null ? "not-exported" : "exporting", exportProgress, null, null, null, null, null,
                     null, null, null, null);
         }
     }
 
-    /** The last scrub of a copy: when, the share read back, chunks needed and read, and each chunk found wrong with why. */
-    public record ScrubView(Instant scrubbedAt, double samplePercent, int chunksNeeded, int chunksRead, Map<String, String> badChunks) {
+    /** The last scrub of a copy: when, the share read back (a sample, or a slice "I of N"), chunks needed and read, and each chunk found wrong with why. */
+    public record ScrubView(Instant scrubbedAt, double samplePercent, int chunksNeeded, int chunksRead, Map<String, String> badChunks,
+                            String slice) {
     }
 
     /** Why an operator protected the backup, and since when. */

@@ -12,7 +12,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 public record ScheduleOrder(@JsonProperty("kind") String kind, @JsonProperty("cron") String cron,
                             @JsonProperty("timeZone") String timeZone, @JsonProperty("misfireGraceSeconds") Long misfireGraceSeconds,
                             @JsonProperty("paused") Boolean paused, @JsonProperty("mode") String mode, @JsonProperty("label") String label,
-                            @JsonProperty("confirm") String confirm) {
+                            @JsonProperty("confirm") String confirm, @JsonProperty("slices") Integer slices) {
 
-    public static final ScheduleOrder EMPTY = new ScheduleOrder(null, null, null, null, null, null, null, null);
+    public static final ScheduleOrder EMPTY = new ScheduleOrder(null, null, null, null, null, null, null, null, null);
 }

@@ -15,7 +15,7 @@ public record ScheduleView(@JsonProperty("id") String id, @JsonProperty("cluster
                            @JsonProperty("cron") String cron, @JsonProperty("quartzCron") String quartzCron,
                            @JsonProperty("timeZone") String timeZone, @JsonProperty("misfireGraceSeconds") long misfireGraceSeconds,
                            @JsonProperty("paused") boolean paused, @JsonProperty("mode") String mode, @JsonProperty("label") String label,
-                           @JsonProperty("nextFireTimes") List<Instant> nextFireTimes, @JsonProperty("recentFires") List<FireView> recentFires) {
+                           @JsonProperty("slices") Integer slices, @JsonProperty("nextFireTimes") List<Instant> nextFireTimes, @JsonProperty("recentFires") List<FireView> recentFires) {
 
     /** One fire: when it was due, where it ran, and how it ended (claimed, ran, skipped, failed, missed). */
     public record FireView(@JsonProperty("scheduledAt") Instant scheduledAt, @JsonProperty("replica") String replica,
@@ -31,6 +31,7 @@ public record ScheduleView(@JsonProperty("id") String id, @JsonProperty("cluster
     public static ScheduleView of(Schedule schedule, List<Instant> next, List<FireRecord> fires) {
         return new ScheduleView(schedule.id().value(), schedule.cluster(), schedule.kind().wireName(), schedule.cron().written(),
                 schedule.cron().quartzForm(), schedule.cron().zone().getId(), schedule.misfireGrace().toSeconds(), schedule.paused(),
-                schedule.parameters().get("mode"), schedule.parameters().get("label"), next, fires.stream().map(FireView::of).toList());
+                schedule.parameters().get("mode"), schedule.parameters().get("label"),
+                schedule.parameters().containsKey("slices") ? Integer.valueOf(schedule.parameters().get("slices")) : null, next, fires.stream().map(FireView::of).toList());
     }
 }

@@ -66,6 +66,7 @@ import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.ExportAfterBackup;
 import dev.shelter.service.core.CollectOffsiteGarbage;
 import dev.shelter.service.core.ExportBackup;
+import dev.shelter.service.core.ScheduledOffsiteScrub;
 import dev.shelter.service.core.ScrubBackup;
 import dev.shelter.service.core.OffsiteAccess;
 import dev.shelter.service.core.FetchWalFile;
@@ -306,7 +307,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.jersey().register(new ClusterRetentionResource(sweepRetention));
         ManageSchedules manageSchedules = startSchedules(config, environment, clusters, sweepRetention, objectStore,
                 new ScheduledWorkByKind(Map.of(ScheduleKind.BACKUP, new ScheduledBackup(takeBackup),
-                        ScheduleKind.RETENTION_SWEEP, new ScheduledRetentionSweep(sweepRetention))), prometheus, clock);
+                        ScheduleKind.RETENTION_SWEEP, new ScheduledRetentionSweep(sweepRetention),
+                        ScheduleKind.OFFSITE_SCRUB, new ScheduledOffsiteScrub(scrubBackup))), prometheus, clock);
         environment.jersey().register(new ClusterSchedulesResource(manageSchedules));
         environment.jersey().register(new SchedulesResource(manageSchedules));
         environment.jersey().register(new ClusterRestoresResource(restoreCluster));

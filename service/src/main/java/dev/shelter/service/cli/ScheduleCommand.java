@@ -41,13 +41,16 @@ public final class ScheduleCommand extends Command {
         create.addArgument("cluster").help("the cluster's name in Shelter's configuration");
         create.addArgument("--cron").required(true).help("Unix's five fields ('0 2 * * *', '@daily') or Quartz's six or seven, "
                 + "seconds first ('0 0 2 * * ?')");
-        create.addArgument("--kind").choices("backup", "retention-sweep").setDefault("backup")
-                .help("backup, or retention-sweep for a cluster with a retention policy (needs --confirm)");
+        create.addArgument("--kind").choices("backup", "retention-sweep", "offsite-scrub").setDefault("backup")
+                .help("backup, retention-sweep for a cluster with a retention policy (needs --confirm), or offsite-scrub: "
+                        + "a slice of each exported backup's copy read back per fire");
         create.addArgument("--time-zone").dest("timeZone").help("the zone the cron is read in (default UTC), e.g. Europe/Berlin");
         create.addArgument("--misfire-grace-seconds").dest("grace").type(Long.class)
                 .help("a fire later than this is recorded as missed, not run late");
         create.addArgument("--mode").choices("online", "offline").help("backups: online (default) or offline (needs --confirm)");
         create.addArgument("--label").help("backups: a label kept with each backup");
+        create.addArgument("--slices").type(Integer.class)
+                .help("offsite-scrub: each fire reads one of this many slices (default 7: a daily schedule reads everything weekly)");
         create.addArgument("--paused").action(Arguments.storeTrue()).help("create it paused");
         create.addArgument("--confirm").metavar("CLUSTER").help("the cluster's name again, for offline backups and retention sweeps");
 
@@ -119,6 +122,9 @@ public final class ScheduleCommand extends Command {
         }
         putIfGiven(order, "mode", namespace.getString("mode"));
         putIfGiven(order, "label", namespace.getString("label"));
+        if (namespace.getInt("slices") != null) {
+            order.put("slices", namespace.getInt("slices"));
+        }
         putIfGiven(order, "confirm", namespace.getString("confirm"));
         JsonNode created = api.expectOk(api.post("/api/v1/clusters/" + ShelterApi.encode(cluster) + "/schedules", order),
                 "create a schedule of " + cluster);

@@ -32,7 +32,7 @@ public final class ManageSchedules {
 
     /** What was asked, as the API takes it; null means "the default" (on a change: "as it was"). */
     public record Order(String kind, String cron, String timeZone, Long misfireGraceSeconds, Boolean paused, String mode, String label,
-                        String confirm) {
+                        String confirm, Integer slices) {
     }
 
     /** A schedule with its next fire times and its latest fires. */
@@ -158,7 +158,7 @@ public final class ManageSchedules {
 
     private Schedule checked(ScheduleId id, String clusterName, Order order, Optional<Schedule> old) {
         ScheduleKind kind = order.kind() != null ? kind(order.kind()) : old.map(Schedule::kind).orElseThrow(
-                () -> new InvalidRequestException("kind is required: backup or retention-sweep"));
+                () -> new InvalidRequestException("kind is required: backup, retention-sweep or offsite-scrub"));
         if (old.isPresent() && kind != old.get().kind()) {
             throw new InvalidRequestException("a schedule's kind cannot change (it is " + old.get().kind().wireName()
                     + "); delete it and create another");
@@ -179,9 +179,14 @@ public final class ManageSchedules {
                     + grace.toSeconds());
         }
         boolean paused = order.paused() != null ? order.paused() : old.map(Schedule::paused).orElse(false);
-        Map<String, String> parameters = kind == ScheduleKind.BACKUP
-                ? backupParameters(clusterName, order, old.map(Schedule::parameters).orElse(Map.of()))
-                : sweepParameters(clusterName, order, old.isEmpty());
+        if (order.slices() != null && kind != ScheduleKind.OFFSITE_SCRUB) {
+            throw new InvalidRequestException("slices is an offsite-scrub schedule's; a " + kind.wireName() + " schedule takes none");
+        }
+        Map<String, String> parameters = switch (kind) {
+            case BACKUP -> backupParameters(clusterName, order, old.map(Schedule::parameters).orElse(Map.of()));
+            case OFFSITE_SCRUB -> scrubParameters(order, old.map(Schedule::parameters).orElse(Map.of()));
+            default -> sweepParameters(clusterName, order, old.isEmpty());
+        };
         return new Schedule(id, clusterName, kind, cron, grace, paused, parameters);
     }
 
@@ -193,8 +198,8 @@ public final class ManageSchedules {
             throw new InvalidRequestException(e.getMessage());
         }
         if (kind == ScheduleKind.DRILL) {
-            throw new InvalidRequestException("schedules of kind 'drill' are not available in this version; backup and "
-                    + "retention-sweep are");
+            throw new InvalidRequestException("schedules of kind 'drill' are not available in this version; backup, "
+                    + "retention-sweep and offsite-scrub are");
         }
         return kind;
     }
@@ -213,6 +218,24 @@ public final class ManageSchedules {
         }
         return Map.of();
     }
+
+    /**
+     * A deep scrub in slices: each fire reads slice (days since 1970 mod {@code slices}) of the
+     * chunks of each exported backup, so a daily schedule has read every chunk within that many days.
+     */
+    private static Map<String, String> scrubParameters(Order order, Map<String, String> old) {
+        if (order.mode() != null || order.label() != null) {
+            throw new InvalidRequestException("mode and label are a backup schedule's; an offsite-scrub schedule takes neither");
+        }
+        int slices = order.slices() != null ? order.slices() : Integer.parseInt(old.getOrDefault(SLICES, "7"));
+        if (slices < 1 || slices > 366) {
+            throw new InvalidRequestException("slices must be from 1 (every chunk each time) to 366, not " + slices);
+        }
+        return Map.of(SLICES, Integer.toString(slices));
+    }
+
+    /** An offsite-scrub schedule's parameter: the days in which everything is read once. */
+    public static final String SLICES = "slices";
 
     private static Map<String, String> backupParameters(String clusterName, Order order, Map<String, String> old) {
         Map<String, String> parameters = new LinkedHashMap<>(old);

@@ -1,6 +1,8 @@
 package dev.shelter.service.core;
 
 import dev.shelter.runbooks.backup.BackupManifest;
+import dev.shelter.runbooks.backup.BackupState;
+import dev.shelter.runbooks.backup.OffsiteScrub;
 import dev.shelter.runbooks.catalog.BackupCatalog;
 import dev.shelter.runbooks.cluster.ProtectedCluster;
 import dev.shelter.runbooks.engine.Run;
@@ -14,7 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 
 /**
@@ -68,6 +73,33 @@ public final class ScrubBackup {
             }
         });
         return manifest;
+    }
+
+    /**
+     * Scrubs slice {@code index} of {@code of} of the copy of each exported backup of the cluster,
+     * one after the other, here and now (a scheduled deep scrub: a daily one reads every chunk
+     * within {@code of} days). Says what it found; 409 while the cluster has a run going.
+     */
+    public String scrubSlice(String clusterName, int index, int of) {
+        ProtectedCluster cluster = clusters.require(clusterName);
+        List<BackupManifest> exported = catalog.list(cluster.spec().name(), Optional.of(BackupState.COMPLETED), 0, Integer.MAX_VALUE)
+                .items().stream().filter(manifest -> manifest.offsite() != null).toList();
+        int verified = 0;
+        List<String> corrupt = new ArrayList<>();
+        for (BackupManifest manifest : exported) {
+            Run<ExportRun> run = engine.begin(ScrubBackupPlan.create(), context(cluster, manifest), cluster.spec().name(),
+                    manifest.id().value(), Map.of(ScrubBackupPlan.SLICE, index + " of " + of,
+                            ScrubBackupPlan.SAMPLE_PERCENT, Double.toString(100.0 / of)));
+            engine.execute(run);
+            OffsiteScrub scrub = catalog.find(manifest.id()).map(BackupManifest::offsite).map(copy -> copy.lastScrub()).orElse(null);
+            if (scrub != null && scrub.isSound()) {
+                verified++;
+            } else {
+                corrupt.add(manifest.id().value());
+            }
+        }
+        return "slice " + index + " of " + of + " of " + exported.size() + " exported backup(s): " + verified + " verified"
+                + (corrupt.isEmpty() ? "" : ", CORRUPT or unfinished: " + String.join(", ", corrupt));
     }
 
     /** A scrub a stopped Shelter left unfinished goes on, in the background. */

@@ -98,6 +98,6 @@ public class SchedulesResource {
     static ManageSchedules.Order order(ScheduleOrder order) {
         ScheduleOrder given = order == null ? ScheduleOrder.EMPTY : order;
         return new ManageSchedules.Order(given.kind(), given.cron(), given.timeZone(), given.misfireGraceSeconds(), given.paused(),
-                given.mode(), given.label(), given.confirm());
+                given.mode(), given.label(), given.confirm(), given.slices());
     }
 }

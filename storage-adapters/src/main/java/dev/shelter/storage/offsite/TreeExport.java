@@ -58,6 +58,15 @@ public final class TreeExport {
     }
 
     public Result export(Path root, Optional<TreeManifest> previous, java.util.function.Consumer<Stats> progress) {
+        return export(root, previous, path -> false, progress);
+    }
+
+    /**
+     * As above, leaving out the regular files whose relative path {@code leftOut} accepts (their
+     * directories stay): what a restore never needs, such as a data directory's WAL segments.
+     */
+    public Result export(Path root, Optional<TreeManifest> previous, java.util.function.Predicate<String> leftOut,
+                         java.util.function.Consumer<Stats> progress) {
         Map<String, TreeManifest.RegularFile> before = new HashMap<>();
         previous.ifPresent(manifest -> manifest.entries().forEach(entry -> {
             if (entry instanceof TreeManifest.RegularFile file) {
@@ -65,17 +74,19 @@ public final class TreeExport {
             }
         }));
         try {
-            return run(root, before, progress);
+            return run(root, before, leftOut, progress);
         } catch (ComparisonMismatch mismatch) {
             LOG.error("COMPARISON DISTRUSTED: {}. A file changed without its size or modification time changing; every file is "
                     + "read instead. Check what writes to the snapshots' directory.", mismatch.getMessage());
-            Result full = run(root, Map.of(), progress);
+            Result full = run(root, Map.of(), leftOut, progress);
             return new Result(full.manifest(), full.stats(), Optional.of(mismatch.getMessage()));
         }
     }
 
-    private Result run(Path root, Map<String, TreeManifest.RegularFile> before, java.util.function.Consumer<Stats> progress) {
-        List<Path> paths = walk(root);
+    private Result run(Path root, Map<String, TreeManifest.RegularFile> before, java.util.function.Predicate<String> leftOut,
+                       java.util.function.Consumer<Stats> progress) {
+        List<Path> paths = walk(root).stream()
+                .filter(path -> !(Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && leftOut.test(relative(root, path)))).toList();
         int total = (int) paths.stream().filter(path -> Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)).count();
         List<Object> entries = new ArrayList<>(); // entries, or files whose pieces are still being stored
         long bytesRead = 0;

@@ -80,6 +80,20 @@ class TreeExportTest {
     }
 
     @Test
+    void filesLeftOutAreNeitherReadNorStoredAndTheirDirectoriesStay() throws IOException {
+        Files.write(source.resolve("pg_wal/000000010000000000000001"), noise(1 << 20, 7));
+
+        TreeExport.Result exported = export(0).export(source, Optional.empty(), path -> path.startsWith("pg_wal/"), stats -> { });
+        Path restored = work.resolve("restored");
+        new TreeRestore(repository.chunks(), 2).restore(exported.manifest(), restored, stats -> { });
+
+        assertTrue(Files.isDirectory(restored.resolve("pg_wal")));
+        assertEquals(0, Files.list(restored.resolve("pg_wal")).count(), "the segment is left out");
+        assertEquals(9 * (1 << 20) + 8192 + 3, exported.stats().bytesRead(), "the left-out segment is not read");
+        assertTrue(Files.isRegularFile(restored.resolve("base/5/16384")));
+    }
+
+    @Test
     void anIncrementalExportReadsOnlyWhatChangedAndEqualsAFullOne() throws IOException {
         TreeManifest before = export(0).export(source, Optional.empty(), stats -> { }).manifest();
         Files.write(source.resolve("base/5/16385"), noise(8192, 3));

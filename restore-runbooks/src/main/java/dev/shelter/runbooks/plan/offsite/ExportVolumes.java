@@ -113,7 +113,12 @@ final class ExportVolumes implements Step<ExportRun> {
         Optional<TreeManifest> before = previous.flatMap(p -> p.snapshots().stream()
                         .filter(s -> s.role() == snapshot.role() && s.name().equals(snapshot.name())).findFirst()
                         .flatMap(s -> run.repository().copies().findTree(ExportRun.copyName(p.id(), s))));
-        TreeExport.Result result = export.export(run.cluster().snapshotter().fileTree(ref), before, stats -> {
+        java.util.function.Predicate<String> leftOut = switch (snapshot.role()) {
+            case PGDATA -> PgdataLeftOut::test;
+            case PGWAL -> path -> true; // a WAL volume is pg_wal: its directories are kept, its segments replayed from the archive
+            default -> path -> false;
+        };
+        TreeExport.Result result = export.export(run.cluster().snapshotter().fileTree(ref), before, leftOut, stats -> {
             step.progress(stats.filesDone(), stats.filesTotal(), "files of " + snapshot.name());
             step.checkCancelled(); // a cancelled or timed-out attempt stops between files
         });

@@ -45,7 +45,7 @@ final class RecordBackupScrubbed implements Step<ExportRun> {
         }
         OffsiteScrub scrub = new OffsiteScrub(Instant.parse(facts.require(ScrubCopies.SCRUBBED_AT)),
                 Double.parseDouble(facts.require(ScrubBackupPlan.SAMPLE_PERCENT)), Integer.parseInt(facts.require(ScrubCopies.NEEDED)),
-                Integer.parseInt(facts.require(ScrubCopies.READ)), bad);
+                Integer.parseInt(facts.require(ScrubCopies.READ)), bad, facts.get(ScrubBackupPlan.SLICE).orElse(null));
         run.record(manifest.exportedAs(manifest.offsite().scrubbed(scrub)));
     }
 }

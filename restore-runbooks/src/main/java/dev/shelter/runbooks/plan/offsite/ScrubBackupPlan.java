@@ -15,6 +15,8 @@ public final class ScrubBackupPlan {
     public static final String NAME = "scrub-backup";
     /** The fact the plan begins with: the share of the chunks to read back, 0 to 100. */
     public static final String SAMPLE_PERCENT = "scrub.samplePercent";
+    /** Instead of a sample: the slice to read, "I of N" (the chunks whose name's first two bytes are I modulo N). */
+    public static final String SLICE = "scrub.slice";
 
     private ScrubBackupPlan() {
     }

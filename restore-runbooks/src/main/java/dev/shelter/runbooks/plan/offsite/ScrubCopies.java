@@ -30,8 +30,8 @@ final class ScrubCopies implements Step<ExportRun> {
 
     @Override
     public String target(ExportRun run, Facts facts) {
-        return facts.get(ScrubBackupPlan.SAMPLE_PERCENT).orElse("?") + " % of the chunks of the copies " + run.id() + "/* in "
-                + run.repository().describe();
+        return facts.get(ScrubBackupPlan.SLICE).map(slice -> "slice " + slice).orElseGet(() -> facts.get(ScrubBackupPlan.SAMPLE_PERCENT)
+                .orElse("?") + " %") + " of the chunks of the copies " + run.id() + "/* in " + run.repository().describe();
     }
 
     @Override
@@ -41,9 +41,7 @@ final class ScrubCopies implements Step<ExportRun> {
 
     @Override
     public void execute(ExportRun run, StepRun step) {
-        double percent = Double.parseDouble(step.facts().require(ScrubBackupPlan.SAMPLE_PERCENT));
-        RepositoryScrub.Report report = run.repository().scrub().scrubCopies(run.id().value() + "/",
-                RepositoryScrub.Selection.sample(new SampleCheck(percent, new SplittableRandom())), (done, of) -> {
+        RepositoryScrub.Report report = run.repository().scrub().scrubCopies(run.id().value() + "/", selection(step.facts()), (done, of) -> {
                     step.progress(done, of, "chunks");
                     step.checkCancelled();
                 });
@@ -57,6 +55,14 @@ final class ScrubCopies implements Step<ExportRun> {
         step.record(NEEDED, Integer.toString(report.chunksStored()));
         step.record(READ, Integer.toString(report.chunksRead()));
         step.record(SCRUBBED_AT, run.clock().instant().toString());
+    }
+
+    private static RepositoryScrub.Selection selection(Facts facts) {
+        return facts.get(ScrubBackupPlan.SLICE).map(slice -> {
+            String[] parts = slice.split(" of ");
+            return RepositoryScrub.Selection.slice(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+        }).orElseGet(() -> RepositoryScrub.Selection.sample(new SampleCheck(Double.parseDouble(facts.require(ScrubBackupPlan.SAMPLE_PERCENT)),
+                new SplittableRandom())));
     }
 
     @Override
