@@ -91,16 +91,9 @@ public final class RepositoryScrub {
             String key = object.key().value();
             stored.add(new ChunkId(key.substring(key.lastIndexOf('/') + 1)));
         }
-        Map<String, Set<ChunkId>> needs = new TreeMap<>();
         Map<String, String> badManifests = new TreeMap<>();
         List<Copy> copies = copies("");
-        for (Copy copy : copies) {
-            try {
-                needs.put(copy.name(), chunksOf(copy));
-            } catch (CorruptManifestException e) {
-                badManifests.put(copy.name(), e.getMessage());
-            }
-        }
+        Map<String, Set<ChunkId>> needs = needs(copies, badManifests);
         Map<ChunkId, String> bad = new TreeMap<>();
         needs.values().forEach(chunks -> chunks.stream().filter(chunk -> !stored.contains(chunk))
                 .forEach(chunk -> bad.put(chunk, "missing")));
@@ -116,16 +109,8 @@ public final class RepositoryScrub {
             }
             chunksReadSoFar.accept(++read);
         }
-        Map<String, Set<ChunkId>> affected = new TreeMap<>();
-        needs.forEach((name, chunks) -> {
-            Set<ChunkId> wrong = new TreeSet<>(chunks);
-            wrong.retainAll(bad.keySet());
-            if (!wrong.isEmpty()) {
-                affected.put(name, Collections.unmodifiableSet(wrong));
-            }
-        });
         return new Report(selection.describe(), copies.size(), stored.size(), read, Collections.unmodifiableMap(bad),
-                Collections.unmodifiableMap(affected), Collections.unmodifiableMap(badManifests));
+                affected(needs, bad), Collections.unmodifiableMap(badManifests));
     }
 
     /** How far a scrub of some copies is: chunks examined (read back, or looked for) of those they need. */
@@ -139,16 +124,9 @@ public final class RepositoryScrub {
      * found whatever the sample. {@link Report#chunksStored} counts the chunks they need.
      */
     public Report scrubCopies(String prefix, Selection selection, Progress progress) {
-        Map<String, Set<ChunkId>> needs = new TreeMap<>();
         Map<String, String> badManifests = new TreeMap<>();
         List<Copy> copies = copies(prefix);
-        for (Copy copy : copies) {
-            try {
-                needs.put(copy.name(), chunksOf(copy));
-            } catch (CorruptManifestException e) {
-                badManifests.put(copy.name(), e.getMessage());
-            }
-        }
+        Map<String, Set<ChunkId>> needs = needs(copies, badManifests);
         Set<ChunkId> needed = new TreeSet<>();
         needs.values().forEach(needed::addAll);
         Map<ChunkId, String> bad = new TreeMap<>();
@@ -167,6 +145,25 @@ public final class RepositoryScrub {
             }
             progress.examined(++examined, needed.size());
         }
+        return new Report(selection.describe(), copies.size(), needed.size(), read, Collections.unmodifiableMap(bad),
+                affected(needs, bad), Collections.unmodifiableMap(badManifests));
+    }
+
+    /** The chunks each copy needs; a copy whose manifest cannot be trusted goes into {@code badManifests} instead. */
+    private Map<String, Set<ChunkId>> needs(List<Copy> copies, Map<String, String> badManifests) {
+        Map<String, Set<ChunkId>> needs = new TreeMap<>();
+        for (Copy copy : copies) {
+            try {
+                needs.put(copy.name(), chunksOf(copy));
+            } catch (CorruptManifestException e) {
+                badManifests.put(copy.name(), e.getMessage());
+            }
+        }
+        return needs;
+    }
+
+    /** Per copy, the wrong chunks it needs; copies that need none are left out. */
+    private static Map<String, Set<ChunkId>> affected(Map<String, Set<ChunkId>> needs, Map<ChunkId, String> bad) {
         Map<String, Set<ChunkId>> affected = new TreeMap<>();
         needs.forEach((name, chunks) -> {
             Set<ChunkId> wrong = new TreeSet<>(chunks);
@@ -175,8 +172,7 @@ public final class RepositoryScrub {
                 affected.put(name, Collections.unmodifiableSet(wrong));
             }
         });
-        return new Report(selection.describe(), copies.size(), needed.size(), read, Collections.unmodifiableMap(bad),
-                Collections.unmodifiableMap(affected), Collections.unmodifiableMap(badManifests));
+        return Collections.unmodifiableMap(affected);
     }
 
     /** A copy's name, and whether it is an image (else a tree): the prefix it is listed under says which. */
