@@ -26,13 +26,14 @@ public record BackupView(String id, String cluster, String mode, String label, S
      * The backup's copy in the off-site repository: {@code state} not-exported, exporting (with
      * {@code progress}), exported (with when, and what it took), scrubbing (with {@code progress}),
      * verified (its last scrub found nothing wrong; {@code verifiedAt}) or corrupt (its last scrub
-     * found the chunks in {@code lastScrub.badChunks} wrong).
+     * found the chunks in {@code lastScrub.badChunks} wrong). {@code lastFailure}: why the last
+     * export or scrub ended without success, until one succeeds.
      */
     public record OffsiteView(String state, String progress, Instant exportedAt, Long bytesRead, Long bytesUploaded,
                               Integer chunksUploaded, Integer chunksReused, Boolean incremental, String distrust, Instant verifiedAt,
-                              ScrubView lastScrub) {
+                              ScrubView lastScrub, String lastFailure) {
 
-        static OffsiteView of(BackupManifest m, String exportProgress, String scrubProgress) {
+        static OffsiteView of(BackupManifest m, String exportProgress, String scrubProgress, String lastFailure) {
             OffsiteCopy copy = m.offsite();
             if (copy != null) {
                 OffsiteScrub scrub = copy.lastScrub();
@@ -40,10 +41,10 @@ public record BackupView(String id, String cluster, String mode, String label, S
                 return new OffsiteView(state, scrubProgress, copy.exportedAt(), copy.bytesRead(), copy.bytesUploaded(), copy.chunksUploaded(),
                         copy.chunksReused(), copy.incremental(), copy.distrust(), scrub != null && scrub.isSound() ? scrub.scrubbedAt() : null,
                         scrub == null ? null : new ScrubView(scrub.scrubbedAt(), scrub.samplePercent(), scrub.chunksNeeded(), scrub.chunksRead(),
-                                scrub.badChunks(), scrub.slice()));
+                                scrub.badChunks(), scrub.slice()), lastFailure);
             }
             return new OffsiteView(exportProgress == null ? "not-exported" : "exporting", exportProgress, null, null, null, null, null,
-                    null, null, null, null);
+                    null, null, null, null, lastFailure);
         }
     }
 
@@ -63,19 +64,19 @@ public record BackupView(String id, String cluster, String mode, String label, S
     }
 
     public static BackupView of(BackupManifest m) {
-        return of(m, null, null, null);
+        return of(m, null, null, null, null);
     }
 
     public static BackupView of(BackupManifest m, String progress) {
-        return of(m, progress, null, null);
+        return of(m, progress, null, null, null);
     }
 
     /**
      * {@code progress}: where a running backup's plan is ("step 6 of 10: CreateSnapshots, 1 of 2
      * snapshots"), else null; {@code exportProgress} and {@code scrubProgress}: where its export or
-     * the scrub of its copy is, while one runs.
+     * the scrub of its copy is, while one runs; {@code offsiteFailure}: why the last of them failed, if it did.
      */
-    public static BackupView of(BackupManifest m, String progress, String exportProgress, String scrubProgress) {
+    public static BackupView of(BackupManifest m, String progress, String exportProgress, String scrubProgress, String offsiteFailure) {
         BackupModeWindow w = m.window();
         return new BackupView(m.id().value(), m.cluster().value(), lower(m.request().mode()), m.request().label(), lower(m.state()),
                 lower(m.phase()), m.failure(), m.request().requestedAt(), m.finishedAt(),
@@ -87,7 +88,7 @@ public record BackupView(String id, String cluster, String mode, String label, S
                 w == null ? null : w.labelFile(), w == null ? null : w.tablespaceMap(),
                 m.snapshots().stream().map(SnapshotView::of).toList(), progress, m.hasProtection(),
                 m.hasProtection() ? new ProtectionView(m.protection().reason(), m.protection().since()) : null,
-                OffsiteView.of(m, exportProgress, scrubProgress));
+                OffsiteView.of(m, exportProgress, scrubProgress, offsiteFailure));
     }
 
     private static String lower(Enum<?> value) {

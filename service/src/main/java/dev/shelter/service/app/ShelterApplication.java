@@ -66,6 +66,7 @@ import dev.shelter.service.core.DeleteBackup;
 import dev.shelter.service.core.ExportAfterBackup;
 import dev.shelter.service.core.CollectOffsiteGarbage;
 import dev.shelter.service.core.ExportBackup;
+import dev.shelter.service.core.OffsiteFailures;
 import dev.shelter.service.core.ScheduledOffsiteScrub;
 import dev.shelter.service.core.ScrubBackup;
 import dev.shelter.service.core.OffsiteAccess;
@@ -246,8 +247,10 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         ExecutorService exportThreads = environment.lifecycle().executorService("export-%d")
                 .minThreads(protectedClusters.size()).maxThreads(protectedClusters.size()).build();
         OffsiteAccess offsite = offsiteAccess(config, objectStore);
-        ExportBackup exportBackup = new ExportBackup(clusters, catalog, engine, offsite, exportSettings(config), exportThreads, clock);
-        ScrubBackup scrubBackup = new ScrubBackup(clusters, catalog, engine, offsite, exportThreads, clock);
+        OffsiteFailures offsiteFailures = new OffsiteFailures();
+        ExportBackup exportBackup = new ExportBackup(clusters, catalog, engine, offsite, offsiteFailures, exportSettings(config),
+                exportThreads, clock);
+        ScrubBackup scrubBackup = new ScrubBackup(clusters, catalog, engine, offsite, offsiteFailures, exportThreads, clock);
         BackupListener backupEnded = BackupListener.all(metrics, new BackupEvents(protectedClusters),
                 new ExportAfterBackup(config.clusters.stream().filter(c -> c.backups.exportOffsite).map(c -> c.name)
                         .collect(Collectors.toSet()), exportBackup));
@@ -298,7 +301,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         registerEdgeGuards(tokens, environment);
         logRequestsWithoutQueries(config);
         environment.jersey().register(new ClustersResource(clusters, new InspectCluster(clusters, inspector)));
-        ShowBackups showBackups = new ShowBackups(clusters, catalog, engine);
+        ShowBackups showBackups = new ShowBackups(clusters, catalog, engine, offsiteFailures);
         TakeBackup takeBackup = new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock);
         environment.jersey().register(new ClusterBackupsResource(takeBackup, showBackups));
         DeleteBackup deleteBackup = new DeleteBackup(clusters, catalog, engine, clock);

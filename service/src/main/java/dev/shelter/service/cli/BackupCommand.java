@@ -206,7 +206,8 @@ public final class BackupCommand extends Command {
         JsonNode offsite = backup.path("offsite");
         if (!offsite.hasNonNull("exportedAt")) { // exported, and perhaps scrubbed since
             throw new CliFailure("the export of backup " + id + " did not complete (it is " + offsite.path("state").asText()
-                    + "); Shelter's log says why, and 'backup export " + id + "' goes on from where it stopped");
+                    + "); " + text(offsite, "lastFailure", failure -> failure + ";", "Shelter's log says why, and") + " 'backup export "
+                    + id + "' goes on from where it stopped");
         }
         out.printf("backup %s exported at %s: %d MiB read, %d KiB sent, %d chunks new, %d reused%s%s%n", id,
                 offsite.path("exportedAt").asText(), offsite.path("bytesRead").asLong() >> 20, offsite.path("bytesUploaded").asLong() >> 10,
@@ -247,7 +248,7 @@ public final class BackupCommand extends Command {
                 throw new CliFailure("backup " + id + " is CORRUPT off site: " + bad.size() + " chunk(s) wrong: " + String.join("; ", bad));
             }
             default -> throw new CliFailure("the scrub of backup " + id + " did not complete (its copy is " + offsite.path("state").asText()
-                    + "); Shelter's log says why");
+                    + "); " + text(offsite, "lastFailure", failure -> failure, "Shelter's log says why"));
         }
     }
 

@@ -31,17 +31,19 @@ public final class ExportBackup {
     private final BackupCatalog catalog;
     private final RunbookEngine engine;
     private final OffsiteAccess offsite;
+    private final OffsiteFailures failures;
     private final ExportSettings settings;
     private final ExecutorService executor;
     private final Clock clock;
 
     /** Without an off-site repository every export is refused, saying so. */
     public ExportBackup(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, OffsiteAccess offsite,
-                        ExportSettings settings, ExecutorService executor, Clock clock) {
+                        OffsiteFailures failures, ExportSettings settings, ExecutorService executor, Clock clock) {
         this.clusters = clusters;
         this.catalog = catalog;
         this.engine = engine;
         this.offsite = offsite;
+        this.failures = failures;
         this.settings = settings;
         this.executor = executor;
         this.clock = clock;
@@ -62,7 +64,7 @@ public final class ExportBackup {
         Run<ExportRun> run = engine.begin(ExportBackupPlan.create(), context(cluster, manifest), cluster.spec().name(), id, Map.of());
         executor.submit(() -> {
             try {
-                engine.execute(run);
+                failures.ended(id, engine.execute(run));
             } catch (RuntimeException e) {
                 LOG.error("export of backup {} ended with an error the plan did not handle", id, e);
             }
@@ -76,7 +78,7 @@ public final class ExportBackup {
         ExportRun context = context(cluster, manifest);
         executor.submit(() -> {
             try {
-                engine.resume(journal, ExportBackupPlan.create(), context);
+                failures.ended(journal.subject(), engine.resume(journal, ExportBackupPlan.create(), context));
             } catch (RuntimeException e) {
                 LOG.error("export {} of backup {} could not be resumed", journal.id(), journal.subject(), e);
             }

@@ -37,15 +37,17 @@ public final class ScrubBackup {
     private final BackupCatalog catalog;
     private final RunbookEngine engine;
     private final OffsiteAccess offsite;
+    private final OffsiteFailures failures;
     private final ExecutorService executor;
     private final Clock clock;
 
-    public ScrubBackup(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, OffsiteAccess offsite, ExecutorService executor,
-                       Clock clock) {
+    public ScrubBackup(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, OffsiteAccess offsite,
+                       OffsiteFailures failures, ExecutorService executor, Clock clock) {
         this.clusters = clusters;
         this.catalog = catalog;
         this.engine = engine;
         this.offsite = offsite;
+        this.failures = failures;
         this.executor = executor;
         this.clock = clock;
     }
@@ -67,7 +69,7 @@ public final class ScrubBackup {
                 Map.of(ScrubBackupPlan.SAMPLE_PERCENT, Double.toString(percent)));
         executor.submit(() -> {
             try {
-                engine.execute(run);
+                failures.ended(id, engine.execute(run));
             } catch (RuntimeException e) {
                 LOG.error("scrub of backup {} ended with an error the plan did not handle", id, e);
             }
@@ -90,7 +92,7 @@ public final class ScrubBackup {
             Run<ExportRun> run = engine.begin(ScrubBackupPlan.create(), context(cluster, manifest), cluster.spec().name(),
                     manifest.id().value(), Map.of(ScrubBackupPlan.SLICE, index + " of " + of,
                             ScrubBackupPlan.SAMPLE_PERCENT, Double.toString(100.0 / of)));
-            engine.execute(run);
+            failures.ended(manifest.id().value(), engine.execute(run));
             OffsiteScrub scrub = catalog.find(manifest.id()).map(BackupManifest::offsite).map(copy -> copy.lastScrub()).orElse(null);
             if (scrub != null && scrub.isSound()) {
                 verified++;
@@ -108,7 +110,7 @@ public final class ScrubBackup {
         ExportRun context = context(cluster, manifest);
         executor.submit(() -> {
             try {
-                engine.resume(journal, ScrubBackupPlan.create(), context);
+                failures.ended(journal.subject(), engine.resume(journal, ScrubBackupPlan.create(), context));
             } catch (RuntimeException e) {
                 LOG.error("scrub {} of backup {} could not be resumed", journal.id(), journal.subject(), e);
             }

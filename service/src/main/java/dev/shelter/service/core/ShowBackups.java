@@ -23,10 +23,13 @@ public final class ShowBackups {
     private final BackupCatalog catalog;
     private final RunbookEngine engine;
 
-    public ShowBackups(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine) {
+    private final OffsiteFailures offsiteFailures;
+
+    public ShowBackups(ClusterRegistry clusters, BackupCatalog catalog, RunbookEngine engine, OffsiteFailures offsiteFailures) {
         this.clusters = clusters;
         this.engine = engine;
         this.catalog = catalog;
+        this.offsiteFailures = offsiteFailures;
     }
 
     public BackupManifest show(String id) {
@@ -49,6 +52,11 @@ public final class ShowBackups {
     /** Where the backup's export is, while this Shelter runs one: its step and the step's progress. */
     public Optional<String> exportProgressOf(BackupManifest manifest) {
         return progressOfPlan(manifest, ExportBackupPlan.NAME);
+    }
+
+    /** Why the backup's last export or scrub failed, if it did (as this replica saw it end). */
+    public Optional<String> offsiteFailureOf(BackupManifest manifest) {
+        return offsiteFailures.of(manifest.id().value());
     }
 
     /** Where the scrub of the backup's copy is, while one runs. */

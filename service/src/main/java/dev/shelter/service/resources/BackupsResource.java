@@ -54,7 +54,7 @@ public class BackupsResource {
     public BackupView showBackup(@PathParam("id") String id) {
         BackupManifest backup = showBackups.show(id);
         return BackupView.of(backup, showBackups.progressOf(backup).orElse(null), showBackups.exportProgressOf(backup).orElse(null),
-                showBackups.scrubProgressOf(backup).orElse(null));
+                showBackups.scrubProgressOf(backup).orElse(null), showBackups.offsiteFailureOf(backup).orElse(null));
     }
 
     /** Deletes the backup's snapshots and its manifest; 409 while it runs or while a restore uses it. */
@@ -100,7 +100,7 @@ public class BackupsResource {
         if (backup.offsite() != null) {
             return Response.ok(BackupView.of(backup)).build();
         }
-        return Response.accepted(BackupView.of(backup, null, "starting", null)).location(URI.create("/api/v1/backups/" + id)).build();
+        return Response.accepted(BackupView.of(backup, null, "starting", null, null)).location(URI.create("/api/v1/backups/" + id)).build();
     }
 
     /**
@@ -114,6 +114,6 @@ public class BackupsResource {
     @RolesAllowed(Role.OPERATOR_OR_ABOVE)
     public Response scrubBackup(@PathParam("id") String id, ScrubOrder order) {
         BackupManifest backup = scrubBackup.start(id, order == null ? null : order.sample());
-        return Response.accepted(BackupView.of(backup, null, null, "starting")).location(URI.create("/api/v1/backups/" + id)).build();
+        return Response.accepted(BackupView.of(backup, null, null, "starting", null)).location(URI.create("/api/v1/backups/" + id)).build();
     }
 }

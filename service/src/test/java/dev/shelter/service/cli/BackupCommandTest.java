@@ -293,6 +293,19 @@ class BackupCommandTest {
     }
 
     @Test
+    void aFailedExportSaysWhyWhenShelterKnows() {
+        String failedOnce = backupJson("b3", "completed", "online", null).replace("\"label\":null", "\"label\":null,\"offsite\":"
+                + "{\"state\":\"not-exported\",\"lastFailure\":\"export-backup run-1 ended rolled-back: ExportVolumes failed: s3 down\"}");
+        shelter.answer("POST", "/api/v1/backups/b3/export", 202, failedOnce.replace("not-exported", "exporting"))
+                .answer("GET", "/api/v1/backups/b3", 200, failedOnce);
+
+        CommandLine.Run failed = backup("export", "b3", "--wait", "--url", shelter.url(), "--token-file", tokenFile.toString());
+
+        assertFailedWithOneLine(failed, "shelter backup: the export of backup b3 did not complete (it is not-exported); export-backup "
+                + "run-1 ended rolled-back: ExportVolumes failed: s3 down; 'backup export b3' goes on from where it stopped");
+    }
+
+    @Test
     void scrubSendsTheSampleWaitsAndEndsWithTheVerdict() {
         String copy = "\"exportedAt\":\"2026-01-06T00:00:00Z\"";
         String scrubbing = backupJson("b1", "completed", "online", null).replace("\"label\":null",
