@@ -212,9 +212,10 @@ pgbackrest_install() {
   apt_install pgbackrest
 }
 
-# pgbackrest_conf <file> <stanza> <repo s3|posix> <repo path or bucket> <work dir> <archive-check y|n>
+# pgbackrest_conf <file> <stanza> <repo s3|posix> <repo path or bucket> <work dir> <archive-check y|n> [cipher pass]
+# With a cipher pass, the repository is encrypted (aes-256-cbc), to compare with an encrypted Shelter repository.
 pgbackrest_conf() {
-  local file=$1 stanza=$2 repo=$3 where=$4 work=$5 check=$6
+  local file=$1 stanza=$2 repo=$3 where=$4 work=$5 check=$6 cipher_pass=${7:-}
   mkdir -p "$work/log" "$work/lock" "$work/spool"
   chown -R postgres:postgres "$work"
   {
@@ -237,6 +238,7 @@ S3
       echo "repo1-type=posix"
       echo "repo1-path=$where"
     fi
+    [[ -z $cipher_pass ]] || printf 'repo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=%s\n' "$cipher_pass"
     cat <<COMMON
 repo1-retention-full=99
 process-max=2

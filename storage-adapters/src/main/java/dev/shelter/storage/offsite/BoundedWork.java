@@ -29,7 +29,12 @@ final class BoundedWork implements AutoCloseable {
             thread.setDaemon(true);
             return thread;
         });
-        this.inFlight = new Semaphore(threads * 2);
+        this.inFlight = new Semaphore(handedOverAtMost(threads));
+    }
+
+    /** How many tasks may be handed over and not finished at once. */
+    static int handedOverAtMost(int threads) {
+        return threads * 2;
     }
 
     void submit(Runnable task) {

@@ -1,12 +1,15 @@
 package dev.shelter.storage.offsite;
 
+import dev.shelter.storage.blob.BlobInfo;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
 import dev.shelter.storage.blob.BlobStoreException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,10 +31,38 @@ public final class ChunkStore {
 
     private final BlobStore store;
     private final ChunkSealing sealing;
+    /** The chunks stored when an export began, by one listing, and those it stored since; null: each put asks the store. */
+    private final Map<ChunkId, Long> listed;
 
     ChunkStore(BlobStore store, ChunkSealing sealing) {
+        this(store, sealing, null);
+    }
+
+    private ChunkStore(BlobStore store, ChunkSealing sealing, Map<ChunkId, Long> listed) {
         this.store = store;
         this.sealing = sealing;
+        this.listed = listed;
+    }
+
+    /**
+     * The chunks for one export: what is stored is listed once now, so a piece already there is
+     * reused without asking the store, and any other is sent without asking first. That halves
+     * the requests of an export; a piece another writer stores meanwhile is sent again, which
+     * leaves the same chunk. Deletions by a garbage collection are fenced off for the export's
+     * length by the collection's own rules.
+     */
+    public ChunkStore listingStored() {
+        return new ChunkStore(store, sealing, new ConcurrentHashMap<>(listStored()));
+    }
+
+    /** Every chunk in the store with the bytes it takes there, in one listing. */
+    public Map<ChunkId, Long> listStored() {
+        Map<ChunkId, Long> stored = new TreeMap<>();
+        for (BlobInfo object : store.list(PREFIX)) {
+            String key = object.key().value();
+            stored.put(new ChunkId(key.substring(key.lastIndexOf('/') + 1)), object.sizeBytes());
+        }
+        return stored;
     }
 
     public ChunkId name(byte[] plain) {
@@ -48,13 +79,18 @@ public final class ChunkStore {
      * others wait for that upload and count as reused.
      */
     public Put put(byte[] plain, UploadThrottle throttle) {
+        return put(plain, throttle, null);
+    }
+
+    /** As above, compressing in {@code scratch} ({@link #scratchFor} the piece, the caller's, reused) when one is given. */
+    Put put(byte[] plain, UploadThrottle throttle, byte[] scratch) {
         ChunkId id = sealing.name(plain);
         while (true) {
             CompletableFuture<Put> mine = new CompletableFuture<>();
             CompletableFuture<Put> other = inFlight.putIfAbsent(id, mine);
             if (other == null) {
                 try {
-                    Put put = putOnce(id, plain, throttle);
+                    Put put = putOnce(id, plain, throttle, scratch);
                     mine.complete(put);
                     return put;
                 } catch (RuntimeException e) {
@@ -72,30 +108,48 @@ public final class ChunkStore {
         }
     }
 
-    private Put putOnce(ChunkId id, byte[] plain, UploadThrottle throttle) {
+    private Put putOnce(ChunkId id, byte[] plain, UploadThrottle throttle, byte[] scratch) {
         BlobKey key = key(id);
-        Optional<Long> there = store.stat(key).map(info -> info.sizeBytes());
+        Optional<Long> there = listed != null ? Optional.ofNullable(listed.get(id)) : store.stat(key).map(info -> info.sizeBytes());
         if (there.isPresent()) {
             return new Put(id, false, there.get());
         }
-        byte[] sealed = sealing.seal(id, plain);
+        byte[] sealed = scratch == null ? sealing.seal(id, plain) : sealing.seal(id, plain, scratch);
         throttle.acquire(sealed.length);
         // A plain put, not a conditional one (three requests on a store without If-None-Match): a writer that
         // stored the same name meanwhile stored the same bytes, so either object is the chunk.
         store.put(key, sealed);
+        if (listed != null) {
+            listed.put(id, (long) sealed.length); // an equal piece later in the export is reused, not sent again
+        }
         return new Put(id, true, sealed.length);
+    }
+
+    /** A scratch buffer for {@link #put(byte[], UploadThrottle, byte[])} of pieces up to {@code plainBytes}. */
+    static byte[] scratchFor(int plainBytes) {
+        return new byte[ChunkFrame.frameRoom(plainBytes)];
     }
 
     /** The chunk's bytes, checked; {@link CorruptChunkException} if it is missing or not what its name says. */
     public byte[] get(ChunkId id) {
-        byte[] sealed;
+        return sealing.open(id, fetch(id));
+    }
+
+    /**
+     * As {@link #get}, into {@code into} (the caller's, reused across chunks, so that a restore
+     * does not make a 4 MiB buffer per chunk); the bytes the chunk holds.
+     */
+    int read(ChunkId id, byte[] into) {
+        return sealing.open(id, fetch(id), into);
+    }
+
+    private byte[] fetch(ChunkId id) {
         try (InputStream in = store.open(key(id)).orElseThrow(() -> new CorruptChunkException(id, "is missing from "
                 + store.describe()))) {
-            sealed = in.readAllBytes();
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new BlobStoreException("cannot read chunk " + id + " from " + store.describe() + ": " + e.getMessage(), e);
         }
-        return sealing.open(id, sealed);
     }
 
     public boolean contains(ChunkId id) {

@@ -4,7 +4,6 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
-import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -31,62 +30,59 @@ public final class EncryptedSealing implements ChunkSealing {
     }
 
     @Override
-    public ChunkId name(byte[] plain) {
-        return ChunkId.of(hmac(new byte[0], plain));
+    public ChunkId name(byte[] plain, int length) {
+        return ChunkId.of(hmac(new byte[0], plain, length));
     }
 
     @Override
     public byte[] authenticate(byte[] document) {
-        return hmac(DOCUMENT_CONTEXT, document);
+        return hmac(DOCUMENT_CONTEXT, document, document.length);
     }
 
-    private byte[] hmac(byte[] context, byte[] bytes) {
+    private byte[] hmac(byte[] context, byte[] bytes, int length) {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(keys.namingKey());
             mac.update(context);
-            return mac.doFinal(bytes);
+            mac.update(bytes, 0, length);
+            return mac.doFinal();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("HmacSHA256 is always available", e);
         }
     }
 
     @Override
-    public byte[] seal(ChunkId id, byte[] plain) {
+    public byte[] seal(ChunkId id, byte[] plain, byte[] scratch) {
         byte[] nonce = new byte[NONCE_BYTES];
         random.nextBytes(nonce);
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, keys.encryptionKey(), new GCMParameterSpec(TAG_BITS, nonce));
             cipher.updateAAD(id.bytes());
-            byte[] sealed = cipher.doFinal(ChunkFrame.frame(plain));
-            return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
+            byte[] framed = ChunkFrame.frame(plain, scratch);
+            byte[] sealed = Arrays.copyOf(nonce, NONCE_BYTES + cipher.getOutputSize(framed.length));
+            cipher.doFinal(framed, 0, framed.length, sealed, NONCE_BYTES);
+            return sealed;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-256-GCM is always available", e);
         }
     }
 
     @Override
-    public byte[] open(ChunkId id, byte[] sealed) {
+    public byte[] unseal(ChunkId id, byte[] sealed) {
         if (sealed.length < NONCE_BYTES + TAG_BITS / 8) {
             throw new CorruptChunkException(id, "is too short to be an encrypted chunk");
         }
-        byte[] framed;
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, keys.encryptionKey(), new GCMParameterSpec(TAG_BITS, Arrays.copyOf(sealed, NONCE_BYTES)));
             cipher.updateAAD(id.bytes());
-            framed = cipher.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);
+            return cipher.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES);
         } catch (AEADBadTagException e) {
             throw new CorruptChunkException(id, "fails its authentication tag: altered, or sealed under another key", e);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-256-GCM is always available", e);
         }
-        byte[] plain = ChunkFrame.unframe(id, framed);
-        if (!name(plain).equals(id)) {
-            throw new CorruptChunkException(id, "does not match its name");
-        }
-        return plain;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.shelter.storage.offsite;
 
-import dev.shelter.storage.blob.BlobInfo;
 import dev.shelter.storage.blob.BlobKey;
 import dev.shelter.storage.blob.BlobStore;
 import dev.shelter.storage.blob.BlobStoreException;
@@ -75,7 +74,7 @@ public final class GarbageCollection {
                 }
             }
         }
-        Map<ChunkId, Long> stored = storedChunks();
+        Map<ChunkId, Long> stored = repository.chunks().listStored();
         Set<ChunkId> needed = neededChunks(removed);
         Map<ChunkId, Instant> marked = readCandidates();
         Map<ChunkId, Instant> candidates = new TreeMap<>();
@@ -141,15 +140,6 @@ public final class GarbageCollection {
             throw new IllegalStateException("a garbage collection of " + repository.describe() + " is deleting chunks (since " + since
                     + "): the export goes on once it has ended");
         }
-    }
-
-    private Map<ChunkId, Long> storedChunks() {
-        Map<ChunkId, Long> stored = new TreeMap<>();
-        for (BlobInfo object : store.list(ChunkStore.PREFIX)) {
-            String key = object.key().value();
-            stored.put(new ChunkId(key.substring(key.lastIndexOf('/') + 1)), object.sizeBytes());
-        }
-        return stored;
     }
 
     /** Every chunk a copy needs, but those of {@code leaving}; a copy that cannot be read stops the collection. */

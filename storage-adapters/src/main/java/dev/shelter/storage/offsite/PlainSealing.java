@@ -7,28 +7,30 @@ import java.security.NoSuchAlgorithmException;
 public final class PlainSealing implements ChunkSealing {
 
     @Override
-    public ChunkId name(byte[] plain) {
-        return ChunkId.of(authenticate(plain));
+    public ChunkId name(byte[] plain, int length) {
+        MessageDigest digest = sha256();
+        digest.update(plain, 0, length);
+        return ChunkId.of(digest.digest());
     }
 
     @Override
-    public byte[] seal(ChunkId id, byte[] plain) {
-        return ChunkFrame.frame(plain);
+    public byte[] seal(ChunkId id, byte[] plain, byte[] scratch) {
+        return ChunkFrame.frame(plain, scratch);
     }
 
     @Override
-    public byte[] open(ChunkId id, byte[] sealed) {
-        byte[] plain = ChunkFrame.unframe(id, sealed);
-        if (!name(plain).equals(id)) {
-            throw new CorruptChunkException(id, "does not match its name: its bytes were altered");
-        }
-        return plain;
+    public byte[] unseal(ChunkId id, byte[] sealed) {
+        return sealed;
     }
 
     @Override
     public byte[] authenticate(byte[] document) {
+        return sha256().digest(document);
+    }
+
+    private static MessageDigest sha256() {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(document);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is always available", e);
         }

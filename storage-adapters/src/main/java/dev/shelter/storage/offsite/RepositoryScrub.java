@@ -1,6 +1,5 @@
 package dev.shelter.storage.offsite;
 
-import dev.shelter.storage.blob.BlobInfo;
 import dev.shelter.storage.blob.BlobStore;
 
 import java.util.ArrayList;
@@ -86,11 +85,7 @@ public final class RepositoryScrub {
     }
 
     public Report scrub(Selection selection, Consumer<Integer> chunksReadSoFar) {
-        Set<ChunkId> stored = new TreeSet<>();
-        for (BlobInfo object : store.list(ChunkStore.PREFIX)) {
-            String key = object.key().value();
-            stored.add(new ChunkId(key.substring(key.lastIndexOf('/') + 1)));
-        }
+        Set<ChunkId> stored = repository.chunks().listStored().keySet();
         Map<String, String> badManifests = new TreeMap<>();
         List<Copy> copies = copies("");
         Map<String, Set<ChunkId>> needs = needs(copies, badManifests);

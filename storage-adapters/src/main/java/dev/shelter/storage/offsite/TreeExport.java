@@ -143,7 +143,7 @@ public final class TreeExport {
             int pieces = ImageManifest.pieces(file.size, ChunkFrame.CHUNK_BYTES);
             for (int piece = 0; piece < pieces; piece++) {
                 long offset = (long) piece * ChunkFrame.CHUNK_BYTES;
-                ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(ChunkFrame.CHUNK_BYTES, file.size - offset));
+                ByteBuffer buffer = ByteBuffer.wrap(uploads.newPiece((int) Math.min(ChunkFrame.CHUNK_BYTES, file.size - offset)));
                 while (buffer.hasRemaining()) {
                     if (channel.read(buffer, offset + buffer.position()) < 0) {
                         throw new IOException(path + " shrank while it was read: is something writing to the snapshot?");
@@ -160,7 +160,9 @@ public final class TreeExport {
                                 + "the file's size and modification time are the same");
                     }
                 }
-                if (!zero) {
+                if (zero) {
+                    uploads.recycle(bytes);
+                } else {
                     int at = piece;
                     uploads.submit(bytes, id -> file.chunks.put(at, id));
                 }

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * Rebuilds an exported directory tree in a new directory: directories first, every file at its
  * size (pieces of zeros left as holes), every stored piece fetched, checked against its name and
  * written in place by {@code parallelFetches} threads across files, then links, modes and times
- * (a directory's last, since writing into it changes its time). The first missing or damaged
+ * (a directory's last, since writing into it changes its time), then all of it synced to disk. The first missing or damaged
  * chunk ends the restore with a {@link CorruptChunkException} naming it.
  */
 public final class TreeRestore {
@@ -73,13 +73,9 @@ public final class TreeRestore {
                 if (entry instanceof TreeManifest.SymbolicLink link) {
                     Files.createSymbolicLink(path, Path.of(link.target()));
                     setOwner(path, link.owner());
-                } else if (entry instanceof TreeManifest.RegularFile file) {
-                    setOwner(path, file.owner());
-                    Files.setPosixFilePermissions(path, permissions(file.mode()));
-                    Files.setLastModifiedTime(path, FileTime.fromMillis(file.modifiedMillis()));
-                } else {
-                    directories.add((TreeManifest.Directory) entry);
-                }
+                } else if (entry instanceof TreeManifest.Directory directory) {
+                    directories.add(directory);
+                } // a regular file was finished when its last piece was written
             }
             for (int i = directories.size() - 1; i >= 0; i--) { // children before parents
                 Path path = inside(target, directories.get(i).path());
@@ -92,6 +88,10 @@ public final class TreeRestore {
                 Files.setPosixFilePermissions(target, permissions(manifest.root().mode()));
                 Files.setLastModifiedTime(target, FileTime.fromMillis(manifest.root().modifiedMillis()));
             }
+            for (int i = directories.size() - 1; i >= 0; i--) {
+                force(inside(target, directories.get(i).path()));
+            }
+            force(target);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restore into " + target + ": " + e.getMessage(), e);
         }
@@ -101,22 +101,38 @@ public final class TreeRestore {
     }
 
     private void fetchAll(TreeManifest manifest, Path target, Runnable report, AtomicInteger written, AtomicLong bytesWritten) {
+        // A piece longer than a chunk can hold is refused by the read, naming it: no buffer is made for it.
+        Buffers buffers = new Buffers(Math.min(ChunkFrame.MAX_CHUNK_BYTES, manifest.entries().stream()
+                .mapToInt(entry -> entry instanceof TreeManifest.RegularFile file ? file.content().chunkBytes() : 0)
+                .max().orElse(0)), parallelFetches);
         try (BoundedWork fetches = new BoundedWork("offsite-fetch", parallelFetches)) {
             for (TreeManifest.Entry entry : manifest.entries()) {
                 if (!(entry instanceof TreeManifest.RegularFile file)) {
                     continue;
                 }
                 Path path = inside(target, file.path());
+                AtomicInteger piecesLeft = new AtomicInteger(file.content().chunks().size());
+                if (piecesLeft.get() == 0) {
+                    fetches.submit(() -> finish(path, file)); // empty, or all zeros
+                }
                 for (Map.Entry<Integer, ChunkId> piece : file.content().chunks().entrySet()) {
                     fetches.submit(() -> {
-                        byte[] bytes = chunks.get(piece.getValue());
-                        if (bytes.length != file.content().lengthOf(piece.getKey())) {
-                            throw new CorruptChunkException(piece.getValue(), "holds " + bytes.length + " bytes where piece "
-                                    + piece.getKey() + " of " + file.path() + " has " + file.content().lengthOf(piece.getKey()));
+                        byte[] buffer = buffers.borrow();
+                        try {
+                            int length = chunks.read(piece.getValue(), buffer);
+                            if (length != file.content().lengthOf(piece.getKey())) {
+                                throw new CorruptChunkException(piece.getValue(), "holds " + length + " bytes where piece "
+                                        + piece.getKey() + " of " + file.path() + " has " + file.content().lengthOf(piece.getKey()));
+                            }
+                            write(path, file.content().offsetOf(piece.getKey()), buffer, length);
+                            bytesWritten.addAndGet(length);
+                        } finally {
+                            buffers.giveBack(buffer);
                         }
-                        write(path, file.content().offsetOf(piece.getKey()), bytes);
-                        bytesWritten.addAndGet(bytes.length);
                         written.incrementAndGet();
+                        if (piecesLeft.decrementAndGet() == 0) {
+                            finish(path, file);
+                        }
                         report.run();
                     });
                 }
@@ -125,9 +141,35 @@ public final class TreeRestore {
         }
     }
 
-    private static void write(Path path, long offset, byte[] bytes) {
+    /**
+     * A file whose pieces are all written gets its owner, mode and time, and goes to disk, while
+     * other files are still fetched: as pgBackRest's restore does, every file is synced before
+     * the restore returns, since the caller then records the volume as rebuilt, and a machine
+     * that loses its power after that must not come back to holes where the data was.
+     */
+    private static void finish(Path path, TreeManifest.RegularFile file) {
+        try {
+            setOwner(path, file.owner());
+            Files.setPosixFilePermissions(path, permissions(file.mode()));
+            Files.setLastModifiedTime(path, FileTime.fromMillis(file.modifiedMillis()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot finish " + path + ": " + e.getMessage(), e);
+        }
+        force(path);
+    }
+
+    /** Synced to disk: a file's bytes and attributes, or a directory's entries. */
+    private static void force(Path path) {
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot sync " + path + " to disk: " + e.getMessage(), e);
+        }
+    }
+
+    private static void write(Path path, long offset, byte[] bytes, int length) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
             while (buffer.hasRemaining()) {
                 channel.write(buffer, offset + buffer.position());
             }

@@ -10,6 +10,8 @@ final class Uploads implements AutoCloseable {
     private final ChunkStore chunks;
     private final UploadThrottle throttle;
     private final BoundedWork work;
+    private final Buffers scratch;
+    private final Buffers pieces;
     private final AtomicInteger uploaded = new AtomicInteger();
     private final AtomicInteger reused = new AtomicInteger();
     private final AtomicLong bytesUploaded = new AtomicLong();
@@ -18,12 +20,34 @@ final class Uploads implements AutoCloseable {
         this.chunks = chunks;
         this.throttle = throttle;
         this.work = new BoundedWork("offsite-upload", parallel);
+        this.scratch = new Buffers(ChunkFrame.frameRoom(ChunkFrame.CHUNK_BYTES), parallel);
+        this.pieces = new Buffers(ChunkFrame.CHUNK_BYTES, BoundedWork.handedOverAtMost(parallel) + 1); // and the one being read
+    }
+
+    /** A buffer for a piece of {@code length} bytes to read into: a whole chunk's is one handed back by an earlier upload. */
+    byte[] newPiece(int length) {
+        return length == ChunkFrame.CHUNK_BYTES ? pieces.borrow() : new byte[length];
+    }
+
+    /** Takes back a piece read and not submitted (zeros, stored nowhere), or one whose upload is done. */
+    void recycle(byte[] piece) {
+        pieces.giveBack(piece);
     }
 
     /** Stores the piece (unless the repository has it) and then tells {@code stored} its chunk, in an upload thread. */
     void submit(byte[] bytes, Consumer<ChunkId> stored) {
+        if (bytes.length > ChunkFrame.CHUNK_BYTES) {
+            throw new IllegalArgumentException("an export piece holds at most " + ChunkFrame.CHUNK_BYTES + " bytes, not " + bytes.length);
+        }
         work.submit(() -> {
-            ChunkStore.Put put = chunks.put(bytes, throttle);
+            byte[] buffer = scratch.borrow();
+            ChunkStore.Put put;
+            try {
+                put = chunks.put(bytes, throttle, buffer);
+            } finally {
+                scratch.giveBack(buffer);
+                recycle(bytes); // read into again: the upload is done with it
+            }
             if (put.uploaded()) {
                 uploaded.incrementAndGet();
                 bytesUploaded.addAndGet(put.storedBytes());

@@ -94,6 +94,27 @@ class TreeExportTest {
     }
 
     @Test
+    void anExportOnOneListingSendsEachNewChunkOnceAndLeavesStoredOnesAlone() throws IOException {
+        ChunkStore.Put stored = repository.chunks().put(noise(8192, 2)); // base/5/16385's one piece, there before
+        Path object = chunkFile(stored.id());
+        Object inode = Files.readAttributes(object, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        FileTime written = Files.getLastModifiedTime(object);
+        Files.write(source.resolve("base/5/16386"), noise(1 << 20, 11));
+        Files.write(source.resolve("base/5/16387"), noise(1 << 20, 11)); // equal to the one before it
+
+        TreeExport.Result exported = new TreeExport(repository.chunks().listingStored(), 1, UploadThrottle.UNLIMITED, SampleCheck.NONE)
+                .export(source, Optional.empty(), stats -> { });
+
+        assertEquals(4, exported.stats().chunksUploaded(), "two pieces of the big table, PG_VERSION, and 16386: each sent once");
+        assertEquals(2, exported.stats().chunksReused(), "16385, stored before, and 16387, equal to 16386");
+        assertEquals(inode, Files.readAttributes(object, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
+        assertEquals(written, Files.getLastModifiedTime(object), "a listed chunk is not written again");
+        Path restored = work.resolve("restored");
+        new TreeRestore(repository.chunks(), 2).restore(exported.manifest(), restored, stats -> { });
+        assertEquals(describe(source), describe(restored));
+    }
+
+    @Test
     void anIncrementalExportReadsOnlyWhatChangedAndEqualsAFullOne() throws IOException {
         TreeManifest before = export(0).export(source, Optional.empty(), stats -> { }).manifest();
         Files.write(source.resolve("base/5/16385"), noise(8192, 3));
@@ -147,6 +168,12 @@ class TreeExportTest {
 
     private TreeExport export(double samplePercent) {
         return new TreeExport(repository.chunks(), 3, UploadThrottle.UNLIMITED, new SampleCheck(samplePercent, new SplittableRandom(9)));
+    }
+
+    private Path chunkFile(ChunkId id) throws IOException {
+        try (Stream<Path> all = Files.walk(work.resolve("bucket"))) {
+            return all.filter(path -> path.getFileName().toString().equals(id.hex())).findFirst().orElseThrow();
+        }
     }
 
     /** Every path under the root and the root itself with its type, owner, mode, time (not for links) and content or link target. */

@@ -6,6 +6,7 @@ import dev.shelter.runbooks.engine.Facts;
 import dev.shelter.runbooks.engine.FailurePolicy;
 import dev.shelter.runbooks.engine.Step;
 import dev.shelter.runbooks.engine.StepRun;
+import dev.shelter.storage.offsite.ChunkStore;
 import dev.shelter.storage.offsite.ImageExport;
 import dev.shelter.storage.offsite.ImageManifest;
 import dev.shelter.storage.offsite.SampleCheck;
@@ -53,6 +54,7 @@ final class ExportVolumes implements Step<ExportRun> {
     public void execute(ExportRun run, StepRun step) {
         // The journal is written: from here a garbage collection sees this export, or this export sees it.
         run.repository().garbageCollection().requireNoSweep(run.clock().instant());
+        ChunkStore chunks = run.repository().chunks().listingStored(); // after the fence: what it lists stays
         List<VolumeSnapshot> snapshots = run.manifest().snapshots();
         for (VolumeSnapshot snapshot : snapshots) {
             String name = ExportRun.copyName(run.id(), snapshot);
@@ -62,8 +64,8 @@ final class ExportVolumes implements Step<ExportRun> {
             VolumeSnapshotter snapshotter = run.cluster().snapshotter();
             Optional<BackupManifest> previous = run.previousWithCopyOf(snapshot);
             Figures figures = snapshotter.features().contains(SnapshotFeature.BLOCK_READ)
-                    ? exportImage(run, step, snapshot, name, previous)
-                    : exportTree(run, step, snapshot, name, previous);
+                    ? exportImage(run, step, chunks, snapshot, name, previous)
+                    : exportTree(run, step, chunks, snapshot, name, previous);
             step.record(COPY + name, figures.encode());
             figures.distrust().ifPresent(distrust -> step.record(COPY + name + ".distrust", distrust));
         }
@@ -80,10 +82,10 @@ final class ExportVolumes implements Step<ExportRun> {
         return FailurePolicy.retry(5, Duration.ofSeconds(30), FailurePolicy.rollBack());
     }
 
-    private static Figures exportImage(ExportRun run, StepRun step, VolumeSnapshot snapshot, String name,
+    private static Figures exportImage(ExportRun run, StepRun step, ChunkStore chunks, VolumeSnapshot snapshot, String name,
                                        Optional<BackupManifest> previous) {
         VolumeSnapshotter snapshotter = run.cluster().snapshotter();
-        ImageExport export = new ImageExport(run.repository().chunks(), run.settings().parallelUploads(),
+        ImageExport export = new ImageExport(chunks, run.settings().parallelUploads(),
                 new UploadThrottle(run.settings().bandwidthBytesPerSecond()), sample(run));
         Optional<ImageExport.Previous> from = previous.flatMap(before -> before.snapshots().stream()
                 .filter(s -> s.role() == snapshot.role() && s.name().equals(snapshot.name())).findFirst())
@@ -106,9 +108,10 @@ final class ExportVolumes implements Step<ExportRun> {
                 result.distrustedDiff());
     }
 
-    private static Figures exportTree(ExportRun run, StepRun step, VolumeSnapshot snapshot, String name, Optional<BackupManifest> previous) {
+    private static Figures exportTree(ExportRun run, StepRun step, ChunkStore chunks, VolumeSnapshot snapshot, String name,
+                                      Optional<BackupManifest> previous) {
         SnapshotRef ref = snapshot.ref();
-        TreeExport export = new TreeExport(run.repository().chunks(), run.settings().parallelUploads(),
+        TreeExport export = new TreeExport(chunks, run.settings().parallelUploads(),
                 new UploadThrottle(run.settings().bandwidthBytesPerSecond()), sample(run));
         Optional<TreeManifest> before = previous.flatMap(p -> p.snapshots().stream()
                         .filter(s -> s.role() == snapshot.role() && s.name().equals(snapshot.name())).findFirst()
