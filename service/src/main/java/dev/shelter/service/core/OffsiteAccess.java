@@ -36,10 +36,6 @@ public final class OffsiteAccess {
         return new OffsiteAccess(Optional.of(opener), parallelFetches);
     }
 
-    public boolean isConfigured() {
-        return opener.isPresent();
-    }
-
     /** Chunks a restore fetches at a time. */
     public int parallelFetches() {
         return parallelFetches;

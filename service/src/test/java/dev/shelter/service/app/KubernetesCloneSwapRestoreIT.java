@@ -23,8 +23,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,12 +88,7 @@ class KubernetesCloneSwapRestoreIT {
         bed = statefulSet.bed;
         orders = statefulSet.orders;
         core = new CoreV1Api(bed.adminClient());
-        Path config = statefulSet.scratch.resolve("shelter.yml");
-        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN), InProcessShelter.operator(OPERATOR))
-                .replaceFirst("port: 0", "port: " + statefulSet.shelterPort)
-                + statefulSet.sections("keepOriginalsSeconds: " + KEEP_SECONDS + ", checks: [\"" + CHECK + "\"]")
-                + "objectStore: {kind: filesystem, directory: \"" + statefulSet.scratch.resolve("store") + "\"}\n");
-        shelter = InProcessShelter.startOn(config, ADMIN);
+        shelter = statefulSet.startShelter(ADMIN, "keepOriginalsSeconds: " + KEEP_SECONDS + ", checks: [\"" + CHECK + "\"]", "");
         restores = new RestoresThroughApi(shelter.client(), "orders", RESTORE_TIMEOUT,
                 () -> "kubelet: " + bed.kubelet().lastError()).withStrategy("clone-swap");
         statefulSet.archiveThroughShelter();
@@ -118,15 +111,7 @@ class KubernetesCloneSwapRestoreIT {
 
     @AfterAll
     void stopShelterAndTheTestBed() {
-        try {
-            if (shelter != null) {
-                shelter.close();
-            }
-        } finally {
-            if (statefulSet != null) {
-                statefulSet.close();
-            }
-        }
+        RestorableStatefulSet.stop(shelter, statefulSet);
     }
 
     /** Five targets, each kind and both inclusiveness, from both backups, each a clone of a snapshot swapped in. */

@@ -77,13 +77,8 @@ class KubernetesNewClusterRestoreIT {
         statefulSet = RestorableStatefulSet.start(server, ceph, binaries, "shelter-kubernetes-new-cluster-it", OPERATOR);
         bed = statefulSet.bed;
         orders = statefulSet.orders;
-        store = statefulSet.scratch.resolve("store");
-        Path config = statefulSet.scratch.resolve("shelter.yml");
-        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN), InProcessShelter.operator(OPERATOR))
-                .replaceFirst("port: 0", "port: " + statefulSet.shelterPort)
-                + statefulSet.sections("")
-                + "objectStore: {kind: filesystem, directory: \"" + store + "\"}\n");
-        shelter = InProcessShelter.startOn(config, ADMIN);
+        store = statefulSet.store();
+        shelter = statefulSet.startShelter(ADMIN, "", "");
         restores = new RestoresThroughApi(shelter.client(), "orders", RESTORE_TIMEOUT, () -> "kubelet: " + bed.kubelet().lastError());
         statefulSet.archiveThroughShelter();
         table = new BatchedTable(orders::connect);
@@ -100,15 +95,7 @@ class KubernetesNewClusterRestoreIT {
 
     @AfterAll
     void stopShelterAndTheTestBed() {
-        try {
-            if (shelter != null) {
-                shelter.close();
-            }
-        } finally {
-            if (statefulSet != null) {
-                statefulSet.close();
-            }
-        }
+        RestorableStatefulSet.stop(shelter, statefulSet);
     }
 
     @Test

@@ -69,13 +69,8 @@ class KubernetesOffsiteRestoreIT {
         byte[] key = new byte[32];
         new Random(23).nextBytes(key);
         Path keyFile = Files.writeString(statefulSet.scratch.resolve("master.key"), Base64.getEncoder().encodeToString(key));
-        Path config = statefulSet.scratch.resolve("shelter.yml");
-        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(ADMIN), InProcessShelter.operator(OPERATOR))
-                .replaceFirst("port: 0", "port: " + statefulSet.shelterPort)
-                + statefulSet.sections("keepOriginalsSeconds: 30")
-                + "objectStore: {kind: filesystem, directory: \"" + statefulSet.scratch.resolve("store") + "\"}\n"
-                + "offsite: {masterKeyFile: \"" + keyFile + "\", parallelFetches: 2}\n");
-        shelter = InProcessShelter.startOn(config, ADMIN);
+        shelter = statefulSet.startShelter(ADMIN, "keepOriginalsSeconds: 30",
+                "offsite: {masterKeyFile: \"" + keyFile + "\", parallelFetches: 2}\n");
         restores = new RestoresThroughApi(shelter.client(), "orders", RESTORE_TIMEOUT, () -> "kubelet: " + statefulSet.bed.kubelet().lastError());
         statefulSet.archiveThroughShelter();
 
@@ -96,15 +91,7 @@ class KubernetesOffsiteRestoreIT {
 
     @AfterAll
     void stopShelterAndTheTestBed() {
-        try {
-            if (shelter != null) {
-                shelter.close();
-            }
-        } finally {
-            if (statefulSet != null) {
-                statefulSet.close();
-            }
-        }
+        RestorableStatefulSet.stop(shelter, statefulSet);
     }
 
     @Test

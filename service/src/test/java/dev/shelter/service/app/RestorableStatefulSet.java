@@ -36,9 +36,10 @@ final class RestorableStatefulSet implements AutoCloseable {
     private final CephServer ceph;
     private final Path tokenFile;
     private final Path serviceAccountToken;
+    private final String operatorToken;
 
     private RestorableStatefulSet(KubeApiServer server, CephServer ceph, KubeTestBed bed, PostgresStatefulSet orders, ScratchDirectory scratch,
-                                  Path tokenFile, Path serviceAccountToken, int shelterPort) {
+                                  Path tokenFile, Path serviceAccountToken, int shelterPort, String operatorToken) {
         this.server = server;
         this.ceph = ceph;
         this.bed = bed;
@@ -47,6 +48,7 @@ final class RestorableStatefulSet implements AutoCloseable {
         this.tokenFile = tokenFile;
         this.serviceAccountToken = serviceAccountToken;
         this.shelterPort = shelterPort;
+        this.operatorToken = operatorToken;
     }
 
     static RestorableStatefulSet start(KubeApiServer server, CephServer ceph, PostgresBinaries binaries, String name, String operatorToken)
@@ -61,7 +63,7 @@ final class RestorableStatefulSet implements AutoCloseable {
         PostgresInstance.chownToServerUser(tokenFile);
         Path saToken = scratch.resolve("sa-token");
         Files.writeString(saToken, bed.shelterToken());
-        return new RestorableStatefulSet(server, ceph, bed, orders, scratch, tokenFile, saToken, Ports.reserve());
+        return new RestorableStatefulSet(server, ceph, bed, orders, scratch, tokenFile, saToken, Ports.reserve(), operatorToken);
     }
 
     /** The clusters, ceph and kubernetes sections; {@code restoreSettings} go into the cluster's restore block ("checks: [...]"). */
@@ -89,6 +91,38 @@ final class RestorableStatefulSet implements AutoCloseable {
                 restoreSettings.isEmpty() ? "" : ", " + restoreSettings, ceph.config().configFile(), ceph.config().user(),
                 ceph.config().keyringFile(), ceph.config().pool(), server.url(), serviceAccountToken, server.certificateAuthority(),
                 java, jar);
+    }
+
+    /**
+     * Shelter in this process, on the port chosen up front, with the sections above, an object store
+     * in {@link #store()} and {@code moreYaml} (whole top-level lines).
+     */
+    InProcessShelter startShelter(String adminToken, String restoreSettings, String moreYaml) throws Exception {
+        Path config = scratch.resolve("shelter.yml");
+        Files.writeString(config, InProcessShelter.header(InProcessShelter.admin(adminToken), InProcessShelter.operator(operatorToken))
+                .replaceFirst("port: 0", "port: " + shelterPort)
+                + sections(restoreSettings)
+                + "objectStore: {kind: filesystem, directory: \"" + store() + "\"}\n"
+                + moreYaml);
+        return InProcessShelter.startOn(config, adminToken);
+    }
+
+    /** Where the Shelter of {@link #startShelter} keeps its catalog and archive. */
+    Path store() {
+        return scratch.resolve("store");
+    }
+
+    /** Stops the Shelter (if it started) and then the test bed (if it started). */
+    static void stop(InProcessShelter shelter, RestorableStatefulSet statefulSet) {
+        try {
+            if (shelter != null) {
+                shelter.close();
+            }
+        } finally {
+            if (statefulSet != null) {
+                statefulSet.close();
+            }
+        }
     }
 
     /**

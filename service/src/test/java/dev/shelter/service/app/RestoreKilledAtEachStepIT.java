@@ -195,13 +195,7 @@ class RestoreKilledAtEachStepIT {
             "KeepOriginals, executed",
     })
     void aCloneAndSwapKilledAtTheStepCompletesAfterTheRestart(String step, String moment) throws Exception {
-        killAndResume("clone-swap", "{\"lsn\": \"" + target + "\", \"timeline\": 1}", step, moment, (shelter, ended) -> {
-            assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
-            assertEquals(expectedRows, batches(), "exactly the rows committed up to " + target);
-            assertEquals(1, ended.path("keptOriginals").size(), ended.toPrettyString());
-            assertEquals(List.of(), besideTheDataDirectory(".clone-"), "no clone is left unswapped");
-            awaitFreshBackup(shelter.client(ADMIN), ended.path("id").asText());
-        });
+        killAndResume("clone-swap", "{\"lsn\": \"" + target + "\", \"timeline\": 1}", step, moment, this::swappedInAtTheTarget);
     }
 
     /**
@@ -218,14 +212,17 @@ class RestoreKilledAtEachStepIT {
     })
     void aRestoreFromTheObjectStoreKilledAtTheStepCompletesAfterTheRestart(String step, String moment) throws Exception {
         JsonNode restore = killAndResume("from-object-store", "{\"lsn\": \"" + target + "\", \"timeline\": 1}", step, moment,
-                (shelter, ended) -> {
-                    assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
-                    assertEquals(expectedRows, batches(), "exactly the rows committed up to " + target);
-                    assertEquals(1, ended.path("keptOriginals").size(), ended.toPrettyString());
-                    assertEquals(List.of(), besideTheDataDirectory(".clone-"), "no rebuilt volume is left unswapped");
-                    awaitFreshBackup(shelter.client(ADMIN), ended.path("id").asText());
-                });
+                this::swappedInAtTheTarget);
         assertEquals("from-object-store", restore.path("strategy").asText());
+    }
+
+    /** A clone and swap, or a rebuild from the store (which goes on as one), completed: the target's rows, the original kept. */
+    private void swappedInAtTheTarget(ShelterProcess shelter, JsonNode ended) throws Exception {
+        assertEquals("completed", ended.path("state").asText(), ended.toPrettyString() + "\n" + shelter.log());
+        assertEquals(expectedRows, batches(), "exactly the rows committed up to " + target);
+        assertEquals(1, ended.path("keptOriginals").size(), ended.toPrettyString());
+        assertEquals(List.of(), besideTheDataDirectory(".clone-"), "no clone or rebuilt volume is left unswapped");
+        awaitFreshBackup(shelter.client(ADMIN), ended.path("id").asText());
     }
 
     /** The check fails on the latest data: killed while verifying, the restarted Shelter verifies again and swaps back. */

@@ -29,6 +29,12 @@ public final class ChunkStore {
     public record Put(ChunkId id, boolean uploaded, long storedBytes) {
     }
 
+    /**
+     * The most chunks an export keeps a listing of: about 40 MB of heap, 800 GB of distinct chunk
+     * data. A larger repository is asked for each chunk (a HEAD), which costs requests, not heap.
+     */
+    static final int LISTING_LIMIT = 200_000;
+
     private final BlobStore store;
     private final ChunkSealing sealing;
     /** The chunks stored when an export began, by one listing, and those it stored since; null: each put asks the store. */
@@ -52,7 +58,13 @@ public final class ChunkStore {
      * length by the collection's own rules.
      */
     public ChunkStore listingStored() {
-        return new ChunkStore(store, sealing, new ConcurrentHashMap<>(listStored()));
+        return listingStored(LISTING_LIMIT);
+    }
+
+    /** As above; a repository of more than {@code limit} chunks is asked chunk by chunk, as a store without a listing is. */
+    ChunkStore listingStored(int limit) {
+        Map<ChunkId, Long> stored = listStored();
+        return stored.size() > limit ? this : new ChunkStore(store, sealing, new ConcurrentHashMap<>(stored));
     }
 
     /** Every chunk in the store with the bytes it takes there, in one listing. */

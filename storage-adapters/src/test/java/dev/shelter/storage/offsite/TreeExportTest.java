@@ -115,6 +115,20 @@ class TreeExportTest {
     }
 
     @Test
+    void aRepositoryOverTheListingLimitIsAskedChunkByChunkAndStillSendsNothingTwice() throws IOException {
+        repository.chunks().put(noise(8192, 2)); // base/5/16385's one piece
+        repository.chunks().put(noise(8192, 5)); // a second chunk: over a limit of one
+        ChunkStore asking = repository.chunks().listingStored(1);
+        repository.chunks().put("15\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)); // PG_VERSION, by another writer, later
+
+        TreeExport.Result exported = new TreeExport(asking, 1, UploadThrottle.UNLIMITED, SampleCheck.NONE)
+                .export(source, Optional.empty(), stats -> { });
+
+        assertEquals(2, exported.stats().chunksUploaded(), "the two pieces of the big table");
+        assertEquals(2, exported.stats().chunksReused(), "16385 and PG_VERSION, found by asking: no listing would know the second");
+    }
+
+    @Test
     void anIncrementalExportReadsOnlyWhatChangedAndEqualsAFullOne() throws IOException {
         TreeManifest before = export(0).export(source, Optional.empty(), stats -> { }).manifest();
         Files.write(source.resolve("base/5/16385"), noise(8192, 3));
