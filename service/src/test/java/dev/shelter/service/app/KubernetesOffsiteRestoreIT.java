@@ -78,7 +78,7 @@ class KubernetesOffsiteRestoreIT {
         table.create();
         table.commitNext();
         backup = restores.backUp("before the loss");
-        ShelterClient.Answer export = shelter.client().post("/api/v1/backups/" + backup + "/export", "");
+        ShelterClient.Answer export = shelter.client().postWhenFree("/api/v1/backups/" + backup + "/export", "");
         assertEquals(202, export.status(), export.text());
         JsonNode copy = Poll.until("backup " + backup + " has its copy", Duration.ofMinutes(3),
                 () -> shelter.client().get("/api/v1/backups/" + backup).body().path("offsite"),

@@ -129,7 +129,7 @@ class OffsiteExportIT {
         JsonNode firstCopy = export(first);
         assertFalse(firstCopy.path("incremental").asBoolean(), firstCopy.toString());
         assertTrue(firstCopy.path("chunksUploaded").asInt() > 100, firstCopy.toString());
-        ShelterClient.Answer again = client.post("/api/v1/backups/" + first + "/export", "");
+        ShelterClient.Answer again = client.postWhenFree("/api/v1/backups/" + first + "/export", "");
         assertEquals(200, again.status(), "a backup with its copy is answered as it is: " + again.text());
 
         try (var connection = postgres.connect(); var statement = connection.createStatement()) {
@@ -241,7 +241,7 @@ class OffsiteExportIT {
     }
 
     private JsonNode export(String id) {
-        ShelterClient.Answer started = client.post("/api/v1/backups/" + id + "/export", "");
+        ShelterClient.Answer started = client.postWhenFree("/api/v1/backups/" + id + "/export", "");
         assertEquals(202, started.status(), started.text());
         return Poll.until("backup " + id + " has its copy", Duration.ofMinutes(3),
                 () -> client.get("/api/v1/backups/" + id).body().path("offsite"), offsite -> offsite.path("state").asText().equals("exported"));

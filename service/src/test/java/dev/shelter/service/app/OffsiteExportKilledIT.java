@@ -99,7 +99,7 @@ class OffsiteExportKilledIT {
             assertEquals(202, started.status(), started.text());
             id = started.body().path("id").asText();
             assertEquals("completed", client.awaitEnd(id).path("state").asText());
-            ShelterClient.Answer export = client.post("/api/v1/backups/" + id + "/export", "");
+            ShelterClient.Answer export = client.postWhenFree("/api/v1/backups/" + id + "/export", "");
             assertEquals(202, export.status(), export.text());
             // The bandwidth limit (1 MB/s) makes the copy last seconds: killed with -9 once 50 chunks are sent, wherever it is.
             Poll.until("50 chunks are sent", Duration.ofSeconds(60), () -> chunks().size() >= 50);

@@ -81,7 +81,7 @@ class OffsiteRestoreIT {
         table.create();
         table.commitNext();
         backup = restores.backUp("before the loss");
-        ShelterClient.Answer export = admin.post("/api/v1/backups/" + backup + "/export", "");
+        ShelterClient.Answer export = admin.postWhenFree("/api/v1/backups/" + backup + "/export", "");
         assertEquals(202, export.status(), export.text());
         Poll.until("backup " + backup + " has its copy", Duration.ofMinutes(3),
                 () -> admin.get("/api/v1/backups/" + backup).body().path("offsite"), offsite -> offsite.path("state").asText().equals("exported"));

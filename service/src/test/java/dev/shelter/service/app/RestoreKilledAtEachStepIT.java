@@ -81,7 +81,7 @@ class RestoreKilledAtEachStepIT {
             assertEquals(202, started.status(), started.text());
             String backup = started.body().path("id").asText();
             assertEquals("completed", client.awaitEnd(backup).path("state").asText());
-            assertEquals(202, client.post("/api/v1/backups/" + backup + "/export", "").status());
+            assertEquals(202, client.postWhenFree("/api/v1/backups/" + backup + "/export", "").status());
             Poll.until("backup " + backup + " has its copy", Duration.ofMinutes(2), () -> client.get("/api/v1/backups/" + backup).body()
                     .path("offsite").path("state").asText(), "exported"::equals);
             insertBatch(2);

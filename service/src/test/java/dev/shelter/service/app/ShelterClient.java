@@ -87,6 +87,16 @@ final class ShelterClient {
                 () -> get("/api/v1/backups/" + id), answer -> answer.status() == 200 && done.test(answer.body()), () -> "").body();
     }
 
+    /**
+     * POST, asked again while the cluster is busy (409): a backup shows "completed" before its run has
+     * ended (the post hooks run last), a copy "exported" before its run has, and a run holds the cluster
+     * until it ends. A 409 for any other reason is returned as it is.
+     */
+    Answer postWhenFree(String path, String body) {
+        return Poll.until("POST " + path + " finds the cluster free", Duration.ofMinutes(2), () -> post(path, body),
+                answer -> answer.status() != 409 || !answer.text().contains("is busy"));
+    }
+
     JsonNode awaitEnd(String id) {
         return awaitBackup(id, b -> !"running".equals(b.path("state").asText()), Duration.ofSeconds(120));
     }
