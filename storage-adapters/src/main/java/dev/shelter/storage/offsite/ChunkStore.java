@@ -94,7 +94,7 @@ public final class ChunkStore {
         return put(plain, throttle, null);
     }
 
-    /** As above, compressing in {@code scratch} ({@link #scratchFor} the piece, the caller's, reused) when one is given. */
+    /** As above, compressing in {@code scratch} ({@link ChunkFrame#frameRoom} bytes for the piece, the caller's, reused) when one is given. */
     Put put(byte[] plain, UploadThrottle throttle, byte[] scratch) {
         ChunkId id = sealing.name(plain);
         while (true) {
@@ -135,11 +135,6 @@ public final class ChunkStore {
             listed.put(id, (long) sealed.length); // an equal piece later in the export is reused, not sent again
         }
         return new Put(id, true, sealed.length);
-    }
-
-    /** A scratch buffer for {@link #put(byte[], UploadThrottle, byte[])} of pieces up to {@code plainBytes}. */
-    static byte[] scratchFor(int plainBytes) {
-        return new byte[ChunkFrame.frameRoom(plainBytes)];
     }
 
     /** The chunk's bytes, checked; {@link CorruptChunkException} if it is missing or not what its name says. */

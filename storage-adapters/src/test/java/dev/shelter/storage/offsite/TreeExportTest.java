@@ -1,5 +1,8 @@
 package dev.shelter.storage.offsite;
 
+import dev.shelter.storage.blob.BlobInfo;
+import dev.shelter.storage.blob.BlobKey;
+import dev.shelter.storage.blob.BlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -8,16 +11,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import static dev.shelter.storage.offsite.ImagesInMemory.noise;
@@ -160,6 +166,24 @@ class TreeExportTest {
     }
 
     @Test
+    void aChunkThatSeveralFilesHoldIsFetchedOnceAndWrittenToEach() throws IOException {
+        for (String relation : new String[] {"16386", "16387", "16388"}) {
+            Files.write(source.resolve("base/5/" + relation), noise(16384, 13)); // as template0's and template1's catalogs repeat
+        }
+        Files.write(source.resolve("base/5/16389"), concat(noise(4 << 20, 17), noise(4 << 20, 17)));
+        TreeManifest manifest = export(0).export(source, Optional.empty(), stats -> { }).manifest();
+        AtomicInteger reads = new AtomicInteger();
+        ChunkStore counting = new ChunkStore(new ReadCountingStore(store, reads), new PlainSealing());
+        Path restored = work.resolve("restored");
+
+        TreeRestore.Stats stats = new TreeRestore(counting, 3).restore(manifest, restored, progress -> { });
+
+        assertEquals(describe(source), describe(restored));
+        assertEquals(6, reads.get(), "the table's two pieces, PG_VERSION, 16385, the repeated relation and the repeated piece");
+        assertEquals(9, stats.piecesWritten(), "every piece is written, its chunk fetched once");
+    }
+
+    @Test
     void aRestoreRefusesATargetInUseAChunkDamagedAndAPathThatClimbs() throws IOException {
         TreeManifest manifest = export(0).export(source, Optional.empty(), stats -> { }).manifest();
         Path used = Files.createDirectories(work.resolve("used"));
@@ -178,6 +202,66 @@ class TreeExportTest {
 
         assertThrows(IllegalArgumentException.class, () -> new TreeManifest.Directory("../etc", 0755, 0));
         assertThrows(IllegalArgumentException.class, () -> new TreeManifest.SymbolicLink("/abs", "x"));
+    }
+
+    private static byte[] concat(byte[] first, byte[] second) {
+        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
+    }
+
+    /** A store that counts the objects read from it. */
+    private record ReadCountingStore(BlobStore delegate, AtomicInteger reads)
+            implements BlobStore {
+        @Override
+        public void put(BlobKey key, Path source) {
+            delegate.put(key, source);
+        }
+
+        @Override
+        public void put(BlobKey key, byte[] content) {
+            delegate.put(key, content);
+        }
+
+        @Override
+        public boolean putIfAbsent(BlobKey key, byte[] content) {
+            return delegate.putIfAbsent(key, content);
+        }
+
+        @Override
+        public Optional<InputStream> open(BlobKey key) {
+            reads.incrementAndGet();
+            return delegate.open(key);
+        }
+
+        @Override
+        public Optional<BlobInfo> stat(BlobKey key) {
+            return delegate.stat(key);
+        }
+
+        @Override
+        public List<BlobInfo> list(String prefix) {
+            return delegate.list(prefix);
+        }
+
+        @Override
+        public void delete(BlobKey key) {
+            delegate.delete(key);
+        }
+
+        @Override
+        public void probe() {
+            delegate.probe();
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     private TreeExport export(double samplePercent) {
