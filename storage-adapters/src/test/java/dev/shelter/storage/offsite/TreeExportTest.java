@@ -170,7 +170,8 @@ class TreeExportTest {
         for (String relation : new String[] {"16386", "16387", "16388"}) {
             Files.write(source.resolve("base/5/" + relation), noise(16384, 13)); // as template0's and template1's catalogs repeat
         }
-        Files.write(source.resolve("base/5/16389"), concat(noise(4 << 20, 17), noise(4 << 20, 17)));
+        Files.write(source.resolve("base/5/16389"), noise(4 << 20, 17));
+        Files.write(source.resolve("base/5/16389"), noise(4 << 20, 17), java.nio.file.StandardOpenOption.APPEND); // two equal pieces
         TreeManifest manifest = export(0).export(source, Optional.empty(), stats -> { }).manifest();
         AtomicInteger reads = new AtomicInteger();
         ChunkStore counting = new ChunkStore(new ReadCountingStore(store, reads), new PlainSealing());
@@ -204,15 +205,8 @@ class TreeExportTest {
         assertThrows(IllegalArgumentException.class, () -> new TreeManifest.SymbolicLink("/abs", "x"));
     }
 
-    private static byte[] concat(byte[] first, byte[] second) {
-        byte[] both = java.util.Arrays.copyOf(first, first.length + second.length);
-        System.arraycopy(second, 0, both, first.length, second.length);
-        return both;
-    }
-
     /** A store that counts the objects read from it. */
-    private record ReadCountingStore(BlobStore delegate, AtomicInteger reads)
-            implements BlobStore {
+    private record ReadCountingStore(BlobStore delegate, AtomicInteger reads) implements BlobStore {
         @Override
         public void put(BlobKey key, Path source) {
             delegate.put(key, source);
