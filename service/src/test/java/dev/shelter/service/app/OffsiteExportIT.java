@@ -128,7 +128,8 @@ class OffsiteExportIT {
 
         JsonNode firstCopy = export(first);
         assertFalse(firstCopy.path("incremental").asBoolean(), firstCopy.toString());
-        assertTrue(firstCopy.path("chunksUploaded").asInt() > 100, firstCopy.toString());
+        // About 25 MB read: the WAL segment and the tables in 4 MiB pieces, the hundreds of small files in a few bundles.
+        assertTrue(firstCopy.path("chunksUploaded").asInt() >= 5, firstCopy.toString());
         ShelterClient.Answer again = client.postWhenFree("/api/v1/backups/" + first + "/export", "");
         assertEquals(200, again.status(), "a backup with its copy is answered as it is: " + again.text());
 
@@ -141,7 +142,7 @@ class OffsiteExportIT {
         // WAL segments and the changed table are read again (whole files); the catalogs and the rest are taken unread.
         assertTrue(secondCopy.path("bytesRead").asLong() < firstCopy.path("bytesRead").asLong(),
                 "unchanged files are taken from the first copy unread: " + secondCopy + " after " + firstCopy);
-        assertTrue(secondCopy.path("chunksUploaded").asInt() < firstCopy.path("chunksUploaded").asInt() / 10, secondCopy.toString());
+        assertTrue(secondCopy.path("chunksUploaded").asInt() < firstCopy.path("chunksUploaded").asInt() / 2, secondCopy.toString());
         assertTrue(secondCopy.path("bytesUploaded").asLong() < firstCopy.path("bytesUploaded").asLong() / 5, secondCopy.toString());
 
         Path store = scratch.resolve("store");

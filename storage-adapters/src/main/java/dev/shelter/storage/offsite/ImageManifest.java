@@ -1,5 +1,6 @@
 package dev.shelter.storage.offsite;
 
+import java.util.Collection;
 import java.util.Collections;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -9,7 +10,7 @@ import java.util.TreeMap;
  * each piece that is not all zeros (a piece absent from {@code chunks} is zeros, stored nowhere).
  * Piece {@code i} covers bytes {@code i * chunkBytes} up to the next piece or the image's end.
  */
-public record ImageManifest(long sizeBytes, int chunkBytes, SortedMap<Integer, ChunkId> chunks) {
+public record ImageManifest(long sizeBytes, int chunkBytes, SortedMap<Integer, ChunkId> chunks) implements TreeManifest.Content {
 
     public ImageManifest {
         if (sizeBytes < 0 || chunkBytes <= 0) {
@@ -21,6 +22,11 @@ public record ImageManifest(long sizeBytes, int chunkBytes, SortedMap<Integer, C
             throw new IllegalArgumentException("an image of " + sizeBytes + " bytes has pieces 0 to " + (pieces - 1) + ", not "
                     + chunks.firstKey() + " to " + chunks.lastKey());
         }
+    }
+
+    @Override
+    public Collection<ChunkId> chunkIds() {
+        return chunks.values();
     }
 
     public int pieces() {

@@ -190,7 +190,7 @@ public final class RepositoryScrub {
         } else {
             repository.copies().findTree(copy.name()).ifPresent(tree -> tree.entries().forEach(entry -> {
                 if (entry instanceof TreeManifest.RegularFile file) {
-                    chunks.addAll(file.content().chunks().values());
+                    chunks.addAll(file.content().chunkIds());
                 }
             }));
         }

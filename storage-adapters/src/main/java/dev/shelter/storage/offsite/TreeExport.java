@@ -14,6 +14,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +27,11 @@ import java.util.stream.Stream;
 /**
  * Exports a directory tree (a local-directory snapshot) into the repository: every file cut into
  * pieces as an image is, pieces of zeros stored nowhere, every other piece a chunk sent only if
- * the repository lacks it.
+ * the repository lacks it. Files of at most {@link #BUNDLED_BYTES} are gathered instead, end to end
+ * and a directory at a time, into bundles: a data directory holds hundreds of small files (catalogs,
+ * free-space and visibility maps), and a restore then fetches one object for many of them. A
+ * directory that repeats another's small files (template0's and template1's catalogs) repeats its
+ * bundles too, so they are still stored once.
  *
  * <p>Given the previous export of the same volume, a file whose size and modification time are
  * unchanged takes its chunks from it unread, as rsync decides. A random sample of those files is
@@ -36,6 +41,8 @@ import java.util.stream.Stream;
 public final class TreeExport {
 
     private static final Logger LOG = LoggerFactory.getLogger(TreeExport.class);
+    /** The largest file kept in a bundle; pgBackRest's bundle limit is 2 MiB too. */
+    static final int BUNDLED_BYTES = 2 << 20;
 
     /** How far an export is: files done of the total, what was read and sent, what was reused, taken unread, or sampled. */
     public record Stats(int filesDone, int filesTotal, long bytesRead, long bytesUploaded, int chunksUploaded, int chunksReused,
@@ -94,6 +101,7 @@ public final class TreeExport {
         int filesSampled = 0;
         int done = 0;
         try (Uploads uploads = new Uploads(chunks, parallelUploads, throttle)) {
+            Bundles bundles = new Bundles(uploads);
             for (Path path : paths) {
                 String relative = relative(root, path);
                 PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -104,17 +112,40 @@ public final class TreeExport {
                             owner(attributes)));
                 } else if (attributes.isRegularFile()) {
                     TreeManifest.RegularFile old = before.get(relative);
+                    boolean small = attributes.size() > 0 && attributes.size() <= BUNDLED_BYTES;
                     boolean unchanged = old != null && old.content().sizeBytes() == attributes.size()
-                            && old.modifiedMillis() == attributes.lastModifiedTime().toMillis();
+                            && old.modifiedMillis() == attributes.lastModifiedTime().toMillis()
+                            && (small || old.content() instanceof ImageManifest); // a large file is never a slice
                     boolean sampled = unchanged && sample.draw();
                     if (unchanged && !sampled) {
                         entries.add(new TreeManifest.RegularFile(relative, mode(attributes.permissions()), old.modifiedMillis(),
                                 old.content(), owner(attributes)));
                         taken++;
+                    } else if (small) {
+                        byte[] bytes = readSmall(path, (int) attributes.size());
+                        bytesRead += bytes.length;
+                        TreeManifest.Content content;
+                        if (sampled) {
+                            requireSame(relative, bytes, old.content()); // and then kept where it is, not bundled again
+                            content = old.content();
+                            filesSampled++;
+                        } else if (ImageExport.isZero(bytes)) {
+                            content = new ImageManifest(bytes.length, ChunkFrame.CHUNK_BYTES, new TreeMap<>()); // stored nowhere
+                        } else {
+                            content = null;
+                        }
+                        PendingFile file = new PendingFile(relative, mode(attributes.permissions()),
+                                attributes.lastModifiedTime().toMillis(), attributes.size(), owner(attributes));
+                        if (content == null) {
+                            file.slice = bundles.add(parentOf(relative), bytes, chunks.name(bytes));
+                        } else {
+                            file.kept = content;
+                        }
+                        entries.add(file);
                     } else {
                         PendingFile file = new PendingFile(relative, mode(attributes.permissions()),
                                 attributes.lastModifiedTime().toMillis(), attributes.size(), owner(attributes));
-                        bytesRead += read(path, file, uploads, sampled ? old.content() : null);
+                        bytesRead += read(path, file, uploads, sampled ? (ImageManifest) old.content() : null);
                         filesSampled += sampled ? 1 : 0;
                         entries.add(file);
                     }
@@ -123,6 +154,7 @@ public final class TreeExport {
                             filesSampled));
                 } // sockets, fifos and devices are no part of a data directory
             }
+            bundles.send();
             uploads.awaitAll();
             List<TreeManifest.Entry> finished = entries.stream()
                     .map(entry -> entry instanceof PendingFile file ? file.finish() : (TreeManifest.Entry) entry).toList();
@@ -171,6 +203,34 @@ public final class TreeExport {
         return read;
     }
 
+    /** A small file read whole. */
+    private static byte[] readSmall(Path path, int size) throws IOException {
+        byte[] bytes = new byte[size];
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) {
+                if (channel.read(buffer, buffer.position()) < 0) {
+                    throw new IOException(path + " shrank while it was read: is something writing to the snapshot?");
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** A sampled small file against what the previous export kept of it: its own chunk's name, or its slice's. */
+    private void requireSame(String path, byte[] bytes, TreeManifest.Content before) {
+        ChunkId found = ImageExport.isZero(bytes) ? null : chunks.name(bytes);
+        ChunkId kept = before instanceof TreeManifest.Slice slice ? slice.name() : ((ImageManifest) before).chunks().get(0);
+        if (found == null ? kept != null : !found.equals(kept)) {
+            throw new ComparisonMismatch(path + " piece 0 differs from the previous export, though the file's size and "
+                    + "modification time are the same");
+        }
+    }
+
+    private static String parentOf(String relative) {
+        return relative.substring(0, Math.max(0, relative.lastIndexOf('/')));
+    }
+
     private static List<Path> walk(Path root) {
         try (Stream<Path> all = Files.walk(root)) {
             return all.filter(path -> !path.equals(root)).sorted().toList(); // parents sort before their children
@@ -203,6 +263,9 @@ public final class TreeExport {
         private final long size;
         private final TreeManifest.Owner owner;
         private final Map<Integer, ChunkId> chunks = new ConcurrentHashMap<>();
+        /** A small file's place in a bundle, or what it keeps from the previous export; else its pieces above. */
+        private Bundles.Place slice;
+        private TreeManifest.Content kept;
 
         PendingFile(String path, int mode, long modifiedMillis, long size, TreeManifest.Owner owner) {
             this.path = path;
@@ -213,8 +276,59 @@ public final class TreeExport {
         }
 
         TreeManifest.RegularFile finish() {
-            return new TreeManifest.RegularFile(path, mode, modifiedMillis, new ImageManifest(size, ChunkFrame.CHUNK_BYTES,
-                    new TreeMap<>(chunks)), owner);
+            TreeManifest.Content content = kept != null ? kept : slice != null ? slice.finish()
+                    : new ImageManifest(size, ChunkFrame.CHUNK_BYTES, new TreeMap<>(chunks));
+            return new TreeManifest.RegularFile(path, mode, modifiedMillis, content, owner);
+        }
+    }
+
+    /**
+     * Small files gathered end to end into bundles of at most a chunk, one directory's to a bundle,
+     * each bundle sent as a chunk once full, once the directory ends, or at the end of the export.
+     */
+    private static final class Bundles {
+        private final Uploads uploads;
+        private final byte[] filling = new byte[ChunkFrame.CHUNK_BYTES];
+        private int used;
+        private String directory;
+        private Bundle bundle = new Bundle();
+
+        Bundles(Uploads uploads) {
+            this.uploads = uploads;
+        }
+
+        /** Where in which bundle the file goes. */
+        Place add(String directory, byte[] file, ChunkId name) {
+            if (!directory.equals(this.directory) || used + file.length > filling.length) {
+                send();
+                this.directory = directory;
+            }
+            System.arraycopy(file, 0, filling, used, file.length);
+            Place place = new Place(bundle, used, file.length, name);
+            used += file.length;
+            return place;
+        }
+
+        /** Sends the bundle being filled, if it holds anything, and starts the next. */
+        void send() {
+            if (used == 0) {
+                return;
+            }
+            Bundle sent = bundle;
+            uploads.submit(Arrays.copyOf(filling, used), id -> sent.id = id);
+            bundle = new Bundle();
+            used = 0;
+        }
+
+        /** A bundle's name, known once it is stored. */
+        private static final class Bundle {
+            private volatile ChunkId id;
+        }
+
+        record Place(Bundle bundle, int offset, int length, ChunkId name) {
+            TreeManifest.Slice finish() {
+                return new TreeManifest.Slice(bundle.id, offset, length, name);
+            }
         }
     }
 

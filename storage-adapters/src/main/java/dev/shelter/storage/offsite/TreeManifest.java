@@ -1,5 +1,6 @@
 package dev.shelter.storage.offsite;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 
@@ -9,7 +10,7 @@ import java.util.Objects;
  * relative to the root ("/"-separated), its POSIX permissions, its modification time and its
  * owner (by name, as pgBackRest keeps them: numbers differ between machines; null in copies made
  * before owners were kept). A file's content is an {@link ImageManifest}: pieces and their chunks,
- * zeros stored nowhere.
+ * zeros stored nowhere; or, for a small file, a {@link Slice} of a bundle it shares with others.
  */
 public record TreeManifest(List<Entry> entries, Root root) {
 
@@ -56,15 +57,50 @@ public record TreeManifest(List<Entry> entries, Root root) {
         }
     }
 
-    public record RegularFile(String path, int mode, long modifiedMillis, ImageManifest content, Owner owner) implements Entry {
+    public record RegularFile(String path, int mode, long modifiedMillis, Content content, Owner owner) implements Entry {
         public RegularFile {
             requireRelative(path);
             Objects.requireNonNull(content, "content");
         }
 
         /** Owner unknown. */
-        public RegularFile(String path, int mode, long modifiedMillis, ImageManifest content) {
+        public RegularFile(String path, int mode, long modifiedMillis, Content content) {
             this(path, mode, modifiedMillis, content, null);
+        }
+    }
+
+    /** What a regular file holds, and where the repository keeps it. */
+    public sealed interface Content permits ImageManifest, Slice {
+        long sizeBytes();
+
+        /** The chunks a restore of the file reads. */
+        Collection<ChunkId> chunkIds();
+    }
+
+    /**
+     * A small file kept inside a bundle: one chunk that holds small files of one directory end to
+     * end, so that a restore fetches one object for them all instead of one each (pgBackRest
+     * bundles small files for the same reason). {@code name} is what the file's own chunk would be
+     * named: a sampled unchanged file is compared by it.
+     */
+    public record Slice(ChunkId bundle, int offset, int length, ChunkId name) implements Content {
+        public Slice {
+            Objects.requireNonNull(bundle, "bundle");
+            Objects.requireNonNull(name, "name");
+            if (offset < 0 || length <= 0 || (long) offset + length > ChunkFrame.CHUNK_BYTES) {
+                throw new IllegalArgumentException("a slice lies inside a bundle of at most " + ChunkFrame.CHUNK_BYTES
+                        + " bytes, not at " + offset + " for " + length);
+            }
+        }
+
+        @Override
+        public long sizeBytes() {
+            return length;
+        }
+
+        @Override
+        public Collection<ChunkId> chunkIds() {
+            return List.of(bundle);
         }
     }
 

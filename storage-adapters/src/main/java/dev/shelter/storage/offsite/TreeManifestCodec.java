@@ -14,18 +14,23 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A tree manifest as stored: the magic {@code SHTREE02}, the root's attributes (a flag, then mode,
- * time, user and group), the number of entries, each entry (a type
- * byte, its UTF-8 path, then per type: mode and time; mode, time and content as size, chunk size
- * and pieces; or the link's target; then its owner's user and group names, empty if unknown), then
- * a checksum of everything before it from {@link ChunkSealing#authenticate}. {@code SHTREE01},
- * the same without the root and owners, is still read.
+ * A tree manifest as stored: the magic {@code SHTREE03}, the root's attributes (a flag, then mode,
+ * time, user and group), the number of entries, each entry (a type byte, its UTF-8 path, then per
+ * type: mode, time; mode, time and content; or the link's target; then its owner's user and group
+ * names, empty if unknown), then a checksum of everything before it from
+ * {@link ChunkSealing#authenticate}. A file's content is a tag byte, then for pieces its size,
+ * chunk size and pieces, for a slice its bundle, offset, length and name. Older versions are
+ * still read: {@code SHTREE02} has no content tag (pieces only), {@code SHTREE01} neither a root
+ * nor owners.
  */
 final class TreeManifestCodec {
 
-    private static final String MAGIC_TEXT = "SHTREE02";
+    private static final String MAGIC_TEXT = "SHTREE03";
+    private static final String WITHOUT_SLICES = "SHTREE02";
     private static final String WITHOUT_OWNERS = "SHTREE01";
     private static final byte[] MAGIC = MAGIC_TEXT.getBytes(StandardCharsets.US_ASCII);
+    private static final byte PIECES = 'p';
+    private static final byte SLICE = 's';
     private static final byte DIRECTORY = 'd';
     private static final byte FILE = 'f';
     private static final byte LINK = 'l';
@@ -60,13 +65,7 @@ final class TreeManifestCodec {
                     writeString(out, f.path());
                     out.writeInt(f.mode());
                     out.writeLong(f.modifiedMillis());
-                    out.writeLong(f.content().sizeBytes());
-                    out.writeInt(f.content().chunkBytes());
-                    out.writeInt(f.content().chunks().size());
-                    for (Map.Entry<Integer, ChunkId> piece : f.content().chunks().entrySet()) {
-                        out.writeInt(piece.getKey());
-                        out.write(piece.getValue().bytes());
-                    }
+                    writeContent(out, f.content());
                 } else {
                     TreeManifest.SymbolicLink l = (TreeManifest.SymbolicLink) entry; // the entry types are sealed: this is the last
                     out.writeByte(LINK);
@@ -82,9 +81,31 @@ final class TreeManifestCodec {
         return AuthenticatedDocument.seal(sealing, bytes.toByteArray());
     }
 
+    private static void writeContent(DataOutputStream out, TreeManifest.Content content) throws IOException {
+        if (content instanceof TreeManifest.Slice slice) {
+            out.writeByte(SLICE);
+            out.write(slice.bundle().bytes());
+            out.writeInt(slice.offset());
+            out.writeInt(slice.length());
+            out.write(slice.name().bytes());
+        } else {
+            ImageManifest pieces = (ImageManifest) content; // the content types are sealed: this is the other
+            out.writeByte(PIECES);
+            out.writeLong(pieces.sizeBytes());
+            out.writeInt(pieces.chunkBytes());
+            out.writeInt(pieces.chunks().size());
+            for (Map.Entry<Integer, ChunkId> piece : pieces.chunks().entrySet()) {
+                out.writeInt(piece.getKey());
+                out.write(piece.getValue().bytes());
+            }
+        }
+    }
+
     TreeManifest decode(String name, byte[] stored) {
-        boolean owners = !startsWith(stored, WITHOUT_OWNERS);
-        byte[] body = AuthenticatedDocument.open(sealing, owners ? MAGIC_TEXT : WITHOUT_OWNERS, "tree manifest " + name, stored);
+        String version = startsWith(stored, WITHOUT_OWNERS) ? WITHOUT_OWNERS : startsWith(stored, WITHOUT_SLICES) ? WITHOUT_SLICES : MAGIC_TEXT;
+        boolean owners = !version.equals(WITHOUT_OWNERS);
+        boolean tagged = version.equals(MAGIC_TEXT);
+        byte[] body = AuthenticatedDocument.open(sealing, version, "tree manifest " + name, stored);
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(body, MAGIC.length, body.length - MAGIC.length))) {
             TreeManifest.Root root = owners && in.readBoolean()
                     ? new TreeManifest.Root(in.readInt(), in.readLong(), new TreeManifest.Owner(readString(in), readString(in))) : null;
@@ -95,21 +116,7 @@ final class TreeManifestCodec {
                 String path = readString(in);
                 TreeManifest.Entry entry = switch (type) {
                     case DIRECTORY -> new TreeManifest.Directory(path, in.readInt(), in.readLong());
-                    case FILE -> {
-                        int mode = in.readInt();
-                        long modified = in.readLong();
-                        long size = in.readLong();
-                        int chunkBytes = in.readInt();
-                        int pieces = in.readInt();
-                        Map<Integer, ChunkId> chunks = new TreeMap<>();
-                        for (int p = 0; p < pieces; p++) {
-                            int piece = in.readInt();
-                            byte[] id = new byte[32];
-                            in.readFully(id);
-                            chunks.put(piece, ChunkId.of(id));
-                        }
-                        yield new TreeManifest.RegularFile(path, mode, modified, new ImageManifest(size, chunkBytes, new TreeMap<>(chunks)));
-                    }
+                    case FILE -> new TreeManifest.RegularFile(path, in.readInt(), in.readLong(), readContent(in, tagged, name));
                     case LINK -> new TreeManifest.SymbolicLink(path, readString(in));
                     default -> throw new CorruptManifestException("tree manifest " + name + " has an entry of unknown type " + type);
                 };
@@ -124,6 +131,30 @@ final class TreeManifestCodec {
         } catch (IOException | IllegalArgumentException e) {
             throw new CorruptManifestException("tree manifest " + name + " is damaged: " + e.getMessage());
         }
+    }
+
+    private static TreeManifest.Content readContent(DataInputStream in, boolean tagged, String name) throws IOException {
+        byte tag = tagged ? in.readByte() : PIECES;
+        if (tag == SLICE) {
+            return new TreeManifest.Slice(readId(in), in.readInt(), in.readInt(), readId(in));
+        }
+        if (tag != PIECES) {
+            throw new CorruptManifestException("tree manifest " + name + " has a file content of unknown type " + tag);
+        }
+        long size = in.readLong();
+        int chunkBytes = in.readInt();
+        int pieces = in.readInt();
+        Map<Integer, ChunkId> chunks = new TreeMap<>();
+        for (int p = 0; p < pieces; p++) {
+            chunks.put(in.readInt(), readId(in));
+        }
+        return new ImageManifest(size, chunkBytes, new TreeMap<>(chunks));
+    }
+
+    private static ChunkId readId(DataInputStream in) throws IOException {
+        byte[] id = new byte[32];
+        in.readFully(id);
+        return ChunkId.of(id);
     }
 
     private static TreeManifest.Entry withOwner(TreeManifest.Entry entry, String user, String group) {

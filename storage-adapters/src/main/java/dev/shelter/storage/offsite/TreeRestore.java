@@ -28,10 +28,11 @@ import java.util.function.Consumer;
 /**
  * Rebuilds an exported directory tree in a new directory: directories first, every file at its
  * size (pieces of zeros left as holes), every distinct chunk fetched once, checked against its
- * name and written to each piece that holds it by {@code parallelFetches} threads across files,
- * each file synced as its last piece lands; then links, modes and times (a directory's last, since
- * writing into it changes its time), and the directories synced. The first missing or damaged
- * chunk ends the restore with a {@link CorruptChunkException} naming it.
+ * name and written to each piece (or small file's slice of a bundle) that holds it by
+ * {@code parallelFetches} threads across files, each file synced as its last piece lands; then
+ * links, modes and times (a directory's last, since writing into it changes its time), and the
+ * directories synced. The first missing or damaged chunk ends the restore with a
+ * {@link CorruptChunkException} naming it.
  */
 public final class TreeRestore {
 
@@ -52,7 +53,7 @@ public final class TreeRestore {
     /** {@code target} must not exist, or be an empty directory: a restore never mixes with what is there. */
     public Stats restore(TreeManifest manifest, Path target, Consumer<Stats> progress) {
         int stored = manifest.entries().stream().mapToInt(entry -> entry instanceof TreeManifest.RegularFile file
-                ? file.content().chunks().size() : 0).sum();
+                ? file.content().chunkIds().size() : 0).sum();
         AtomicInteger written = new AtomicInteger();
         AtomicLong bytesWritten = new AtomicLong();
         try {
@@ -103,8 +104,13 @@ public final class TreeRestore {
         return stats;
     }
 
-    /** Where a stored piece goes: a file, its piece, and how many of the file's pieces are still to come. */
-    private record Place(Path path, TreeManifest.RegularFile file, int piece, AtomicInteger piecesLeft) {
+    /**
+     * Where a chunk's bytes go: {@code length} bytes from {@code from} in the chunk (all of a piece,
+     * or a small file's slice of a bundle) to {@code at} in the file, and how many of the file's
+     * pieces are still to come. {@code wholeChunk}: the chunk must hold exactly {@code length} bytes.
+     */
+    private record Place(Path path, TreeManifest.RegularFile file, long at, int from, int length, boolean wholeChunk,
+                         AtomicInteger piecesLeft) {
     }
 
     /**
@@ -116,7 +122,7 @@ public final class TreeRestore {
     private void fetchAll(TreeManifest manifest, Path target, Runnable report, AtomicInteger written, AtomicLong bytesWritten) {
         // A piece longer than a chunk can hold is refused by the read, naming it: no buffer is made for it.
         Buffers buffers = new Buffers(Math.min(ChunkFrame.MAX_CHUNK_BYTES, manifest.entries().stream()
-                .mapToInt(entry -> entry instanceof TreeManifest.RegularFile file ? file.content().chunkBytes() : 0)
+                .mapToInt(entry -> entry instanceof TreeManifest.RegularFile file ? chunkBytesOf(file.content()) : 0)
                 .max().orElse(0)), parallelFetches);
         // The largest files first: each is synced as its last piece lands, and a large file's sync then
         // overlaps the fetching of the small ones instead of ending the restore.
@@ -128,13 +134,19 @@ public final class TreeRestore {
         try (BoundedWork fetches = new BoundedWork("offsite-fetch", parallelFetches)) {
             for (TreeManifest.RegularFile file : files) {
                 Path path = inside(target, file.path());
-                AtomicInteger piecesLeft = new AtomicInteger(file.content().chunks().size());
+                AtomicInteger piecesLeft = new AtomicInteger(file.content().chunkIds().size());
                 if (piecesLeft.get() == 0) {
                     fetches.submit(() -> finish(path, file)); // empty, or all zeros
                 }
-                for (Map.Entry<Integer, ChunkId> piece : file.content().chunks().entrySet()) {
-                    placesByChunk.computeIfAbsent(piece.getValue(), id -> new ArrayList<>())
-                            .add(new Place(path, file, piece.getKey(), piecesLeft));
+                if (file.content() instanceof TreeManifest.Slice slice) {
+                    placesByChunk.computeIfAbsent(slice.bundle(), id -> new ArrayList<>())
+                            .add(new Place(path, file, 0, slice.offset(), slice.length(), false, piecesLeft));
+                } else {
+                    ImageManifest pieces = (ImageManifest) file.content();
+                    for (Map.Entry<Integer, ChunkId> piece : pieces.chunks().entrySet()) {
+                        placesByChunk.computeIfAbsent(piece.getValue(), id -> new ArrayList<>()).add(new Place(path, file,
+                                pieces.offsetOf(piece.getKey()), 0, pieces.lengthOf(piece.getKey()), true, piecesLeft));
+                    }
                 }
             }
             for (Map.Entry<ChunkId, List<Place>> chunk : placesByChunk.entrySet()) {
@@ -144,7 +156,7 @@ public final class TreeRestore {
                         int length = chunks.read(chunk.getKey(), buffer);
                         for (Place place : chunk.getValue()) {
                             write(chunk.getKey(), place, buffer, length);
-                            bytesWritten.addAndGet(length);
+                            bytesWritten.addAndGet(place.length());
                             written.incrementAndGet();
                             if (place.piecesLeft().decrementAndGet() == 0) {
                                 finish(place.path(), place.file());
@@ -161,12 +173,16 @@ public final class TreeRestore {
     }
 
     private static void write(ChunkId id, Place place, byte[] bytes, int length) {
-        ImageManifest content = place.file().content();
-        if (length != content.lengthOf(place.piece())) {
-            throw new CorruptChunkException(id, "holds " + length + " bytes where piece " + place.piece() + " of "
-                    + place.file().path() + " has " + content.lengthOf(place.piece()));
+        if (place.wholeChunk() ? length != place.length() : length < place.from() + place.length()) {
+            throw new CorruptChunkException(id, "holds " + length + " bytes where " + place.file().path() + " needs "
+                    + (place.wholeChunk() ? place.length() + " at " + place.at() : place.from() + place.length()));
         }
-        write(place.path(), content.offsetOf(place.piece()), bytes, length);
+        write(place.path(), place.at(), bytes, place.from(), place.length());
+    }
+
+    /** The largest chunk a file's content reads: its pieces' size, or a whole bundle's. */
+    private static int chunkBytesOf(TreeManifest.Content content) {
+        return content instanceof ImageManifest pieces ? pieces.chunkBytes() : ChunkFrame.CHUNK_BYTES;
     }
 
     /**
@@ -195,11 +211,11 @@ public final class TreeRestore {
         }
     }
 
-    private static void write(Path path, long offset, byte[] bytes, int length) {
+    private static void write(Path path, long offset, byte[] bytes, int from, int length) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
-            ByteBuffer buffer = ByteBuffer.wrap(bytes, 0, length);
+            ByteBuffer buffer = ByteBuffer.wrap(bytes, from, length);
             while (buffer.hasRemaining()) {
-                channel.write(buffer, offset + buffer.position());
+                channel.write(buffer, offset + buffer.position() - from);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + path + ": " + e.getMessage(), e);

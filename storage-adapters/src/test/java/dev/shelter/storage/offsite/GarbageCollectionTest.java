@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -101,6 +102,26 @@ class GarbageCollectionTest {
         assertEquals(0, later.chunksDeleted());
         assertEquals(0, later.chunksMarked());
         assertTrue(repository.chunks().contains(old.chunks().get(0)));
+    }
+
+    @Test
+    void aBundleStaysWhileATreeHasASliceOfItAndGoesAfterTheTree() {
+        byte[] bundled = noise(16384, 3); // two small files end to end
+        ChunkId bundle = repository.chunks().put(bundled).id();
+        ChunkId second = repository.chunks().name(Arrays.copyOfRange(bundled, 8192, 16384));
+        repository.copies().putTree("b3/pgdata", new TreeManifest(List.of(
+                new TreeManifest.RegularFile("base/5/1259", 0600, 0, new TreeManifest.Slice(bundle, 8192, 8192, second))))); // the first changed since
+        GarbageCollection gc = repository.garbageCollection();
+
+        gc.collect(Set.of("b2", "b3")::contains, () -> false, T0, GRACE, false);
+        GarbageCollection.Report kept = gc.collect(Set.of("b2", "b3")::contains, () -> false, T0.plus(GRACE), GRACE, false);
+        assertTrue(repository.chunks().contains(bundle), "a slice keeps its whole bundle");
+        assertEquals(1, kept.chunksDeleted(), "b1's own chunk only");
+
+        gc.collect("b2"::equals, () -> false, T0.plus(GRACE), GRACE, false);
+        GarbageCollection.Report after = gc.collect("b2"::equals, () -> false, T0.plus(GRACE.multipliedBy(2)), GRACE, false);
+        assertEquals(1, after.chunksDeleted());
+        assertFalse(repository.chunks().contains(bundle), "the bundle goes with the last tree that has a slice of it");
     }
 
     @Test

@@ -10,13 +10,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,7 +86,7 @@ class TreeExportTest {
 
         assertEquals(exported.manifest(), stored);
         assertEquals(describe(source), describe(restored));
-        assertEquals(4, exported.stats().chunksUploaded(), "two pieces of the table, one of each small file; zeros and the empty file none");
+        assertEquals(4, exported.stats().chunksUploaded(), "two pieces of the table, a bundle for each directory's small files; zeros and the empty file none");
     }
 
     @Test
@@ -101,18 +105,19 @@ class TreeExportTest {
 
     @Test
     void anExportOnOneListingSendsEachNewChunkOnceAndLeavesStoredOnesAlone() throws IOException {
-        ChunkStore.Put stored = repository.chunks().put(noise(8192, 2)); // base/5/16385's one piece, there before
+        byte[] table = Files.readAllBytes(source.resolve("base/5/16384"));
+        ChunkStore.Put stored = repository.chunks().put(Arrays.copyOf(table, 4 << 20)); // the big table's first piece, there before
         Path object = chunkFile(stored.id());
         Object inode = Files.readAttributes(object, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
         FileTime written = Files.getLastModifiedTime(object);
-        Files.write(source.resolve("base/5/16386"), noise(1 << 20, 11));
-        Files.write(source.resolve("base/5/16387"), noise(1 << 20, 11)); // equal to the one before it
+        Files.write(source.resolve("base/5/16386"), noise(3 << 20, 11)); // too large for a bundle
+        Files.write(source.resolve("base/5/16387"), noise(3 << 20, 11)); // equal to the one before it
 
         TreeExport.Result exported = new TreeExport(repository.chunks().listingStored(), 1, UploadThrottle.UNLIMITED, SampleCheck.NONE)
                 .export(source, Optional.empty(), stats -> { });
 
-        assertEquals(4, exported.stats().chunksUploaded(), "two pieces of the big table, PG_VERSION, and 16386: each sent once");
-        assertEquals(2, exported.stats().chunksReused(), "16385, stored before, and 16387, equal to 16386");
+        assertEquals(4, exported.stats().chunksUploaded(), "the big table's last piece, 16386, and two bundles (PG_VERSION's, 16385's)");
+        assertEquals(2, exported.stats().chunksReused(), "the big table's first piece, stored before, and 16387, equal to 16386");
         assertEquals(inode, Files.readAttributes(object, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
         assertEquals(written, Files.getLastModifiedTime(object), "a listed chunk is not written again");
         Path restored = work.resolve("restored");
@@ -125,7 +130,7 @@ class TreeExportTest {
         repository.chunks().put(noise(8192, 2)); // base/5/16385's one piece
         repository.chunks().put(noise(8192, 5)); // a second chunk: over a limit of one
         ChunkStore asking = repository.chunks().listingStored(1);
-        repository.chunks().put("15\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)); // PG_VERSION, by another writer, later
+        repository.chunks().put("15\n".getBytes(StandardCharsets.US_ASCII)); // PG_VERSION, by another writer, later
 
         TreeExport.Result exported = new TreeExport(asking, 1, UploadThrottle.UNLIMITED, SampleCheck.NONE)
                 .export(source, Optional.empty(), stats -> { });
@@ -167,8 +172,9 @@ class TreeExportTest {
 
     @Test
     void aChunkThatSeveralFilesHoldIsFetchedOnceAndWrittenToEach() throws IOException {
-        for (String relation : new String[] {"16386", "16387", "16388"}) {
-            Files.write(source.resolve("base/5/" + relation), noise(16384, 13)); // as template0's and template1's catalogs repeat
+        for (String database : new String[] {"base/1", "base/4"}) { // as template0's and template1's catalogs repeat
+            Files.createDirectories(source.resolve(database));
+            Files.write(source.resolve(database + "/1259"), noise(16384, 13));
         }
         Files.write(source.resolve("base/5/16389"), noise(4 << 20, 17));
         Files.write(source.resolve("base/5/16389"), noise(4 << 20, 17), java.nio.file.StandardOpenOption.APPEND); // two equal pieces
@@ -180,8 +186,67 @@ class TreeExportTest {
         TreeRestore.Stats stats = new TreeRestore(counting, 3).restore(manifest, restored, progress -> { });
 
         assertEquals(describe(source), describe(restored));
-        assertEquals(6, reads.get(), "the table's two pieces, PG_VERSION, 16385, the repeated relation and the repeated piece");
-        assertEquals(9, stats.piecesWritten(), "every piece is written, its chunk fetched once");
+        assertEquals(6, reads.get(), "the table's two pieces, PG_VERSION's bundle, 16385's, the two databases' equal bundle, the repeated piece");
+        assertEquals(8, stats.piecesWritten(), "every piece and slice is written, its chunk fetched once");
+    }
+
+    @Test
+    void aDirectorysSmallFilesShareABundleAndAChangedOneIsBundledAlone() throws IOException {
+        for (int relation = 2600; relation < 2650; relation++) {
+            Files.write(source.resolve("base/5/" + relation), noise(8192 * (1 + relation % 3), relation));
+        }
+        Files.write(source.resolve("base/5/2650"), new byte[8192]); // a visibility map of zeros: stored nowhere
+        TreeExport.Result first = export(0).export(source, Optional.empty(), stats -> { });
+        repository.copies().putTree("b1/pgdata", first.manifest());
+        TreeManifest stored = repository.copies().findTree("b1/pgdata").orElseThrow();
+        assertEquals(first.manifest(), stored, "slices are kept by the manifest as written");
+        assertEquals(4, first.stats().chunksUploaded(), "the table's two pieces, PG_VERSION's bundle, and one bundle for base/5's 51 small files");
+
+        Files.write(source.resolve("base/5/2610"), noise(8192 * (1 + 2610 % 3), 99));
+        Files.setLastModifiedTime(source.resolve("base/5/2610"), FileTime.fromMillis(1_800_000_000_000L));
+        TreeExport.Result next = export(0).export(source, Optional.of(stored), stats -> { });
+
+        assertEquals(1, next.stats().chunksUploaded(), "a bundle of the one changed file");
+        assertEquals(8192 * (1 + 2610 % 3), next.stats().bytesRead(), "the unchanged small files keep their slices, unread");
+        AtomicInteger reads = new AtomicInteger();
+        Path restored = work.resolve("restored");
+        new TreeRestore(new ChunkStore(new ReadCountingStore(store, reads), new PlainSealing()), 2).restore(next.manifest(), restored, s -> { });
+        assertEquals(describe(source), describe(restored));
+        assertEquals(5, reads.get(), "the table's two pieces, PG_VERSION's bundle, the first bundle and the changed file's");
+    }
+
+    @Test
+    void aManifestWrittenBeforeBundlesIsStillRead() throws IOException {
+        ChunkId piece = repository.chunks().put("15\n".getBytes(StandardCharsets.US_ASCII)).id();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) { // SHTREE02: no content tag, pieces only
+            out.writeBytes("SHTREE02");
+            out.writeBoolean(false);
+            out.writeInt(1);
+            out.writeByte('f');
+            writeString(out, "PG_VERSION");
+            out.writeInt(0600);
+            out.writeLong(1_700_000_000_123L);
+            out.writeLong(3);
+            out.writeInt(4 << 20);
+            out.writeInt(1);
+            out.writeInt(0);
+            out.write(piece.bytes());
+            writeString(out, "postgres");
+            writeString(out, "postgres");
+        }
+        TreeManifest manifest = new TreeManifestCodec(new PlainSealing())
+                .decode("b0/pgdata", AuthenticatedDocument.seal(new PlainSealing(), bytes.toByteArray()));
+
+        assertEquals(List.of(new TreeManifest.RegularFile("PG_VERSION", 0600, 1_700_000_000_123L,
+                new ImageManifest(3, 4 << 20, new TreeMap<>(Map.of(0, piece))),
+                new TreeManifest.Owner("postgres", "postgres"))), manifest.entries());
+    }
+
+    private static void writeString(DataOutputStream out, String value) throws IOException {
+        byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(utf8.length);
+        out.write(utf8);
     }
 
     @Test
@@ -196,7 +261,7 @@ class TreeExportTest {
 
         TreeManifest.RegularFile small = (TreeManifest.RegularFile) manifest.entries().stream()
                 .filter(entry -> entry.path().equals("base/5/16385")).findFirst().orElseThrow();
-        ChunkId damaged = small.content().chunks().get(0);
+        ChunkId damaged = small.content().chunkIds().iterator().next();
         store.delete(ChunkStore.key(damaged));
         assertEquals(damaged, assertThrows(CorruptChunkException.class, () -> new TreeRestore(repository.chunks(), 2)
                 .restore(manifest, work.resolve("fresh"), stats -> { })).chunk());
