@@ -124,27 +124,22 @@ public final class TreeExport {
                     } else if (small) {
                         byte[] bytes = readSmall(path, (int) attributes.size());
                         bytesRead += bytes.length;
-                        TreeManifest.Content content;
                         if (sampled) {
                             requireSame(relative, bytes, old.content()); // and then kept where it is, not bundled again
-                            content = old.content();
+                            entries.add(new TreeManifest.RegularFile(relative, mode(attributes.permissions()), old.modifiedMillis(),
+                                    old.content(), owner(attributes)));
                             filesSampled++;
-                        } else if (ImageExport.isZero(bytes)) {
-                            content = new ImageManifest(bytes.length, ChunkFrame.CHUNK_BYTES, new TreeMap<>()); // stored nowhere
+                        } else if (ImageExport.isZero(bytes)) { // stored nowhere
+                            entries.add(new TreeManifest.RegularFile(relative, mode(attributes.permissions()),
+                                    attributes.lastModifiedTime().toMillis(), new ImageManifest(bytes.length, ChunkFrame.CHUNK_BYTES,
+                                    new TreeMap<>()), owner(attributes)));
                         } else {
-                            content = null;
-                        }
-                        PendingFile file = new PendingFile(relative, mode(attributes.permissions()),
-                                attributes.lastModifiedTime().toMillis(), attributes.size(), owner(attributes));
-                        if (content == null) {
+                            PendingFile file = pending(relative, attributes);
                             file.slice = bundles.add(parentOf(relative), bytes, chunks.name(bytes));
-                        } else {
-                            file.kept = content;
+                            entries.add(file);
                         }
-                        entries.add(file);
                     } else {
-                        PendingFile file = new PendingFile(relative, mode(attributes.permissions()),
-                                attributes.lastModifiedTime().toMillis(), attributes.size(), owner(attributes));
+                        PendingFile file = pending(relative, attributes);
                         bytesRead += read(path, file, uploads, sampled ? (ImageManifest) old.content() : null);
                         filesSampled += sampled ? 1 : 0;
                         entries.add(file);
@@ -201,6 +196,11 @@ public final class TreeExport {
             }
         }
         return read;
+    }
+
+    private static PendingFile pending(String relative, PosixFileAttributes attributes) {
+        return new PendingFile(relative, mode(attributes.permissions()), attributes.lastModifiedTime().toMillis(), attributes.size(),
+                owner(attributes));
     }
 
     /** A small file read whole. */
@@ -263,9 +263,8 @@ public final class TreeExport {
         private final long size;
         private final TreeManifest.Owner owner;
         private final Map<Integer, ChunkId> chunks = new ConcurrentHashMap<>();
-        /** A small file's place in a bundle, or what it keeps from the previous export; else its pieces above. */
+        /** A small file's place in a bundle; else its pieces above. */
         private Bundles.Place slice;
-        private TreeManifest.Content kept;
 
         PendingFile(String path, int mode, long modifiedMillis, long size, TreeManifest.Owner owner) {
             this.path = path;
@@ -276,7 +275,7 @@ public final class TreeExport {
         }
 
         TreeManifest.RegularFile finish() {
-            TreeManifest.Content content = kept != null ? kept : slice != null ? slice.finish()
+            TreeManifest.Content content = slice != null ? slice.finish()
                     : new ImageManifest(size, ChunkFrame.CHUNK_BYTES, new TreeMap<>(chunks));
             return new TreeManifest.RegularFile(path, mode, modifiedMillis, content, owner);
         }
