@@ -322,7 +322,7 @@ public final class KubeTestBed implements AutoCloseable {
         RbacAuthorizationV1Api rbac = new RbacAuthorizationV1Api(admin);
         List<Object> objects;
         try {
-            objects = Yaml.loadAll(Files.readString(repositoryFile(RBAC_MANIFEST)));
+            objects = Yaml.loadAll(Files.readString(RepositoryFiles.find(RBAC_MANIFEST)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -419,14 +419,5 @@ public final class KubeTestBed implements AutoCloseable {
         } catch (RuntimeException e) {
             System.err.println("KubeTestBed cleanup: " + e);
         }
-    }
-
-    static Path repositoryFile(String relative) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            if (Files.exists(dir.resolve(relative))) {
-                return dir.resolve(relative);
-            }
-        }
-        throw new IllegalStateException(relative + " not found above " + Path.of("").toAbsolutePath());
     }
 }

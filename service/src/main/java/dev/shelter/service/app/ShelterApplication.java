@@ -34,6 +34,7 @@ import dev.shelter.runbooks.restore.RestoreCommand;
 import dev.shelter.runbooks.restore.VolumeSwap;
 import dev.shelter.runbooks.retention.RetentionPolicy;
 import dev.shelter.runbooks.wal.WalArchive;
+import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.scheduler.FireLedger;
 import dev.shelter.scheduler.InMemoryFireLedger;
@@ -111,6 +112,8 @@ import dev.shelter.service.metrics.BackupMetrics;
 import dev.shelter.service.metrics.CountedFireLedger;
 import dev.shelter.service.metrics.LeaseMetrics;
 import dev.shelter.service.metrics.RetentionMetrics;
+import dev.shelter.service.metrics.WalContinuityMetrics;
+import dev.shelter.service.metrics.WalMetrics;
 import dev.shelter.service.postgres.JdbcBackupIndex;
 import dev.shelter.service.postgres.JdbcClockSkew;
 import dev.shelter.service.postgres.JdbcFireLedger;
@@ -239,7 +242,7 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         PrometheusRegistry prometheus = new PrometheusRegistry();
         Map<String, ProtectedCluster> protectedClusters = protectClusters(config, environment, objectStore, postgres);
         ClusterRegistry clusters = new ClusterRegistry(List.copyOf(protectedClusters.values()));
-        BackupMetrics metrics = new BackupMetrics(environment.metrics(), catalog, clock);
+        BackupMetrics metrics = new BackupMetrics(prometheus, catalog, clock);
         Leases leases = leases(config, clock);
         RunbookEngine engine = new RunbookEngine(new BlobJournalStore(objectStore, new JournalCodec()), clock, runHolder(), leases,
                 RUN_LEASE_TERM);
@@ -339,6 +342,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             }
         }
         LeaseMetrics.register(prometheus, replicaName(config), () -> leasesHeldHere(engine, walReceivers, clusters));
+        WalMetrics.register(prometheus, replicaName(config), walReceivers.monitors());
+        countWalGaps(environment, prometheus, protectedClusters);
         registerPrometheus(environment, prometheus);
     }
 
@@ -672,6 +677,18 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.admin().addServlet("prometheus", new PrometheusMetricsServlet(registry)).addMapping("/prometheus");
     }
 
+    /** The gaps of each archive that can tell them (Shelter's layout), counted every minute: a count lists the archive. */
+    private static void countWalGaps(Environment environment, PrometheusRegistry prometheus,
+                                     Map<String, ProtectedCluster> protectedClusters) {
+        Map<String, WalArchiveInspection> inspected = new LinkedHashMap<>();
+        protectedClusters.forEach((name, cluster) -> cluster.walArchive().inspection().ifPresent(archive -> inspected.put(name, archive)));
+        if (!inspected.isEmpty()) {
+            WalContinuityMetrics continuity = new WalContinuityMetrics(prometheus, inspected);
+            environment.lifecycle().scheduledExecutorService("wal-continuity-%d").threads(1).build()
+                    .scheduleWithFixedDelay(continuity::refresh, 5, 60, TimeUnit.SECONDS);
+        }
+    }
+
     /** Each cluster's receiver on the replica that holds its lease, and its monitor on every replica. */
     private record WalReceivers(Map<String, WalMonitor> monitors, Map<String, LeasedWalReceiver> leased) {
     }
@@ -706,13 +723,6 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                     receiverConfig.maxSlotRetainedBytes, Clock.systemUTC());
             monitors.put(cluster.name, monitor);
             environment.healthChecks().register("wal-" + cluster.name, new WalHealthCheck(monitor));
-            String metric = "shelter.wal." + cluster.name + ".";
-            environment.metrics().gauge(metric + "rpo_seconds", () -> () -> monitor.last().map(WalMonitor.Sample::rpoSeconds).orElse(-1.0));
-            environment.metrics().gauge(metric + "lag_bytes", () -> () -> monitor.last().map(WalMonitor.Sample::lagBytes).orElse(-1L));
-            environment.metrics().gauge(metric + "slot_retained_bytes",
-                    () -> () -> monitor.last().map(WalMonitor.Sample::slotRetainedBytes).orElse(-1L));
-            environment.metrics().gauge(metric + "streaming_here", () -> () -> receiver.lease()
-                    .filter(lease -> lease.heldBy(receiver.replica())).isPresent() ? 1 : 0);
         }
         if (!monitors.isEmpty()) {
             ScheduledExecutorService sampler = environment.lifecycle().scheduledExecutorService("wal-monitor-%d").threads(1).build();

@@ -20,11 +20,14 @@ public class WalReceiverConfig {
     @JsonProperty
     public String slot;
 
-    /** How often the segment being streamed is written to the store: about the RPO. */
+    /**
+     * How often the segment being streamed is written to the store: about the RPO. 250 ms keeps the
+     * RPO under half a second under load; an idle cluster costs nothing, since only new bytes are written.
+     */
     @Min(50)
     @Max(60000)
     @JsonProperty
-    public int flushIntervalMillis = 1000;
+    public int flushIntervalMillis = 250;
 
     /** The health check wal-<cluster> turns unhealthy when the RPO passes this. */
     @Min(1)

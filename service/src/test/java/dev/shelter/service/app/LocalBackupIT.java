@@ -540,11 +540,12 @@ class LocalBackupIT {
                 health.toString());
 
         String prometheus = adminGet("/prometheus");
-        assertTrue(prometheusValue(prometheus, "shelter_backups_primary_backup_mode_count") >= 1, prometheus);
-        assertTrue(prometheusValue(prometheus, "shelter_backups_primary_completed_total") >= 1, prometheus);
-        double age = prometheusValue(prometheus, "shelter_backups_primary_last_completed_age_seconds");
+        assertTrue(prometheusValue(prometheus, "shelter_backup_mode_duration_seconds_count{cluster=\"primary\"}") >= 1, prometheus);
+        assertTrue(prometheusValue(prometheus, "shelter_backups_total{cluster=\"primary\",state=\"completed\"}") >= 1, prometheus);
+        double age = System.currentTimeMillis() / 1000.0
+                - prometheusValue(prometheus, "shelter_backup_last_completed_timestamp_seconds{cluster=\"primary\"}");
         assertTrue(age >= 0 && age < 600, "age of the newest completed backup: " + age);
-        assertEquals(-1, prometheusValue(prometheus, "shelter_backups_standby_last_completed_age_seconds"));
+        assertEquals(0, prometheusValue(prometheus, "shelter_backup_last_completed_timestamp_seconds{cluster=\"standby\"}"));
     }
 
     private String adminGet(String path) throws IOException, InterruptedException {

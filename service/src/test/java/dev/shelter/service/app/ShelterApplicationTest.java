@@ -22,6 +22,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -176,6 +179,19 @@ class ShelterApplicationTest {
                 "the request above was counted");
         assertTrue(response.body().contains("# HELP shelter_lease_held ") && response.body().contains("shelter_lease_held{lease=\"runs/"),
                 "which leases this replica holds, labelled: " + response.body());
+        // One family per measure, the cluster a label: no cluster's name in a metric's name, and each family described once.
+        List<String> shelterLines = response.body().lines().filter(line -> line.contains("shelter_")).toList();
+        assertTrue(shelterLines.stream().filter(line -> !line.startsWith("#")).noneMatch(line -> line.matches("shelter_\\w*main\\w*[{ ].*")),
+                response.body());
+        Map<String, Long> helps = shelterLines.stream().filter(line -> line.startsWith("# HELP shelter_"))
+                .collect(Collectors.groupingBy(line -> line.split(" ")[2], Collectors.counting()));
+        assertTrue(helps.values().stream().allMatch(count -> count == 1), helps.toString());
+        for (String family : List.of("shelter_backups_total", "shelter_backup_duration_seconds", "shelter_backup_mode_duration_seconds",
+                "shelter_backup_last_completed_timestamp_seconds", "shelter_lease_held")) {
+            assertTrue(helps.containsKey(family), family + " is described: " + helps.keySet());
+        }
+        assertTrue(response.body().contains("shelter_backups_total{cluster=\"main\",state=\"failed\"} 0"), response.body());
+        assertTrue(response.body().contains("shelter_backup_last_completed_timestamp_seconds{cluster=\"main\"} 0"), response.body());
     }
 
     @Test

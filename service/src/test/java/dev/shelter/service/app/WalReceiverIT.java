@@ -205,8 +205,10 @@ class WalReceiverIT {
         String prometheus = Poll.until("/prometheus reports an RPO of 0 s", Duration.ofSeconds(60),
                 () -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + shelter.adminPort()
                         + "/prometheus")).build(), HttpResponse.BodyHandlers.ofString()).body(),
-                text -> text.contains("shelter_wal_main_rpo_seconds 0.0"));
-        assertTrue(prometheus.contains("shelter_wal_main_slot_retained_bytes"), prometheus);
+                text -> text.contains("shelter_wal_rpo_seconds{cluster=\"main\"} 0.0"));
+        assertTrue(prometheus.contains("shelter_wal_slot_retained_bytes{cluster=\"main\"}"), prometheus);
+        assertTrue(prometheus.lines().anyMatch(line -> line.matches("shelter_wal_receiver_state\\{cluster=\"main\",replica=\"[^\"]+\","
+                + "state=\"streaming\"} 1(\\.0)?")), prometheus);
     }
 
     private List<String> segmentsInStore() {
