@@ -30,8 +30,13 @@ public interface WalStreamArchive extends WalArchive {
      */
     int completeStreamedSegments(Timeline timeline, long segmentBytes);
 
-    /** Where streaming resumes on {@code timeline}: after the last whole segment, or inside the one being streamed. */
-    Optional<ResumePoint> resumePoint(Timeline timeline, long segmentBytes);
+    /**
+     * Where streaming resumes on {@code timeline}: at the first segment from {@code confirmed} on
+     * (the slot's position: all before it is stored) that is not archived whole, inside it as far as
+     * its pieces go. Without a position, or with one past every file, where the files end. Empty
+     * when the timeline has no files.
+     */
+    Optional<ResumePoint> resumePoint(Timeline timeline, long segmentBytes, Optional<Lsn> confirmed);
 
     /** The newest timeline the archive is written on (whole segments or pieces), if any. */
     Optional<Timeline> newestTimeline();

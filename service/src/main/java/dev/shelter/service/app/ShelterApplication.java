@@ -188,6 +188,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -702,6 +703,8 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         Map<String, WalMonitor> monitors = new LinkedHashMap<>();
         Map<String, LeasedWalReceiver> leased = new LinkedHashMap<>();
         Duration shortestTerm = null;
+        // One budget for all clusters: many catching up at once must not hold more segments than the heap takes.
+        Semaphore uploadMemory = new Semaphore(WalReceiver.segmentsThatFit(Runtime.getRuntime().maxMemory()));
         for (ClusterConfig cluster : config.clusters) {
             WalReceiverConfig receiverConfig = cluster.walArchive.receiver;
             if (!receiverConfig.enabled) {
@@ -716,7 +719,9 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
             shortestTerm = shortestTerm == null || term.compareTo(shortestTerm) < 0 ? term : shortestTerm;
             LeasedWalReceiver receiver = new LeasedWalReceiver(cluster.name, slot, replicaName(config), leases, term,
                     () -> new WalReceiver(cluster.name, slot, new PgWalStreamSource(protectedCluster.spec().postgres()), archive,
-                            Duration.ofMillis(receiverConfig.flushIntervalMillis), Clock.systemUTC()), System::nanoTime);
+                            Duration.ofMillis(receiverConfig.flushIntervalMillis), receiverConfig.parallelUploads, uploadMemory,
+                            Clock.systemUTC()),
+                    System::nanoTime);
             leased.put(cluster.name, receiver);
             WalMonitor monitor = new WalMonitor(cluster.name, slot, receiver::status,
                     new PgReplicationProbe(protectedCluster.spec().postgres()), Duration.ofSeconds(receiverConfig.maxRpoSeconds),

@@ -29,6 +29,15 @@ public class WalReceiverConfig {
     @JsonProperty
     public int flushIntervalMillis = 250;
 
+    /**
+     * How many completed segments are stored at once while the receiver catches up on a backlog;
+     * they are confirmed to the server in order only. Each holds a segment (16 MiB) in memory.
+     */
+    @Min(1)
+    @Max(16)
+    @JsonProperty
+    public int parallelUploads = 3;
+
     /** The health check wal-<cluster> turns unhealthy when the RPO passes this. */
     @Min(1)
     @JsonProperty

@@ -35,6 +35,7 @@ import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -68,11 +69,25 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
     private record TimelineFiles(SortedSet<String> whole, SortedSet<String> streamed) {
     }
 
+    /** A continuity listing, and after how many changes of this process and when (System.nanoTime) it was made. */
+    private record Inspected(long changes, long madeAtNanos, List<TimelineRun> runs) {
+    }
+
+    /**
+     * Continuity lists the whole incarnation: status requests share one listing for this long,
+     * unless this process changed the archive since. Others' writes (another replica's) show up
+     * within this.
+     */
+    private static final Duration CONTINUITY_TRUSTED_FOR = Duration.ofSeconds(1);
+
     private final BlobStore store;
     private final String prefix;
     private final Clock clock;
     private final ChecksummedJson stateCodec;
     private volatile KnownState known;
+    /** Whole files stored, files pruned and states written by this process: a change of continuity. */
+    private final AtomicLong changes = new AtomicLong();
+    private volatile Inspected inspected;
 
     public ShelterWalArchive(BlobStore store, String prefix, Clock clock) {
         BlobKey.requireValidPrefix(prefix);
@@ -103,15 +118,13 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
         }
         BlobKey key = key(state, state.current(), name);
         WalObjectCodec.Digest incoming = WalObjectCodec.digestOf(content);
-        // Compare first when the name is taken: a retried archive_command need not compress its file again.
-        Optional<WalObjectCodec.Digest> existing = digestAt(key);
-        if (existing.isEmpty()) {
-            if (store.putIfAbsent(key, WalObjectCodec.encode(content))) {
-                return Stored.NEW;
-            }
-            existing = digestAt(key); // another writer created it in between
+        // Create first, compare only when the name is taken: the usual file is new, and asking first
+        // would cost every file a request to save a retried one its compression.
+        if (store.putIfAbsent(key, WalObjectCodec.encode(content, incoming))) {
+            changes.incrementAndGet();
+            return Stored.NEW;
         }
-        WalObjectCodec.Digest kept = existing.orElseThrow(() -> new IllegalStateException(key.value() + " vanished from " + describe()));
+        WalObjectCodec.Digest kept = digestAt(key).orElseThrow(() -> new IllegalStateException(key.value() + " vanished from " + describe()));
         if (kept.equals(incoming)) {
             return Stored.ALREADY_PRESENT;
         }
@@ -179,24 +192,29 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
     }
 
     @Override
-    public Optional<ResumePoint> resumePoint(Timeline timeline, long segmentBytes) {
+    public Optional<ResumePoint> resumePoint(Timeline timeline, long segmentBytes, Optional<Lsn> confirmed) {
         Optional<WalArchiveState> state = readState();
         if (state.isEmpty()) {
             return Optional.empty();
         }
         TimelineFiles files = listTimeline(state.get(), timeline);
-        String lastWhole = files.whole().isEmpty() ? null : files.whole().last();
-        String streaming = files.streamed().isEmpty() ? null : files.streamed().last();
-        if (streaming != null && (lastWhole == null || streaming.compareTo(lastWhole) > 0)) {
-            WalFileName name = WalFileName.parse(streaming);
-            byte[] soFar = streamedSoFar(state.get(), name);
-            return Optional.of(new ResumePoint(new Lsn(name.segmentStart(segmentBytes).value() + soFar.length), soFar));
-        }
-        if (lastWhole == null) {
+        SortedSet<String> present = new TreeSet<>(files.whole());
+        present.addAll(files.streamed());
+        if (present.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(new ResumePoint(new Lsn(WalFileName.parse(lastWhole).segmentStart(segmentBytes).value() + segmentBytes),
-                new byte[0]));
+        String from = confirmed.map(lsn -> WalFileName.containing(timeline, lsn, segmentBytes).toString())
+                .filter(name -> name.compareTo(present.last()) <= 0)
+                .map(name -> name.compareTo(present.first()) < 0 ? present.first() : name)
+                // No position to start from (a slot just made), or one past everything here: where the files end.
+                .orElseGet(() -> files.whole().isEmpty() || (!files.streamed().isEmpty()
+                        && files.streamed().last().compareTo(files.whole().last()) > 0) ? present.last() : files.whole().last());
+        WalFileName missing = WalFileName.parse(from);
+        while (files.whole().contains(missing.toString())) {
+            missing = missing.nextSegment(segmentBytes);
+        }
+        byte[] soFar = files.streamed().contains(missing.toString()) ? streamedSoFar(state.get(), missing) : new byte[0];
+        return Optional.of(new ResumePoint(new Lsn(missing.segmentStart(segmentBytes).value() + soFar.length), soFar));
     }
 
     /** The newest timeline the current incarnation holds WAL of (whole segments or pieces), if any. */
@@ -353,6 +371,7 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
         for (Doomed file : doomed) {
             if (!dryRun) {
                 store.delete(file.info().key());
+                changes.incrementAndGet();
             }
             bytes += file.info().sizeBytes();
         }
@@ -369,6 +388,19 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
      */
     @Override
     public List<TimelineRun> continuity() {
+        long changesBefore = changes.get();
+        Inspected last = inspected;
+        if (last != null && last.changes() == changesBefore
+                && System.nanoTime() - last.madeAtNanos() < CONTINUITY_TRUSTED_FOR.toNanos()) {
+            return last.runs();
+        }
+        long madeAt = System.nanoTime();
+        List<TimelineRun> runs = listContinuity();
+        inspected = new Inspected(changesBefore, madeAt, runs);
+        return runs;
+    }
+
+    private List<TimelineRun> listContinuity() {
         Optional<WalArchiveState> state = readState();
         if (state.isEmpty() || state.get().segmentBytes() == 0) {
             return List.of();
@@ -463,6 +495,7 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
             throw new UncheckedIOException("cannot write " + prefix + STATE, e);
         }
         known = new KnownState(state, clock.instant());
+        changes.incrementAndGet();
     }
 
     private Optional<byte[]> read(BlobKey key) {

@@ -16,14 +16,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Streams a cluster's WAL into its archive through a permanent physical slot (DESIGN.md section 3,
- * rule 8). Whole segments are archived as they complete; what arrived of the segment in progress
+ * rule 8). Whole segments are archived as they complete, up to {@code parallelUploads} at once
+ * while catching up, and confirmed in stream order only; what arrived of the segment in progress
  * is written every {@code flushInterval} as one more piece, so the durable position trails the
- * server by about that much. While catching up (more than {@link #CATCHING_UP_BYTES} per interval)
+ * server by about that much. A piece is written only once every segment before it is stored, so
+ * the archive's pieces never sit after a hole. While catching up (more than {@link #CATCHING_UP_BYTES} per interval)
  * segments complete on their own and the pieces would only add requests, so they are written
  * every {@link #BUSY_FLUSH_INTERVALS} intervals. The server
  * hears a position only once the store holds the bytes up to it, so the slot keeps everything
@@ -55,19 +58,34 @@ public final class WalReceiver implements Runnable {
     private final WalStreamSource source;
     private final WalStreamArchive archive;
     private final Duration flushInterval;
+    private final int parallelUploads;
+    private final Semaphore uploadMemory;
     private final Clock clock;
     private volatile Status status;
     private volatile boolean stopping;
+    /** Whether the log has said that this catch-up stores segments side by side; once per catch-up. */
+    private boolean catchingUpSaid;
 
+    /**
+     * {@code uploadMemory}: permits, shared by all receivers, for the segments held by uploads in
+     * flight (one each); see {@link #segmentsThatFit}.
+     */
     public WalReceiver(String cluster, String slot, WalStreamSource source, WalStreamArchive archive, Duration flushInterval,
-                       Clock clock) {
+                       int parallelUploads, Semaphore uploadMemory, Clock clock) {
         this.cluster = cluster;
         this.slot = slot;
         this.source = source;
         this.archive = archive;
         this.flushInterval = flushInterval;
+        this.parallelUploads = parallelUploads;
+        this.uploadMemory = uploadMemory;
         this.clock = clock;
         this.status = new Status(State.STARTING, slot, null, null, null, null, null, null);
+    }
+
+    /** How many 16 MiB segments in flight fit in a quarter of the heap (at least 2): the default shared budget. */
+    public static int segmentsThatFit(long maxHeapBytes) {
+        return (int) Math.max(2, Math.min(Integer.MAX_VALUE, maxHeapBytes / 4 / (16L * 1024 * 1024)));
     }
 
     public Status status() {
@@ -120,14 +138,14 @@ public final class WalReceiver implements Runnable {
         // pieces already. A full queue makes the receiver do it itself, which bounds the memory held.
         ThreadPoolExecutor finisher = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(4),
                 task -> new Thread(task, "wal-finisher-" + cluster), new ThreadPoolExecutor.CallerRunsPolicy());
-        try {
+        try (SegmentUploads uploads = new SegmentUploads(cluster, parallelUploads, uploadMemory)) {
             for (Leg leg : legs) {
                 if (stopping) {
                     return;
                 }
                 LOG.info("WAL receiver of {} streams timeline {} from {}{} on {} through slot {}", cluster, leg.timeline(),
                         leg.start().position(), leg.until().map(end -> " to its end at " + end).orElse(""), server.server(), slot);
-                stream(server, leg, finisher);
+                stream(server, leg, finisher, uploads);
             }
         } finally {
             finisher.shutdown();
@@ -164,7 +182,7 @@ public final class WalReceiver implements Runnable {
 
     /**
      * From where the archive ends to the server's current timeline. The newest archived timeline
-     * resumes where its durable bytes end; if the server has left it, it is streamed to its end
+     * resumes at the first byte missing after the slot's position; if the server has left it, it is streamed to its end
      * (that tail may exist only on the new primary now) and closed; each later timeline is streamed
      * from the start of the segment it began in, which it holds as a copy of its parent's.
      */
@@ -185,7 +203,7 @@ public final class WalReceiver implements Runnable {
         List<Leg> legs = new ArrayList<>();
         for (Timeline timeline : history.pathFrom(newest)) {
             Optional<Lsn> end = history.endOf(timeline);
-            Segment start = timeline.equals(newest) ? resumeSegment(timeline, size)
+            Segment start = timeline.equals(newest) ? resumeSegment(timeline, size, retainedFrom)
                     : new Segment(WalFileName.containing(timeline, history.startOf(timeline), size), size);
             if (end.isPresent() && start.position().compareTo(end.get()) >= 0) {
                 closeTimeline(timeline, size); // the archive holds it to its end, maybe beyond what the new primary got
@@ -196,13 +214,18 @@ public final class WalReceiver implements Runnable {
         return legs;
     }
 
-    /** Where the archive's durable bytes of {@code timeline} end, with the segment they end in loaded. */
-    private Segment resumeSegment(Timeline timeline, long size) {
+    /**
+     * Where the archive's durable bytes of {@code timeline} stop running on from the slot's
+     * position (everything before that position was confirmed, so it is stored), with the segment
+     * they stop in loaded. Parallel uploads may have stored later segments than a failed one: the
+     * failed one is where streaming resumes.
+     */
+    private Segment resumeSegment(Timeline timeline, long size, Optional<Lsn> retainedFrom) {
         int completed = archive.completeStreamedSegments(timeline, size);
         if (completed > 0) {
             LOG.info("WAL receiver of {} archived whole {} segment(s) it had confirmed from their pieces", cluster, completed);
         }
-        WalStreamArchive.ResumePoint resume = archive.resumePoint(timeline, size).orElseThrow(() -> new IllegalStateException(
+        WalStreamArchive.ResumePoint resume = archive.resumePoint(timeline, size, retainedFrom).orElseThrow(() -> new IllegalStateException(
                 "timeline " + timeline + " has files in the archive but no segment to resume from"));
         Segment segment = new Segment(WalFileName.containing(timeline, resume.position(), size), size);
         if (resume.position().value() % size != 0) {
@@ -218,7 +241,7 @@ public final class WalReceiver implements Runnable {
         }
     }
 
-    private void stream(WalStreamSource.Identity server, Leg leg, ThreadPoolExecutor finisher) {
+    private void stream(WalStreamSource.Identity server, Leg leg, ThreadPoolExecutor finisher, SegmentUploads uploads) {
         Segment segment = leg.start();
         try (WalStreamSource.WalStream stream = source.start(slot, leg.timeline(), segment.position())) {
             status = new Status(State.STREAMING, slot, leg.timeline(), server.server(), segment.position(), segment.position(),
@@ -228,6 +251,7 @@ public final class WalReceiver implements Runnable {
             while (!stopping) {
                 if (leg.until().isPresent() && segment.position().compareTo(leg.until().get()) >= 0) {
                     // The timeline's last byte: never read on (the server waits for a command after it).
+                    awaitUploads(uploads, stream, leg.timeline(), server.server());
                     if (segment.length > flushedLength) {
                         archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
                         confirm(stream, segment.position(), leg.timeline(), server.server());
@@ -242,7 +266,7 @@ public final class WalReceiver implements Runnable {
                     while (bytes.hasRemaining()) {
                         at += segment.append(at, bytes);
                         if (segment.isWhole()) {
-                            completeSegment(server, leg.timeline(), segment, flushedLength, stream, finisher);
+                            completeSegment(server, leg.timeline(), segment, flushedLength, stream, finisher, uploads);
                             segment = segment.next();
                             flushedLength = 0;
                             lastFlush = clock.instant();
@@ -251,11 +275,13 @@ public final class WalReceiver implements Runnable {
                     status = new Status(State.STREAMING, slot, leg.timeline(), server.server(), new Lsn(at), status.durable(),
                             status.durableAt(), null);
                 }
+                uploads.completed().ifPresent(durable -> confirm(stream, durable, leg.timeline(), server.server()));
                 Duration sinceDurable = Duration.between(lastFlush, clock.instant());
                 boolean catchingUp = segment.length - flushedLength > CATCHING_UP_BYTES;
                 boolean flushDue = catchingUp ? sinceDurable.compareTo(flushInterval.multipliedBy(BUSY_FLUSH_INTERVALS)) >= 0
                         : sinceDurable.compareTo(flushInterval) >= 0;
                 if (segment.length > flushedLength && flushDue) {
+                    awaitUploads(uploads, stream, leg.timeline(), server.server());
                     archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
                     flushedLength = segment.length;
                     lastFlush = clock.instant();
@@ -266,34 +292,48 @@ public final class WalReceiver implements Runnable {
     }
 
     /**
-     * A segment streamed in pieces gets its last piece, is confirmed at once, and is archived whole
-     * in the background; one that arrived in one go (catching up) is archived whole, then confirmed.
+     * A segment that arrived in one go (catching up) is uploaded whole beside the others, and
+     * confirmed once it and all before it are stored. One streamed in pieces gets its last piece, is
+     * confirmed at once, and is archived whole in the background: its pieces hold it meanwhile.
      */
     private void completeSegment(WalStreamSource.Identity server, Timeline timeline, Segment segment, int flushedLength,
-                                 WalStreamSource.WalStream stream, ThreadPoolExecutor finisher) {
+                                 WalStreamSource.WalStream stream, ThreadPoolExecutor finisher, SegmentUploads uploads) {
+        WalFileName name = segment.name;
+        byte[] whole = segment.bytes; // not reused: the next segment has a buffer of its own
         if (flushedLength == 0) {
-            archiveWhole(server, segment.name, segment.bytes);
-            confirm(stream, segment.position(), timeline, server.server());
+            boolean dropPieces = segment.mayHavePieces;
+            uploads.submit(segment.position(), () -> {
+                archive.store(name, whole, server::systemIdentifier);
+                if (dropPieces) {
+                    archive.dropStreaming(name);
+                }
+            }).ifPresent(durable -> confirm(stream, durable, timeline, server.server()));
+            if (uploads.inFlight() > 1 && !catchingUpSaid) {
+                catchingUpSaid = true;
+                LOG.info("WAL receiver of {} catches up on timeline {}: {} segments are being stored at once", cluster, timeline,
+                        uploads.inFlight());
+            }
             return;
         }
+        awaitUploads(uploads, stream, timeline, server.server());
+        catchingUpSaid = false;
         if (flushedLength < segment.length) {
             archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
         }
         confirm(stream, segment.position(), timeline, server.server());
-        WalFileName name = segment.name;
-        byte[] whole = segment.bytes; // not reused: the next segment has a buffer of its own
         finisher.execute(() -> {
             try {
-                archiveWhole(server, name, whole);
+                archive.store(name, whole, server::systemIdentifier);
+                archive.dropStreaming(name);
             } catch (RuntimeException e) {
                 LOG.warn("cannot archive {} whole yet (its pieces hold it; the next start does it): {}", name, e.getMessage());
             }
         });
     }
 
-    private void archiveWhole(WalStreamSource.Identity server, WalFileName name, byte[] whole) {
-        archive.store(name, whole, server::systemIdentifier);
-        archive.dropStreaming(name);
+    /** Waits until every whole segment in flight is stored and confirms them: a piece must never sit after a hole. */
+    private void awaitUploads(SegmentUploads uploads, WalStreamSource.WalStream stream, Timeline timeline, String server) {
+        uploads.awaitAll().ifPresent(durable -> confirm(stream, durable, timeline, server));
     }
 
     private void confirm(WalStreamSource.WalStream stream, Lsn durable, Timeline timeline, String server) {
@@ -317,12 +357,22 @@ public final class WalReceiver implements Runnable {
         private final WalFileName name;
         private final long start;
         private final byte[] bytes;
+        /**
+         * Only a leg's first segment can have pieces in the archive from an earlier run: pieces
+         * are written after everything before them is stored, so none lie beyond where a run resumes.
+         */
+        private final boolean mayHavePieces;
         private int length;
 
         Segment(WalFileName name, long size) {
+            this(name, size, true);
+        }
+
+        private Segment(WalFileName name, long size, boolean mayHavePieces) {
             this.name = name;
             this.start = name.segmentStart(size).value();
             this.bytes = new byte[Math.toIntExact(size)];
+            this.mayHavePieces = mayHavePieces;
         }
 
         void preload(byte[] soFar) {
@@ -353,7 +403,7 @@ public final class WalReceiver implements Runnable {
         }
 
         Segment next() {
-            return new Segment(name.nextSegment(bytes.length), bytes.length);
+            return new Segment(name.nextSegment(bytes.length), bytes.length, false);
         }
     }
 }

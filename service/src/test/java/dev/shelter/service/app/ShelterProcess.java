@@ -104,7 +104,7 @@ final class ShelterProcess implements AutoCloseable {
         }
     }
 
-    private String logOrWhy() {
+    String logOrWhy() {
         try {
             return Files.readString(log);
         } catch (IOException e) {

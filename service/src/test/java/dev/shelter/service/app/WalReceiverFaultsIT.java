@@ -40,7 +40,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The WAL receiver under faults while the cluster keeps writing: the Shelter process killed with -9
- * mid-stream, and the object store (an s3proxy of the test's own) down for 30 s. Each time the
+ * mid-stream and again while catching up with parallel uploads, and the object store (an s3proxy of the test's own) down for 30 s. Each time the
  * slot keeps the WAL meanwhile, and afterwards the archive has every segment, consecutive, each
  * byte-identical to what PostgreSQL's own archiver copied.
  */
@@ -88,7 +88,7 @@ class WalReceiverFaultsIT {
                     postgres: {jdbcUrl: "%s", user: postgres, password: "%s"}
                     volumes: [{role: pgdata, source: "%s"}]
                     snapshots: {kind: local-directory, directory: "%s"}
-                    walArchive: {receiver: {enabled: true, flushIntervalMillis: 200}}
+                    walArchive: {receiver: {enabled: true, flushIntervalMillis: 200, parallelUploads: 3}}
                 objectStore: %s
                 """.formatted(TOKEN, primary.dataDirectory(), binaries.directory(), primary.jdbcUrl(), primary.password(),
                 primary.dataDirectory(), scratch.resolve("snapshots"), objectStore);
@@ -123,7 +123,20 @@ class WalReceiverFaultsIT {
             primary.awaitTrue("SELECT NOT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
             awaitSlotRetainsMoreThanASegment("the slot keeps the WAL written while Shelter is down");
 
+            // A backlog of several segments: the restarted receiver catches up with parallel uploads
+            // (confirmed in order only), and is killed again as soon as its slot has moved on, amid them.
+            bulkInsert();
+            awaitSlotRetains(4 * SEGMENT_BYTES, "the slot keeps a backlog of several segments");
+            long restartAt = slotRestartLsn();
             shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-second.log"));
+            Poll.until("the restarted receiver stores segments of the backlog side by side", Duration.ofSeconds(120),
+                    Duration.ofMillis(20), shelter::logOrWhy, log -> log.contains("segments are being stored at once"), () -> "");
+            Poll.until("the restarted receiver confirms a segment of the backlog", Duration.ofSeconds(120), Duration.ofMillis(20),
+                    this::slotRestartLsn, lsn -> lsn >= restartAt + SEGMENT_BYTES, shelter::logOrWhy);
+            assertEquals(137, shelter.killHard(), "Shelter died of SIGKILL while catching up");
+            primary.awaitTrue("SELECT NOT active FROM pg_replication_slots WHERE slot_name = 'shelter_main'", Duration.ofSeconds(30));
+
+            shelter = ShelterProcess.start(config, TOKEN, scratch.resolve("shelter-third.log"));
             awaitStreamedASegmentFromNow(); // the restarted receiver streams while the writer still writes
         } finally {
             writing.set(false);
@@ -214,9 +227,24 @@ class WalReceiverFaultsIT {
 
     /** Waits until the slot holds more than a segment the receiver has not taken: WAL written while it could not. */
     private void awaitSlotRetainsMoreThanASegment(String what) {
+        awaitSlotRetains(SEGMENT_BYTES, what);
+    }
+
+    private void awaitSlotRetains(long bytes, String what) {
         Poll.until(what, Duration.ofSeconds(120), () -> Long.parseLong(primary.queryValue(
                 "SELECT pg_current_wal_lsn() - restart_lsn FROM pg_replication_slots WHERE slot_name = 'shelter_main'")),
-                retained -> retained > SEGMENT_BYTES);
+                retained -> retained > bytes);
+    }
+
+    private long slotRestartLsn() throws SQLException {
+        return Long.parseLong(primary.queryValue("SELECT restart_lsn - '0/0' FROM pg_replication_slots WHERE slot_name = 'shelter_main'"));
+    }
+
+    /** About 100 MB of WAL in one statement, of rows that do not compress to nothing. */
+    private void bulkInsert() throws SQLException {
+        try (Connection c = primary.connect(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO ledger (payload) SELECT 'bulk ' || g || repeat(md5(g::text), 6) FROM generate_series(1, 300000) g");
+        }
     }
 
     /** The archive's segments run without a gap through {@code lastSegment}, each as PostgreSQL's archiver copied it. */

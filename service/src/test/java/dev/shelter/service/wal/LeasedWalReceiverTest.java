@@ -131,7 +131,7 @@ class LeasedWalReceiverTest {
     private LeasedWalReceiver replica(String name) {
         LeasedWalReceiver replica = new LeasedWalReceiver("orders", "shelter_orders", name, leases, TERM, () -> {
             WalReceiver receiver = new WalReceiver("orders", "shelter_orders", new SilentServer(),
-                    new ShelterWalArchive(store, "wal/", Clock.systemUTC()), Duration.ofMillis(50), Clock.systemUTC());
+                    new ShelterWalArchive(store, "wal/", Clock.systemUTC()), Duration.ofMillis(50), 2, new java.util.concurrent.Semaphore(4), Clock.systemUTC());
             started.add(receiver);
             return receiver;
         }, nanos::get);

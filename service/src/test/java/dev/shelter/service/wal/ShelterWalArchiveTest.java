@@ -2,11 +2,13 @@ package dev.shelter.service.wal;
 
 import dev.shelter.runbooks.backup.Lsn;
 import dev.shelter.runbooks.backup.SystemIdentifier;
+import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.failure.ConflictException;
 import dev.shelter.runbooks.wal.WalArchive;
 import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.runbooks.wal.WalFileName;
 import dev.shelter.runbooks.wal.WalPruning;
+import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
 import org.junit.jupiter.api.AfterEach;
@@ -20,9 +22,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -87,6 +91,55 @@ class ShelterWalArchiveTest extends WalArchiveContract {
         archive.store(WalFileName.parse(WalSegments.name(2, 6)), WalSegments.segment(2, 6, system, 2), () -> SYSTEM);
         assertEquals(List.of(), archive.continuity().get(0).gaps());
         assertEquals(List.of(), archive.continuity().get(1).gaps());
+    }
+
+    /**
+     * Status requests share a continuity listing briefly: a file this process stores shows at
+     * once; one removed behind its back (another replica's pruning, say) shows within a second or so.
+     */
+    @Test
+    void continuityShowsThisProcesssWritesAtOnceAndOthersSoon() throws Exception {
+        long system = SYSTEM.value();
+        for (long n : new long[] {3, 4}) {
+            archive.store(WalFileName.parse(WalSegments.name(1, n)), WalSegments.segment(1, n, system, 1), () -> SYSTEM);
+        }
+        assertEquals(WalFileName.parse(WalSegments.name(1, 4)), archive.continuity().get(0).last());
+        archive.store(WalFileName.parse(WalSegments.name(1, 6)), WalSegments.segment(1, 6, system, 1), () -> SYSTEM);
+        assertEquals(List.of(WalFileName.parse(WalSegments.name(1, 5))), archive.continuity().get(0).gaps(), "at once");
+
+        Files.delete(root.resolve("wal/main/" + SYSTEM + "/0001/00000001/" + WalSegments.name(1, 4) + ".zst"));
+        dev.shelter.testing.Poll.until("the removed segment shows as a gap", java.time.Duration.ofSeconds(30),
+                () -> archive.continuity().get(0).gaps().size() == 2);
+    }
+
+    /**
+     * Parallel uploads can leave segment 4 missing with 5 stored. From the slot's position, a resume
+     * starts at that hole, not after 5; inside a segment it starts where the pieces end; without a
+     * position (a slot just made) or with one past every file, where the files end.
+     */
+    @Test
+    void aResumeStartsAtTheFirstHoleAfterTheSlotsPosition() {
+        long system = SYSTEM.value();
+        Timeline first = new Timeline(1);
+        for (long n : new long[] {3, 5}) {
+            archive.store(WalFileName.parse(WalSegments.name(1, n)), WalSegments.segment(1, n, system, 1), () -> SYSTEM);
+        }
+        long size = WalSegments.SEGMENT_BYTES;
+        Lsn segmentFour = new Lsn(4 * size);
+
+        assertEquals(segmentFour, archive.resumePoint(first, size, Optional.of(new Lsn(3 * size + 100))).orElseThrow().position());
+        assertEquals(segmentFour, archive.resumePoint(first, size, Optional.of(new Lsn(size))).orElseThrow().position(),
+                "a slot older than the archive: its first file bounds the search");
+        assertEquals(new Lsn(6 * size), archive.resumePoint(first, size, Optional.of(new Lsn(5 * size))).orElseThrow().position());
+        assertEquals(new Lsn(6 * size), archive.resumePoint(first, size, Optional.empty()).orElseThrow().position());
+        assertEquals(new Lsn(6 * size), archive.resumePoint(first, size, Optional.of(new Lsn(9 * size))).orElseThrow().position());
+
+        byte[] four = WalSegments.segment(1, 4, system, 1);
+        archive.storeStreaming(SYSTEM, WalFileName.parse(WalSegments.name(1, 4)), four, 0, 70_000);
+        WalStreamArchive.ResumePoint inside = archive.resumePoint(first, size, Optional.of(segmentFour)).orElseThrow();
+        assertEquals(new Lsn(4 * size + 70_000), inside.position());
+        assertArrayEquals(Arrays.copyOf(four, 70_000), inside.segmentSoFar());
+        assertEquals(Optional.empty(), archive.resumePoint(new Timeline(2), size, Optional.of(segmentFour)), "nothing on timeline 2");
     }
 
     /**

@@ -50,7 +50,7 @@ class WalMonitorThresholdsTest {
     void startAStreamingReceiver() throws InterruptedException {
         store = FsBlobStore.open(new FsBlobStoreConfig(root));
         receiver = new WalReceiver("main", "shelter_main", new IdleServer(),
-                new ShelterWalArchive(store, "wal/", Clock.systemUTC()), Duration.ofMillis(50), Clock.systemUTC());
+                new ShelterWalArchive(store, "wal/", Clock.systemUTC()), Duration.ofMillis(50), 2, new java.util.concurrent.Semaphore(4), Clock.systemUTC());
         receiving = new Thread(receiver, "wal-receiver-test");
         receiving.start();
         Instant deadline = Instant.now().plusSeconds(30);

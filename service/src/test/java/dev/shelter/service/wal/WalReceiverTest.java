@@ -5,6 +5,7 @@ import dev.shelter.runbooks.backup.SystemIdentifier;
 import dev.shelter.runbooks.backup.Timeline;
 import dev.shelter.runbooks.wal.WalArchiveInspection;
 import dev.shelter.runbooks.wal.WalFileName;
+import dev.shelter.runbooks.wal.WalStreamArchive;
 import dev.shelter.storage.blob.fs.FsBlobStore;
 import dev.shelter.storage.blob.fs.FsBlobStoreConfig;
 import dev.shelter.testing.Poll;
@@ -176,6 +177,90 @@ class WalReceiverTest {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
+    /**
+     * Three segments arrive at once and go to parallel uploads; the first one's upload is held
+     * until the two after it are stored. The server hears nothing past the first segment until it
+     * is stored too (the scripted server checks every segment up to each confirmed position).
+     */
+    @Test
+    void parallelUploadsAreConfirmedToTheServerInStreamOrderOnly() throws Exception {
+        byte[] wal = serverWal(4 * SEGMENT);
+        java.util.concurrent.CountDownLatch laterOnesStored = new java.util.concurrent.CountDownLatch(2);
+        List<String> storedInOrder = new CopyOnWriteArrayList<>();
+        WalStreamArchive held = new ForwardingArchive(archive) {
+            @Override
+            public Stored store(WalFileName name, byte[] content, java.util.function.Supplier<SystemIdentifier> system) {
+                if (name.equals(name(3)) && !await(laterOnesStored)) {
+                    problems.add("segments 4 and 5 were not stored while 3 was being stored: the uploads did not run side by side");
+                }
+                Stored stored = super.store(name, content, system);
+                storedInOrder.add(name.toString());
+                if (name.equals(name(4)) || name.equals(name(5))) {
+                    laterOnesStored.countDown();
+                }
+                return stored;
+            }
+        };
+        ScriptedSource server = new ScriptedSource(wal, 65_536);
+
+        runUntilDurable(receiver(server, held, 3), BASE + wal.length);
+
+        assertEquals(name(3).toString(), storedInOrder.get(2), "3 was stored after 4 and 5: " + storedInOrder);
+        assertEquals(new Lsn(BASE + 4 * SEGMENT), server.confirmed.get(server.confirmed.size() - 1));
+        for (long n = 3; n <= 6; n++) {
+            int from = (int) ((n - 3) * SEGMENT);
+            assertArrayEquals(Arrays.copyOfRange(wal, from, from + (int) SEGMENT), archive.fetch(name(n)).orElseThrow());
+        }
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    /**
+     * Segment 4's upload fails after 5 and 6 are stored. The receiver starts again from the slot's
+     * position and streams 4 again: resuming after the last stored segment would leave 4 out for good.
+     */
+    @Test
+    void afterAFailedUploadTheReceiverResumesAtTheHoleNotAfterLaterSegments() throws Exception {
+        byte[] wal = serverWal(4 * SEGMENT);
+        java.util.concurrent.CountDownLatch laterOnesStored = new java.util.concurrent.CountDownLatch(2);
+        java.util.concurrent.atomic.AtomicBoolean failed = new java.util.concurrent.atomic.AtomicBoolean();
+        WalStreamArchive failing = new ForwardingArchive(archive) {
+            @Override
+            public Stored store(WalFileName name, byte[] content, java.util.function.Supplier<SystemIdentifier> system) {
+                if (name.equals(name(4)) && failed.compareAndSet(false, true)) {
+                    await(laterOnesStored);
+                    throw new IllegalStateException("the store refused " + name + " (injected)");
+                }
+                Stored stored = super.store(name, content, system);
+                if (name.equals(name(5)) || name.equals(name(6))) {
+                    laterOnesStored.countDown();
+                }
+                return stored;
+            }
+        };
+        ScriptedSource server = new ScriptedSource(wal, 65_536);
+
+        runUntilDurable(receiver(server, failing, 3), BASE + wal.length);
+
+        assertTrue(failed.get(), "the injected failure happened");
+        assertEquals(0, laterOnesStored.getCount(), "5 and 6 were stored before 4 failed");
+        assertEquals(new Lsn(BASE + SEGMENT), server.startedFrom, "the second start is at segment 4, the hole: " + server.started);
+        for (long n = 3; n <= 6; n++) {
+            int from = (int) ((n - 3) * SEGMENT);
+            assertArrayEquals(Arrays.copyOfRange(wal, from, from + (int) SEGMENT), archive.fetch(name(n)).orElseThrow());
+        }
+        assertEquals(List.of(), archive.continuity().get(0).gaps());
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
+    private boolean await(java.util.concurrent.CountDownLatch latch) {
+        try {
+            return latch.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     /** Bounds sized for two busy cores: each wait ends as soon as its condition holds. */
     private static final Duration WAIT = Duration.ofSeconds(30);
 
@@ -192,7 +277,10 @@ class WalReceiverTest {
     }
 
     private void runUntilDurable(ScriptedSource server, long end) throws InterruptedException {
-        WalReceiver receiver = receiver(server);
+        runUntilDurable(receiver(server), end);
+    }
+
+    private void runUntilDurable(WalReceiver receiver, long end) throws InterruptedException {
         Thread thread = new Thread(receiver);
         thread.start();
         try {
@@ -204,7 +292,12 @@ class WalReceiverTest {
     }
 
     private WalReceiver receiver(ScriptedSource server) {
-        return new WalReceiver("main", "shelter_main", server, archive, Duration.ofMillis(20), Clock.systemUTC());
+        return new WalReceiver("main", "shelter_main", server, archive, Duration.ofMillis(20), 2, new java.util.concurrent.Semaphore(4), Clock.systemUTC());
+    }
+
+    /** A receiver that writes no piece for a minute: every segment it completes goes to the parallel uploads. */
+    private WalReceiver receiver(ScriptedSource server, WalStreamArchive into, int parallelUploads) {
+        return new WalReceiver("main", "shelter_main", server, into, Duration.ofMinutes(1), parallelUploads, new java.util.concurrent.Semaphore(8), Clock.systemUTC());
     }
 
     private static WalFileName name(long segment) {
@@ -230,6 +323,71 @@ class WalReceiverTest {
         return wal.array();
     }
 
+    /** The real archive, with a test's hand on some calls. */
+    private static class ForwardingArchive implements WalStreamArchive {
+
+        private final ShelterWalArchive archive;
+
+        ForwardingArchive(ShelterWalArchive archive) {
+            this.archive = archive;
+        }
+
+        @Override
+        public Stored store(WalFileName name, byte[] content, java.util.function.Supplier<SystemIdentifier> system) {
+            return archive.store(name, content, system);
+        }
+
+        @Override
+        public Optional<byte[]> fetch(WalFileName name) {
+            return archive.fetch(name);
+        }
+
+        @Override
+        public boolean contains(WalFileName name) {
+            return archive.contains(name);
+        }
+
+        @Override
+        public String describe() {
+            return archive.describe();
+        }
+
+        @Override
+        public Optional<WalArchiveInspection> inspection() {
+            return archive.inspection();
+        }
+
+        @Override
+        public void storeStreaming(SystemIdentifier system, WalFileName segment, byte[] bytes, int from, int to) {
+            archive.storeStreaming(system, segment, bytes, from, to);
+        }
+
+        @Override
+        public void dropStreaming(WalFileName segment) {
+            archive.dropStreaming(segment);
+        }
+
+        @Override
+        public int completeStreamedSegments(Timeline timeline, long segmentBytes) {
+            return archive.completeStreamedSegments(timeline, segmentBytes);
+        }
+
+        @Override
+        public Optional<ResumePoint> resumePoint(Timeline timeline, long segmentBytes, Optional<Lsn> confirmed) {
+            return archive.resumePoint(timeline, segmentBytes, confirmed);
+        }
+
+        @Override
+        public Optional<Timeline> newestTimeline() {
+            return archive.newestTimeline();
+        }
+
+        @Override
+        public int finishTimeline(Timeline timeline, long segmentBytes) {
+            return archive.finishTimeline(timeline, segmentBytes);
+        }
+    }
+
     /**
      * A server whose WAL from BASE is {@code wal} on its current timeline, sent in chunks; it checks
      * that nothing is confirmed before it is stored. After {@link #promote} it is on a new timeline
@@ -244,6 +402,9 @@ class WalReceiverTest {
         private volatile long timeline = 1;
         volatile Lsn startedFrom;
         final List<String> started = new CopyOnWriteArrayList<>();
+        final List<Lsn> confirmed = new CopyOnWriteArrayList<>();
+        /** The slot's restart position: what the receiver last confirmed, as PostgreSQL keeps it. */
+        private volatile long slotPosition = BASE;
         int skipAfterFirstChunk;
 
         ScriptedSource(byte[] wal, int chunk) {
@@ -267,7 +428,7 @@ class WalReceiverTest {
 
         @Override
         public Optional<Lsn> ensureSlot(String slot) {
-            return Optional.of(new Lsn(BASE));
+            return Optional.of(new Lsn(slotPosition));
         }
 
         @Override
@@ -305,24 +466,23 @@ class WalReceiverTest {
                     return Optional.of(sent);
                 }
 
+                /** Every segment from the slot's position up to {@code lsn} must be stored, as far as {@code lsn} reaches into it. */
                 @Override
                 public void confirmDurable(Lsn lsn) {
-                    long segmentStart = lsn.value() - (lsn.value() % SEGMENT);
-                    long held = lsn.value() - segmentStart;
-                    if (held == 0 && lsn.value() > BASE) {
-                        segmentStart -= SEGMENT; // a whole segment: it must be readable in full already
-                        held = SEGMENT;
-                    }
-                    if (held > 0) {
+                    confirmed.add(lsn);
+                    for (long segmentStart = slotPosition - (slotPosition % SEGMENT); segmentStart < lsn.value();
+                         segmentStart += SEGMENT) {
+                        long held = Math.min(SEGMENT, lsn.value() - segmentStart);
                         WalFileName name = WalFileName.parse(WalSegments.name(on.id(), segmentStart / SEGMENT));
                         byte[] stored = archive.fetch(name).or(() -> archive.fetch(WalFileName.parse(name + ".partial")))
                                 .orElse(new byte[0]);
                         int from = (int) (segmentStart - BASE);
                         if (stored.length < held || !Arrays.equals(Arrays.copyOf(stored, (int) held),
                                 Arrays.copyOfRange(wal, from, from + (int) held))) {
-                            problems.add("confirmed " + lsn + " before the store held it");
+                            problems.add("confirmed " + lsn + " before the store held " + name);
                         }
                     }
+                    slotPosition = Math.max(slotPosition, lsn.value());
                 }
 
                 @Override

@@ -11,6 +11,7 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.StandardRetryStrategy;
@@ -119,9 +120,12 @@ public final class S3BlobStore implements BlobStore {
 
     @Override
     public void put(BlobKey key, byte[] content) {
+        put(key, content, HexFormat.of().formatHex(Sha256CheckingInputStream.sha256().digest(content)));
+    }
+
+    private void put(BlobKey key, byte[] content, String sha256) {
         try {
-            String sha256 = HexFormat.of().formatHex(Sha256CheckingInputStream.sha256().digest(content));
-            client.putObject(b -> describeObject(b.bucket(config.bucket()).key(objectKey(key)), sha256), RequestBody.fromBytes(content));
+            client.putObject(b -> describeObject(b.bucket(config.bucket()).key(objectKey(key)), sha256), unsafeBody(content));
         } catch (SdkException e) {
             throw new BlobStoreException("cannot put " + key + " into " + describe(), e);
         }
@@ -144,7 +148,7 @@ public final class S3BlobStore implements BlobStore {
             if (stat(key).isPresent()) {
                 return false;
             }
-            put(key, content);
+            put(key, content, sha256);
             return sha256.equals(storedSha256(key).orElse(null));
         } catch (SdkException e) {
             throw new BlobStoreException("cannot create " + key + " in " + describe(), e);
@@ -156,7 +160,7 @@ public final class S3BlobStore implements BlobStore {
         for (int attempt = 1; ; attempt++) {
             try {
                 client.putObject(b -> describeObject(b.bucket(config.bucket()).key(objectKey), sha256).ifNoneMatch("*"),
-                        RequestBody.fromBytes(content));
+                        unsafeBody(content));
                 return true;
             } catch (S3Exception e) {
                 if (e.statusCode() == PRECONDITION_FAILED) {
@@ -285,6 +289,12 @@ public final class S3BlobStore implements BlobStore {
         config.serverSideEncryption().ifPresent(request::serverSideEncryption);
         config.kmsKeyId().ifPresent(request::ssekmsKeyId);
         return request;
+    }
+
+    /** The bytes as the request's body without the copy {@code RequestBody.fromBytes} makes: a put never changes them. */
+    private static RequestBody unsafeBody(byte[] content) {
+        return RequestBody.fromContentProvider(ContentStreamProvider.fromByteArrayUnsafe(content), content.length,
+                "application/octet-stream");
     }
 
     private static String sha256Of(Path source) throws IOException {
