@@ -23,7 +23,7 @@
 #   complete.
 #
 #   Environment used: SHELTER_STACK_CEPH_{CONF,KEYRING,USER,POOL}, BENCH_REPO_ROOT,
-#   BENCH_WORK_DIR; SHELTER_BENCH_JAVA (default: java on PATH); SHELTER_BENCH_JAR (default:
+#   BENCH_WORK_DIR; SHELTER_BENCH_JAVA (default: java on PATH); SHELTER_BENCH_HEAP (-Xmx, default 512m); SHELTER_BENCH_JAR (default:
 #   service/target/shelter.jar; point it at a copy to rebuild the project while the bench runs).
 
 _shelter_say() { printf '[bench/shelter] %s\n' "$*" >&2; }
@@ -50,7 +50,7 @@ _shelter_json() {
 # most) until its API answers on PORT; sets SHELTER_PID. On failure, shows the log and stops it.
 shelter_launch() {
   local jar=$1 config=$2 log=$3 port=$4 token=$5 deadline
-  "${SHELTER_BENCH_JAVA:-java}" -Xmx512m -jar "$jar" server "$config" >"$log" 2>&1 &
+  "${SHELTER_BENCH_JAVA:-java}" "-Xmx${SHELTER_BENCH_HEAP:-512m}" -jar "$jar" server "$config" >"$log" 2>&1 &
   SHELTER_PID=$!
   deadline=$((SECONDS + 60))
   until curl -sS --max-time 5 -o /dev/null -H "Authorization: Bearer $token" "http://127.0.0.1:$port/api/v1/clusters" 2>/dev/null; do

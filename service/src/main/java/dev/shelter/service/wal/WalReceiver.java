@@ -83,9 +83,12 @@ public final class WalReceiver implements Runnable {
         this.status = new Status(State.STARTING, slot, null, null, null, null, null, null);
     }
 
-    /** How many 16 MiB segments in flight fit in a quarter of the heap (at least 2): the default shared budget. */
+    /**
+     * How many segments in flight fit in a quarter of the heap (at least 2): the default shared
+     * budget. One costs 32 MiB while it is compressed: its 16 MiB and zstd's output buffer.
+     */
     public static int segmentsThatFit(long maxHeapBytes) {
-        return (int) Math.max(2, Math.min(Integer.MAX_VALUE, maxHeapBytes / 4 / (16L * 1024 * 1024)));
+        return (int) Math.max(2, Math.min(Integer.MAX_VALUE, maxHeapBytes / 4 / (32L * 1024 * 1024)));
     }
 
     public Status status() {
@@ -103,13 +106,16 @@ public final class WalReceiver implements Runnable {
         while (!stopping && !Thread.currentThread().isInterrupted()) {
             try {
                 streamUntilStopped();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // Out of memory (many clusters catching up at once) is a reason to wait and try again, as a
+                // store that is down is: a receiver thread that died of it would leave its cluster unprotected.
                 if (stopping) {
                     break;
                 }
-                LOG.warn("WAL receiver of {} failed; retrying in {} ms: {}", cluster, backoff.toMillis(), e.getMessage());
+                String why = e instanceof OutOfMemoryError ? "out of memory: " + e.getMessage() : e.getMessage();
+                LOG.warn("WAL receiver of {} failed; retrying in {} ms: {}", cluster, backoff.toMillis(), why);
                 status = new Status(State.RETRYING, slot, status.timeline(), status.server(), status.received(), status.durable(),
-                        status.durableAt(), e.getMessage());
+                        status.durableAt(), why);
                 if (!pause(backoff)) {
                     break;
                 }
@@ -321,14 +327,27 @@ public final class WalReceiver implements Runnable {
             archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
         }
         confirm(stream, segment.position(), timeline, server.server());
+        acquireUploadMemory(name);
         finisher.execute(() -> {
             try {
                 archive.store(name, whole, server::systemIdentifier);
                 archive.dropStreaming(name);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | OutOfMemoryError e) {
                 LOG.warn("cannot archive {} whole yet (its pieces hold it; the next start does it): {}", name, e.getMessage());
+            } finally {
+                uploadMemory.release();
             }
         });
+    }
+
+    /** A segment waiting to be archived whole holds memory too: it waits for a permit of the shared budget. */
+    private void acquireUploadMemory(WalFileName name) {
+        try {
+            uploadMemory.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + name + " waited for memory to be archived whole", e);
+        }
     }
 
     /** Waits until every whole segment in flight is stored and confirms them: a piece must never sit after a hole. */

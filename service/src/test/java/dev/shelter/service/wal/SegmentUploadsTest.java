@@ -80,8 +80,9 @@ class SegmentUploadsTest {
     }
 
     @Test
-    void theDefaultBudgetIsAQuarterOfTheHeapInSegments() {
-        assertEquals(8, WalReceiver.segmentsThatFit(512L << 20));
+    void theDefaultBudgetIsAQuarterOfTheHeapInSegmentsBeingCompressed() {
+        assertEquals(4, WalReceiver.segmentsThatFit(512L << 20));
+        assertEquals(24, WalReceiver.segmentsThatFit(3L << 30));
         assertEquals(2, WalReceiver.segmentsThatFit(64L << 20), "never fewer than two");
     }
 

@@ -252,6 +252,30 @@ class WalReceiverTest {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
+    /** Out of memory on the receiver's thread (many clusters catching up at once) is retried like a failed store, not fatal. */
+    @Test
+    void aReceiverOutOfMemoryRetriesInsteadOfDying() throws Exception {
+        byte[] wal = serverWal(SEGMENT + 300_000);
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        WalStreamArchive starved = new ForwardingArchive(archive) {
+            @Override
+            public void storeStreaming(SystemIdentifier system, WalFileName segment, byte[] bytes, int from, int to) {
+                if (thrown.compareAndSet(false, true)) {
+                    throw new OutOfMemoryError("Java heap space (injected)");
+                }
+                super.storeStreaming(system, segment, bytes, from, to);
+            }
+        };
+        ScriptedSource server = new ScriptedSource(wal, 50_000);
+
+        runUntilDurable(new WalReceiver("main", "shelter_main", server, starved, Duration.ofMillis(20), 2,
+                new java.util.concurrent.Semaphore(4), Clock.systemUTC()), BASE + wal.length);
+
+        assertTrue(thrown.get(), "the injected error happened");
+        assertArrayEquals(Arrays.copyOf(wal, (int) SEGMENT), archive.fetch(name(3)).orElseThrow());
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
     private boolean await(java.util.concurrent.CountDownLatch latch) {
         try {
             return latch.await(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
