@@ -93,10 +93,6 @@ final class SegmentUploads implements AutoCloseable {
         }
     }
 
-    boolean isEmpty() {
-        return inFlight.isEmpty();
-    }
-
     int inFlight() {
         return inFlight.size();
     }

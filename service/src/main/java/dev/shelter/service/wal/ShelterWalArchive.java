@@ -203,12 +203,11 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
         if (present.isEmpty()) {
             return Optional.empty();
         }
+        // No position to start from (a slot just made), or one past everything here: from the last file.
         String from = confirmed.map(lsn -> WalFileName.containing(timeline, lsn, segmentBytes).toString())
                 .filter(name -> name.compareTo(present.last()) <= 0)
                 .map(name -> name.compareTo(present.first()) < 0 ? present.first() : name)
-                // No position to start from (a slot just made), or one past everything here: where the files end.
-                .orElseGet(() -> files.whole().isEmpty() || (!files.streamed().isEmpty()
-                        && files.streamed().last().compareTo(files.whole().last()) > 0) ? present.last() : files.whole().last());
+                .orElse(present.last());
         WalFileName missing = WalFileName.parse(from);
         while (files.whole().contains(missing.toString())) {
             missing = missing.nextSegment(segmentBytes);
