@@ -83,6 +83,39 @@ public abstract class BackupIndexContract {
     }
 
     @Test
+    void pagesFromEitherEndAgreeWithTheWholeListing() {
+        for (int i = 1; i <= 9; i++) {
+            index().upsert(completed(running("alpha", i)));
+        }
+        ClusterName alpha = new ClusterName("alpha");
+        assertEquals(List.of(9, 8, 7, 6, 5, 4, 3, 2, 1), seconds(index().list(alpha, Optional.empty(), 0, Integer.MAX_VALUE).items()));
+        assertEquals(List.of(3, 2), seconds(index().list(alpha, Optional.empty(), 6, 2).items()));
+        assertEquals(List.of(1), seconds(index().list(alpha, Optional.of(BackupState.COMPLETED), 8, 1).items()),
+                "the last offset is the oldest backup");
+        assertEquals(List.of(2, 1), seconds(index().list(alpha, Optional.empty(), 7, 10).items()), "a page past the end is cut");
+        BackupIndex.Page beyond = index().list(alpha, Optional.empty(), 9, 10);
+        assertEquals(List.of(), beyond.items());
+        assertEquals(9, beyond.total());
+    }
+
+    @Test
+    void aStateChangeMovesTheManifestBetweenStateListings() {
+        BackupManifest running = running("alpha", 1);
+        index().upsert(running);
+        ClusterName alpha = new ClusterName("alpha");
+        assertEquals(1, index().list(alpha, Optional.of(BackupState.RUNNING), 0, 10).total());
+
+        index().upsert(completed(running));
+        assertEquals(0, index().list(alpha, Optional.of(BackupState.RUNNING), 0, 10).total());
+        assertEquals(List.of(1), seconds(index().list(alpha, Optional.of(BackupState.COMPLETED), 0, 10).items()));
+        assertEquals(1, index().list(alpha, Optional.empty(), 0, 10).total());
+
+        index().replaceAll(List.of(running("beta", 2)));
+        assertEquals(0, index().list(alpha, Optional.of(BackupState.COMPLETED), 0, 10).total());
+        assertEquals(0, index().list(alpha, Optional.empty(), 0, 10).total());
+    }
+
+    @Test
     void replaceAllLeavesExactlyTheGivenManifests() {
         index().upsert(running("alpha", 1));
         index().upsert(running("alpha", 2));
