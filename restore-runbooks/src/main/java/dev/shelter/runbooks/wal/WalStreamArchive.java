@@ -18,8 +18,12 @@ public interface WalStreamArchive extends WalArchive {
     record ResumePoint(Lsn position, byte[] segmentSoFar) {
     }
 
-    /** Writes bytes {@code from} to {@code to} of the segment being streamed, as one more piece. */
-    void storeStreaming(SystemIdentifier systemIdentifier, WalFileName segment, byte[] bytes, int from, int to);
+    /**
+     * Writes bytes {@code from} to {@code to} of the segment being streamed, as one more piece;
+     * {@code soFar} holds the segment from its start, at least up to {@code to}, and may be shorter
+     * than the segment's {@code segmentBytes}.
+     */
+    void storeStreaming(SystemIdentifier systemIdentifier, WalFileName segment, long segmentBytes, byte[] soFar, int from, int to);
 
     /** Forgets the streamed pieces of a segment that is now archived whole. */
     void dropStreaming(WalFileName segment);

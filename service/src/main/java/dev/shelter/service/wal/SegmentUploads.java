@@ -47,14 +47,25 @@ final class SegmentUploads implements AutoCloseable {
 
     /**
      * Starts {@code upload}, which makes WAL up to {@code end} durable, after waiting for the oldest
-     * in flight if the limit is reached. Returns how far WAL is durable without a hole now, if that moved.
+     * in flight if the limit is reached. {@code permitHeld}: the segment took its permit of the
+     * memory budget already (as it grew), and this takes it over, whatever happens; otherwise one is
+     * taken here. Returns how far WAL is durable without a hole now, if that moved.
      */
-    Optional<Lsn> submit(Lsn end, Runnable upload) {
+    Optional<Lsn> submit(Lsn end, boolean permitHeld, Runnable upload) {
         Optional<Lsn> durable = Optional.empty();
-        if (inFlight.size() >= limit) {
-            durable = Optional.of(awaitOldest());
+        try {
+            if (inFlight.size() >= limit) {
+                durable = Optional.of(awaitOldest());
+            }
+            if (!permitHeld) {
+                acquirePermit(end);
+            }
+        } catch (RuntimeException e) {
+            if (permitHeld) {
+                memoryBudget.release();
+            }
+            throw e;
         }
-        acquirePermit(end);
         inFlight.addLast(new Upload(end, uploaders.submit(() -> {
             try {
                 upload.run();

@@ -152,10 +152,11 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
     }
 
     @Override
-    public void storeStreaming(SystemIdentifier systemIdentifier, WalFileName segment, byte[] bytes, int from, int to) {
-        WalArchiveState state = readState().orElseGet(() -> begin(systemIdentifier, bytes.length));
+    public void storeStreaming(SystemIdentifier systemIdentifier, WalFileName segment, long segmentBytes, byte[] soFar, int from,
+                               int to) {
+        WalArchiveState state = readState().orElseGet(() -> begin(systemIdentifier, segmentBytes));
         store.put(new BlobKey(streamingPrefix(state, segment) + "%08X".formatted(from) + OBJECT),
-                WalObjectCodec.encode(Arrays.copyOfRange(bytes, from, to)));
+                WalObjectCodec.encode(Arrays.copyOfRange(soFar, from, to)));
     }
 
     @Override

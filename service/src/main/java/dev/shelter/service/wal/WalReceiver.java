@@ -13,6 +13,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -250,6 +251,15 @@ public final class WalReceiver implements Runnable {
     private void stream(WalStreamSource.Identity server, Leg leg, ThreadPoolExecutor finisher, SegmentUploads uploads) {
         Segment segment = leg.start();
         try (WalStreamSource.WalStream stream = source.start(slot, leg.timeline(), segment.position())) {
+            streamLeg(server, leg, segment, stream, finisher, uploads);
+        }
+    }
+
+    /** Streams {@code leg} from {@code first} until it ends or the receiver stops. */
+    private void streamLeg(WalStreamSource.Identity server, Leg leg, Segment first, WalStreamSource.WalStream stream,
+                           ThreadPoolExecutor finisher, SegmentUploads uploads) {
+        Segment segment = first;
+        try {
             status = new Status(State.STREAMING, slot, leg.timeline(), server.server(), segment.position(), segment.position(),
                     clock.instant(), null);
             Instant lastFlush = clock.instant();
@@ -259,7 +269,7 @@ public final class WalReceiver implements Runnable {
                     // The timeline's last byte: never read on (the server waits for a command after it).
                     awaitUploads(uploads, stream, leg.timeline(), server.server());
                     if (segment.length > flushedLength) {
-                        archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
+                        storePiece(server, segment, flushedLength);
                         confirm(stream, segment.position(), leg.timeline(), server.server());
                     }
                     closeTimeline(leg.timeline(), server.segmentBytes());
@@ -270,6 +280,9 @@ public final class WalReceiver implements Runnable {
                     ByteBuffer bytes = chunk.get().bytes();
                     long at = chunk.get().start().value();
                     while (bytes.hasRemaining()) {
+                        if (segment.isFull()) {
+                            makeRoom(segment, flushedLength);
+                        }
                         at += segment.append(at, bytes);
                         if (segment.isWhole()) {
                             completeSegment(server, leg.timeline(), segment, flushedLength, stream, finisher, uploads);
@@ -288,12 +301,41 @@ public final class WalReceiver implements Runnable {
                         : sinceDurable.compareTo(flushInterval) >= 0;
                 if (segment.length > flushedLength && flushDue) {
                     awaitUploads(uploads, stream, leg.timeline(), server.server());
-                    archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
+                    storePiece(server, segment, flushedLength);
                     flushedLength = segment.length;
                     lastFlush = clock.instant();
                     confirm(stream, segment.position(), leg.timeline(), server.server());
                 }
             }
+        } finally {
+            if (segment.budgeted) { // stopped or failed while the segment held its permit
+                segment.budgeted = false;
+                uploadMemory.release();
+            }
+        }
+    }
+
+    /**
+     * Gives the segment more room. One that outgrows its first buffer before any of it was written
+     * as a piece is arriving faster than pieces are written, as when catching up: it takes a permit of
+     * the shared budget first (waiting for one, while the slot keeps the WAL) and its full size at once,
+     * so that many clusters catching up hold no more whole segments than the heap can. One already
+     * written in pieces (a trickle) grows by doubling and is not counted: it costs one segment per cluster at most.
+     */
+    private void makeRoom(Segment segment, int flushedLength) {
+        if (flushedLength == 0 && !segment.budgeted) {
+            acquireUploadMemory(segment.name);
+            segment.budgeted = true;
+        }
+        segment.grow(segment.budgeted);
+    }
+
+    /** Writes what arrived since {@code flushedLength} as one more piece; a segment with pieces no longer counts against the budget. */
+    private void storePiece(WalStreamSource.Identity server, Segment segment, int flushedLength) {
+        archive.storeStreaming(server.systemIdentifier(), segment.name, segment.size, segment.bytes, flushedLength, segment.length);
+        if (segment.budgeted) {
+            segment.budgeted = false;
+            uploadMemory.release();
         }
     }
 
@@ -305,10 +347,14 @@ public final class WalReceiver implements Runnable {
     private void completeSegment(WalStreamSource.Identity server, Timeline timeline, Segment segment, int flushedLength,
                                  WalStreamSource.WalStream stream, ThreadPoolExecutor finisher, SegmentUploads uploads) {
         WalFileName name = segment.name;
-        byte[] whole = segment.bytes; // not reused: the next segment has a buffer of its own
+        // The segment lets go of its buffer once stored from: the upload or the finisher holds it then,
+        // and the leg that began with this segment must not keep 16 MiB alive for as long as it streams.
         if (flushedLength == 0) {
+            byte[] whole = segment.handOver();
             boolean dropPieces = segment.mayHavePieces;
-            uploads.submit(segment.position(), () -> {
+            boolean permitHeld = segment.budgeted;
+            segment.budgeted = false; // the upload owns it now
+            uploads.submit(segment.position(), permitHeld, () -> {
                 archive.store(name, whole, server::systemIdentifier);
                 if (dropPieces) {
                     archive.dropStreaming(name);
@@ -324,11 +370,19 @@ public final class WalReceiver implements Runnable {
         awaitUploads(uploads, stream, timeline, server.server());
         catchingUpSaid = false;
         if (flushedLength < segment.length) {
-            archive.storeStreaming(server.systemIdentifier(), segment.name, segment.bytes, flushedLength, segment.length);
+            storePiece(server, segment, flushedLength);
         }
         confirm(stream, segment.position(), timeline, server.server());
-        acquireUploadMemory(name);
+        byte[] whole = segment.handOver();
+        // The finisher, not the receiver, waits for the budget: with many clusters crossing a segment
+        // boundary at once, a receiver that waited here would stop reading its stream for seconds.
         finisher.execute(() -> {
+            try {
+                acquireUploadMemory(name);
+            } catch (IllegalStateException stopped) {
+                LOG.info("{} is left in pieces (the next start archives it whole): {}", name, stopped.getMessage());
+                return;
+            }
             try {
                 archive.store(name, whole, server::systemIdentifier);
                 archive.dropStreaming(name);
@@ -340,13 +394,20 @@ public final class WalReceiver implements Runnable {
         });
     }
 
-    /** A segment waiting to be archived whole holds memory too: it waits for a permit of the shared budget. */
+    /**
+     * Takes a permit of the shared budget for a segment in memory, waiting as long as it takes: a
+     * receiver told to stop gives up instead.
+     */
     private void acquireUploadMemory(WalFileName name) {
         try {
-            uploadMemory.acquire();
+            while (!uploadMemory.tryAcquire(READ_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                if (stopping) {
+                    throw new IllegalStateException("stopped while " + name + " waited for memory");
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while " + name + " waited for memory to be archived whole", e);
+            throw new IllegalStateException("interrupted while " + name + " waited for memory", e);
         }
     }
 
@@ -370,18 +431,27 @@ public final class WalReceiver implements Runnable {
         }
     }
 
-    /** The segment being assembled: its bytes so far, which arrive in order and without holes. */
+    /**
+     * The segment being assembled: its bytes so far, which arrive in order and without holes, in a
+     * buffer that starts small (an idle or quiet cluster holds little) and grows as bytes arrive.
+     */
     static final class Segment {
+
+        /** The first buffer, at most: many times what a quiet cluster writes between two pieces. */
+        private static final int FIRST_BUFFER = 1024 * 1024;
 
         private final WalFileName name;
         private final long start;
-        private final byte[] bytes;
+        private final int size;
+        private byte[] bytes;
         /**
          * Only a leg's first segment can have pieces in the archive from an earlier run: pieces
          * are written after everything before them is stored, so none lie beyond where a run resumes.
          */
         private final boolean mayHavePieces;
         private int length;
+        /** Whether it holds a permit of the receivers' shared memory budget (see {@code makeRoom}). */
+        private boolean budgeted;
 
         Segment(WalFileName name, long size) {
             this(name, size, true);
@@ -390,16 +460,28 @@ public final class WalReceiver implements Runnable {
         private Segment(WalFileName name, long size, boolean mayHavePieces) {
             this.name = name;
             this.start = name.segmentStart(size).value();
-            this.bytes = new byte[Math.toIntExact(size)];
+            this.size = Math.toIntExact(size);
+            this.bytes = new byte[firstBuffer(this.size)];
             this.mayHavePieces = mayHavePieces;
         }
 
+        /** A sixteenth of the segment, at most {@link #FIRST_BUFFER}: 1 MiB of PostgreSQL's 16 MiB default. */
+        static int firstBuffer(int segmentBytes) {
+            return Math.min(segmentBytes / 16, FIRST_BUFFER);
+        }
+
         void preload(byte[] soFar) {
+            if (soFar.length > bytes.length) {
+                bytes = new byte[Math.min(size, Math.max(soFar.length, 2 * bytes.length))];
+            }
             System.arraycopy(soFar, 0, bytes, 0, soFar.length);
             length = soFar.length;
         }
 
-        /** Takes what of {@code data} (which starts at {@code at}) belongs here; returns how many bytes it consumed. */
+        /**
+         * Takes what of {@code data} (which starts at {@code at}) belongs here and fits in the buffer;
+         * returns how many bytes it consumed.
+         */
         int append(long at, ByteBuffer data) {
             long offset = at - start;
             if (offset < 0 || offset > length) {
@@ -413,8 +495,26 @@ public final class WalReceiver implements Runnable {
             return skip + take;
         }
 
+        /** The buffer is full but the segment is not whole. */
+        boolean isFull() {
+            return length == bytes.length && length < size;
+        }
+
+        /** Doubles the buffer, or gives it the whole segment's size at once. */
+        void grow(boolean toFullSize) {
+            int capacity = toFullSize ? size : (int) Math.min(size, 2L * bytes.length);
+            bytes = Arrays.copyOf(bytes, capacity);
+        }
+
         boolean isWhole() {
-            return length == bytes.length;
+            return length == size;
+        }
+
+        /** The whole segment's bytes, which this object no longer holds. */
+        byte[] handOver() {
+            byte[] whole = bytes;
+            bytes = new byte[0];
+            return whole;
         }
 
         Lsn position() {
@@ -422,7 +522,7 @@ public final class WalReceiver implements Runnable {
         }
 
         Segment next() {
-            return new Segment(name.nextSegment(bytes.length), bytes.length, false);
+            return new Segment(name.nextSegment(size), size, false);
         }
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The order and memory rules of parallel segment uploads, with uploads the test releases by hand. */
@@ -25,8 +26,8 @@ class SegmentUploadsTest {
         CountDownLatch firstMayEnd = new CountDownLatch(1);
         CountDownLatch secondEnded = new CountDownLatch(1);
         try (SegmentUploads uploads = new SegmentUploads("main", 3, new Semaphore(8))) {
-            assertEquals(Optional.empty(), uploads.submit(new Lsn(100), () -> await(firstMayEnd)));
-            uploads.submit(new Lsn(200), secondEnded::countDown);
+            assertEquals(Optional.empty(), uploads.submit(new Lsn(100), false, () -> await(firstMayEnd)));
+            uploads.submit(new Lsn(200), false, secondEnded::countDown);
             assertTrue(secondEnded.await(WAIT.toSeconds(), TimeUnit.SECONDS));
 
             assertEquals(Optional.empty(), uploads.completed(), "200 is stored, 100 is not: nothing is confirmable");
@@ -40,11 +41,11 @@ class SegmentUploadsTest {
     void aFailedUploadIsThrownWhenItIsTheOldestAndNothingAfterItIsConfirmed() {
         CountDownLatch mayFail = new CountDownLatch(1);
         try (SegmentUploads uploads = new SegmentUploads("main", 3, new Semaphore(8))) {
-            uploads.submit(new Lsn(100), () -> {
+            uploads.submit(new Lsn(100), false, () -> {
                 await(mayFail);
                 throw new IllegalStateException("the store refused it");
             });
-            uploads.submit(new Lsn(200), () -> { });
+            uploads.submit(new Lsn(200), false, () -> { });
             mayFail.countDown();
             IllegalStateException failure = assertThrows(IllegalStateException.class, uploads::awaitAll);
             assertTrue(failure.getMessage().contains("ending at 0/64") && failure.getMessage().contains("the store refused it"),
@@ -60,10 +61,10 @@ class SegmentUploadsTest {
         CountDownLatch secondStarted = new CountDownLatch(1);
         AtomicReference<Throwable> failure = new AtomicReference<>();
         try (SegmentUploads one = new SegmentUploads("one", 3, budget); SegmentUploads two = new SegmentUploads("two", 3, budget)) {
-            one.submit(new Lsn(100), () -> await(firstMayEnd));
+            one.submit(new Lsn(100), false, () -> await(firstMayEnd));
             Thread other = new Thread(() -> {
                 try {
-                    two.submit(new Lsn(100), secondStarted::countDown);
+                    two.submit(new Lsn(100), false, secondStarted::countDown);
                 } catch (RuntimeException e) {
                     failure.set(e);
                 }
@@ -77,6 +78,21 @@ class SegmentUploadsTest {
             assertEquals(Optional.of(new Lsn(100)), one.awaitAll());
         }
         assertEquals(1, budget.availablePermits(), "every permit is back");
+    }
+
+    /** A segment that took its permit as it grew hands it over: the upload neither waits for a second nor keeps it. */
+    @Test
+    void aPermitTheSegmentHoldsIsTakenOverAndGivenBackByTheUpload() throws Exception {
+        Semaphore budget = new Semaphore(1);
+        budget.acquire(); // the segment's, taken while it grew
+        CountDownLatch stored = new CountDownLatch(1);
+        try (SegmentUploads uploads = new SegmentUploads("main", 3, budget)) {
+            assertTimeoutPreemptively(WAIT, () -> uploads.submit(new Lsn(100), true, stored::countDown),
+                    "a second permit would never come");
+            assertTrue(stored.await(WAIT.toSeconds(), TimeUnit.SECONDS), "the upload ran without a second permit");
+            assertEquals(Optional.of(new Lsn(100)), uploads.awaitAll());
+        }
+        assertEquals(1, budget.availablePermits(), "the segment's permit is back");
     }
 
     @Test

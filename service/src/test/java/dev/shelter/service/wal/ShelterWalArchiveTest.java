@@ -135,7 +135,7 @@ class ShelterWalArchiveTest extends WalArchiveContract {
         assertEquals(new Lsn(6 * size), archive.resumePoint(first, size, Optional.of(new Lsn(9 * size))).orElseThrow().position());
 
         byte[] four = WalSegments.segment(1, 4, system, 1);
-        archive.storeStreaming(SYSTEM, WalFileName.parse(WalSegments.name(1, 4)), four, 0, 70_000);
+        archive.storeStreaming(SYSTEM, WalFileName.parse(WalSegments.name(1, 4)), four.length, four, 0, 70_000);
         WalStreamArchive.ResumePoint inside = archive.resumePoint(first, size, Optional.of(segmentFour)).orElseThrow();
         assertEquals(new Lsn(4 * size + 70_000), inside.position());
         assertArrayEquals(Arrays.copyOf(four, 70_000), inside.segmentSoFar());

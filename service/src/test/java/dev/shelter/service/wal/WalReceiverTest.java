@@ -88,8 +88,8 @@ class WalReceiverTest {
     void aSegmentConfirmedFromItsPiecesButNotArchivedWholeIsArchivedWholeAtTheNextStart() throws Exception {
         byte[] wal = serverWal(SEGMENT + 200_000);
         SystemIdentifier system = new SystemIdentifier(SYSTEM);
-        archive.storeStreaming(system, name(3), wal, 0, 400_000);
-        archive.storeStreaming(system, name(3), wal, 400_000, (int) SEGMENT); // then a crash: no whole object
+        archive.storeStreaming(system, name(3), SEGMENT, wal, 0, 400_000);
+        archive.storeStreaming(system, name(3), SEGMENT, wal, 400_000, (int) SEGMENT); // then a crash: no whole object
 
         ScriptedSource server = new ScriptedSource(wal, 50_000);
         runUntilDurable(server, BASE + wal.length);
@@ -252,6 +252,50 @@ class WalReceiverTest {
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
+    /**
+     * Catching up, a segment takes a permit of the budget shared by all receivers before it outgrows
+     * its first buffer: with two permits and both held by uploads in flight, the third segment waits
+     * at its first buffer instead of filling a whole segment of memory. Every permit is back at the end.
+     */
+    @Test
+    void segmentsCatchingUpWaitForTheSharedBudgetBeforeTheyGrow() throws Exception {
+        byte[] wal = serverWal(5 * SEGMENT);
+        java.util.concurrent.Semaphore budget = new java.util.concurrent.Semaphore(2);
+        java.util.concurrent.CountDownLatch storesMayEnd = new java.util.concurrent.CountDownLatch(1);
+        WalStreamArchive slow = new ForwardingArchive(archive) {
+            @Override
+            public Stored store(WalFileName name, byte[] content, java.util.function.Supplier<SystemIdentifier> system) {
+                if (!await(storesMayEnd)) {
+                    problems.add("the test did not let " + name + " be stored");
+                }
+                return super.store(name, content, system);
+            }
+        };
+        ScriptedSource server = new ScriptedSource(wal, 65_536);
+        WalReceiver receiver = new WalReceiver("main", "shelter_main", server, slow, Duration.ofMinutes(1), 3, budget, Clock.systemUTC());
+        Thread thread = new Thread(receiver);
+        thread.start();
+        try {
+            long waitsAt = BASE + 2 * SEGMENT + WalReceiver.Segment.firstBuffer((int) SEGMENT);
+            Poll.until("the receiver waits for a permit", WAIT, Duration.ofMillis(5), budget::hasQueuedThreads, waiting -> waiting,
+                    () -> "received " + receiver.status().received() + ", permits left " + budget.availablePermits());
+            assertEquals(new Lsn(waitsAt), receiver.status().received(), "the third segment waits at its first buffer");
+            assertEquals(0, budget.availablePermits(), "both permits are held by the two uploads in flight");
+            storesMayEnd.countDown();
+            Poll.until("everything is durable", WAIT, Duration.ofMillis(10), receiver::status,
+                    status -> status.durable() != null && status.durable().value() == BASE + wal.length, () -> "");
+        } finally {
+            storesMayEnd.countDown();
+            stop(receiver, thread);
+        }
+        assertEquals(2, budget.availablePermits(), "every permit is back");
+        for (long n = 3; n <= 7; n++) {
+            int from = (int) ((n - 3) * SEGMENT);
+            assertArrayEquals(Arrays.copyOfRange(wal, from, from + (int) SEGMENT), archive.fetch(name(n)).orElseThrow());
+        }
+        assertTrue(problems.isEmpty(), problems.toString());
+    }
+
     /** Out of memory on the receiver's thread (many clusters catching up at once) is retried like a failed store, not fatal. */
     @Test
     void aReceiverOutOfMemoryRetriesInsteadOfDying() throws Exception {
@@ -259,11 +303,11 @@ class WalReceiverTest {
         java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
         WalStreamArchive starved = new ForwardingArchive(archive) {
             @Override
-            public void storeStreaming(SystemIdentifier system, WalFileName segment, byte[] bytes, int from, int to) {
+            public void storeStreaming(SystemIdentifier system, WalFileName segment, long segmentBytes, byte[] bytes, int from, int to) {
                 if (thrown.compareAndSet(false, true)) {
                     throw new OutOfMemoryError("Java heap space (injected)");
                 }
-                super.storeStreaming(system, segment, bytes, from, to);
+                super.storeStreaming(system, segment, segmentBytes, bytes, from, to);
             }
         };
         ScriptedSource server = new ScriptedSource(wal, 50_000);
@@ -382,8 +426,8 @@ class WalReceiverTest {
         }
 
         @Override
-        public void storeStreaming(SystemIdentifier system, WalFileName segment, byte[] bytes, int from, int to) {
-            archive.storeStreaming(system, segment, bytes, from, to);
+        public void storeStreaming(SystemIdentifier system, WalFileName segment, long segmentBytes, byte[] bytes, int from, int to) {
+            archive.storeStreaming(system, segment, segmentBytes, bytes, from, to);
         }
 
         @Override
