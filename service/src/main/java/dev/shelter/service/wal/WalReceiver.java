@@ -308,10 +308,7 @@ public final class WalReceiver implements Runnable {
                 }
             }
         } finally {
-            if (segment.budgeted) { // stopped or failed while the segment held its permit
-                segment.budgeted = false;
-                uploadMemory.release();
-            }
+            releasePermit(segment); // stopped or failed while the segment held one
         }
     }
 
@@ -333,6 +330,10 @@ public final class WalReceiver implements Runnable {
     /** Writes what arrived since {@code flushedLength} as one more piece; a segment with pieces no longer counts against the budget. */
     private void storePiece(WalStreamSource.Identity server, Segment segment, int flushedLength) {
         archive.storeStreaming(server.systemIdentifier(), segment.name, segment.size, segment.bytes, flushedLength, segment.length);
+        releasePermit(segment);
+    }
+
+    private void releasePermit(Segment segment) {
         if (segment.budgeted) {
             segment.budgeted = false;
             uploadMemory.release();
