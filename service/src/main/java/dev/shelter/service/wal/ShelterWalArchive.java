@@ -37,6 +37,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * WAL in Shelter's layout (DESIGN.md section 6), under a prefix of the object store:
@@ -58,6 +59,19 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
     private static final String STREAMING = ".streaming";
     private static final String OBJECT = ".zst";
     private static final int MAX_GAPS = 100;
+    // Listings match every name under a prefix: compiled once, not per name.
+    /** {@code <timeline>/<segment>.zst} or {@code <timeline>/<segment>.streaming.<offset>.zst}, under an incarnation. */
+    private static final Pattern SEGMENT_OR_PIECE = Pattern.compile("[0-9A-F]{8}/[0-9A-F]{24}(\\" + STREAMING + "\\.[0-9A-F]{8})?\\" + OBJECT);
+    /** Any file of a segment under an incarnation (never {@code <timeline>.history.zst}). */
+    private static final Pattern ANY_SEGMENT_FILE = Pattern.compile("[0-9A-F]{8}/[0-9A-F]{24}\\..+");
+    /** {@code <timeline>/<segment>.zst}, under an incarnation. */
+    private static final Pattern WHOLE_SEGMENT = Pattern.compile("[0-9A-F]{8}/[0-9A-F]{24}\\" + OBJECT);
+    /** {@code <segment>.zst}, under a timeline. */
+    private static final Pattern WHOLE_IN_TIMELINE = Pattern.compile("[0-9A-F]{24}\\" + OBJECT);
+    /** {@code <segment>.streaming.<offset>.zst}, under a timeline. */
+    private static final Pattern PIECE_IN_TIMELINE = Pattern.compile("[0-9A-F]{24}\\" + STREAMING + "\\.[0-9A-F]{8}\\" + OBJECT);
+    /** {@code <offset>.zst}, under a segment's streaming prefix. */
+    private static final Pattern PIECE_OFFSET = Pattern.compile("[0-9A-F]{8}\\" + OBJECT);
 
     /** How long a state read is trusted: it changes only when an incarnation begins, so the receiver's flushes need not re-read it. */
     private static final Duration STATE_TRUSTED_FOR = Duration.ofSeconds(30);
@@ -161,11 +175,8 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
 
     @Override
     public void dropStreaming(WalFileName segment) {
-        readState().ifPresent(state -> {
-            for (BlobInfo piece : store.list(streamingPrefix(state, segment))) {
-                store.delete(piece.key());
-            }
-        });
+        // A segment streamed at a trickle has hundreds of pieces: one request (where the store can) drops them all.
+        readState().ifPresent(state -> store.deleteAll(store.list(streamingPrefix(state, segment)).stream().map(BlobInfo::key).toList()));
     }
 
     @Override
@@ -228,7 +239,7 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
         Timeline newest = null;
         for (BlobInfo info : store.list(incarnation)) {
             String rest = info.key().value().substring(incarnation.length());
-            if (rest.matches("[0-9A-F]{8}/[0-9A-F]{24}(\\" + STREAMING + "\\.[0-9A-F]{8})?\\" + OBJECT)) {
+            if (SEGMENT_OR_PIECE.matcher(rest).matches()) {
                 Timeline timeline = new Timeline(Long.parseLong(rest.substring(0, 8), 16));
                 if (newest == null || timeline.id() > newest.id()) {
                     newest = timeline;
@@ -358,7 +369,7 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
             for (BlobInfo info : store.list(directory)) {
                 String rest = info.key().value().substring(directory.length());
                 // <timeline>/<segment>.zst, .partial.zst, .streaming.<offset>.zst, .<offset>.backup.zst; never <timeline>.history.zst
-                if (rest.matches("[0-9A-F]{8}/[0-9A-F]{24}\\..+")) {
+                if (ANY_SEGMENT_FILE.matcher(rest).matches()) {
                     long segment = WalFileName.parse(rest.substring(9, 33)).segmentNumber(size);
                     if (segment < firstKept) {
                         doomed.add(new Doomed(segment, info));
@@ -410,7 +421,7 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
         SortedMap<Long, TreeSet<Long>> byTimeline = new TreeMap<>();
         for (BlobInfo info : store.list(incarnation)) {
             String rest = info.key().value().substring(incarnation.length());
-            if (rest.matches("[0-9A-F]{8}/[0-9A-F]{24}\\" + OBJECT)) {
+            if (WHOLE_SEGMENT.matcher(rest).matches()) {
                 WalFileName name = WalFileName.parse(rest.substring(9, 33));
                 byTimeline.computeIfAbsent(name.timeline().id(), t -> new TreeSet<>()).add(name.segmentNumber(size));
             }
@@ -534,9 +545,9 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
         TimelineFiles files = new TimelineFiles(new TreeSet<>(), new TreeSet<>());
         for (BlobInfo info : store.list(directory)) {
             String file = info.key().value().substring(directory.length());
-            if (file.matches("[0-9A-F]{24}\\" + OBJECT)) {
+            if (WHOLE_IN_TIMELINE.matcher(file).matches()) {
                 files.whole().add(file.substring(0, 24));
-            } else if (file.matches("[0-9A-F]{24}\\" + STREAMING + "\\.[0-9A-F]{8}\\" + OBJECT)) {
+            } else if (PIECE_IN_TIMELINE.matcher(file).matches()) {
                 files.streamed().add(file.substring(0, 24));
             }
         }
@@ -552,7 +563,7 @@ public final class ShelterWalArchive implements WalStreamArchive, WalArchiveInsp
         TreeMap<Integer, BlobKey> pieces = new TreeMap<>();
         for (BlobInfo piece : store.list(piecePrefix)) {
             String offset = piece.key().value().substring(piecePrefix.length());
-            if (offset.matches("[0-9A-F]{8}\\" + OBJECT)) {
+            if (PIECE_OFFSET.matcher(offset).matches()) {
                 pieces.put(Integer.parseInt(offset.substring(0, 8), 16), piece.key());
             }
         }

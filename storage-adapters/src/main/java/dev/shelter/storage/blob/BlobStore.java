@@ -2,6 +2,7 @@ package dev.shelter.storage.blob;
 
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,6 +38,15 @@ public interface BlobStore extends AutoCloseable {
 
     /** Removes the blob; removing a missing blob is not an error. */
     void delete(BlobKey key);
+
+    /**
+     * Removes every blob named; missing ones are not an error. A failure may leave some removed and
+     * some not. Stores that remove many blobs in one request override this: a WAL segment's streamed
+     * pieces are hundreds of small blobs, dropped together once the segment is archived whole.
+     */
+    default void deleteAll(Collection<BlobKey> keys) {
+        keys.forEach(this::delete);
+    }
 
     /** Proves the store is reachable and its location usable, or throws saying why not. */
     void probe();

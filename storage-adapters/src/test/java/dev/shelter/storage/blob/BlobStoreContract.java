@@ -146,6 +146,19 @@ public abstract class BlobStoreContract {
     }
 
     @Test
+    void deleteAllRemovesEveryBlobNamedLeavesTheRestAndSkipsMissingOnes() {
+        List<BlobKey> doomed = List.of(BlobKey.of("wal/p/1"), BlobKey.of("wal/p/2"), BlobKey.of("wal/p/3"));
+        doomed.forEach(key -> store.put(key, new byte[] {1}));
+        store.put(BlobKey.of("wal/p/4"), new byte[] {4});
+
+        store.deleteAll(List.of(doomed.get(0), BlobKey.of("wal/p/never-stored"), doomed.get(1), doomed.get(2)));
+
+        assertEquals(List.of(new BlobInfo(BlobKey.of("wal/p/4"), 1)), store.list("wal/"));
+        store.deleteAll(List.of());
+        assertEquals(1, store.list("wal/").size());
+    }
+
+    @Test
     void largeFileRoundTripKeepsItsSha256() throws IOException {
         Path source = scratch.resolve("large.bin");
         byte[] content = new byte[LARGE_OBJECT_BYTES];

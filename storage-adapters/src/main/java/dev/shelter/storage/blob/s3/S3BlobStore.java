@@ -21,10 +21,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -38,6 +41,7 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -54,6 +58,7 @@ public final class S3BlobStore implements BlobStore {
     private static final int PRECONDITION_FAILED = 412;
     private static final int CONFLICT = 409;
     private static final int NOT_IMPLEMENTED = 501;
+    static final int KEYS_PER_DELETE = 1000;
     private static final String IF_NONE_MATCH_PROBE = ".shelter-if-none-match-probe-";
 
     private final S3Client client;
@@ -266,6 +271,37 @@ public final class S3BlobStore implements BlobStore {
             client.deleteObject(b -> b.bucket(config.bucket()).key(objectKey(key)));
         } catch (SdkException e) {
             throw new BlobStoreException("cannot delete " + key + " from " + describe(), e);
+        }
+    }
+
+    /** In requests of at most {@value #KEYS_PER_DELETE} keys (S3's limit for DeleteObjects), quiet: only failures are answered. */
+    @Override
+    public void deleteAll(Collection<BlobKey> keys) {
+        List<ObjectIdentifier> batch = new ArrayList<>(Math.min(keys.size(), KEYS_PER_DELETE));
+        for (BlobKey key : keys) {
+            batch.add(ObjectIdentifier.builder().key(objectKey(key)).build());
+            if (batch.size() == KEYS_PER_DELETE) {
+                deleteBatch(batch);
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            deleteBatch(batch);
+        }
+    }
+
+    private void deleteBatch(List<ObjectIdentifier> batch) {
+        DeleteObjectsResponse answer;
+        try {
+            answer = client.deleteObjects(b -> b.bucket(config.bucket()).delete(d -> d.objects(batch).quiet(true)));
+        } catch (SdkException e) {
+            throw new BlobStoreException("cannot delete " + batch.size() + " blobs (the first " + batch.get(0).key() + ") from "
+                    + describe(), e);
+        }
+        if (answer.hasErrors() && !answer.errors().isEmpty()) {
+            S3Error first = answer.errors().get(0);
+            throw new BlobStoreException("cannot delete " + answer.errors().size() + " of " + batch.size() + " blobs from " + describe()
+                    + ", the first " + first.key() + ": " + first.code() + " " + first.message());
         }
     }
 

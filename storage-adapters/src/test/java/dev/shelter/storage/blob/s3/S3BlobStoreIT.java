@@ -15,6 +15,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -155,6 +157,21 @@ class S3BlobStoreIT extends BlobStoreContract {
             assertThrows(BlobStoreException.class, () -> refused.put(BlobKey.of("x"), new byte[] {1}));
         }
         assertEquals(4, attempts.get(), "a refused connection is tried again, with a backoff, up to 4 attempts");
+    }
+
+    /** More keys than one DeleteObjects request may name: every one is gone, in several requests. */
+    @Test
+    void deleteAllGoesInBatchesOfTheKeysOneRequestMayName() {
+        List<BlobKey> pieces = new ArrayList<>();
+        for (int i = 0; i <= S3BlobStore.KEYS_PER_DELETE; i++) {
+            pieces.add(BlobKey.of(String.format("pieces/%05d", i)));
+        }
+        pieces.parallelStream().forEach(key -> store.put(key, new byte[] {7}));
+        assertEquals(pieces.size(), store.list("pieces/").size());
+
+        store.deleteAll(pieces);
+
+        assertEquals(List.of(), store.list("pieces/"));
     }
 
     @Test
