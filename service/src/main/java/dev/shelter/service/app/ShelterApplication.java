@@ -123,6 +123,7 @@ import dev.shelter.service.postgres.JdbcRecoveryWatch;
 import dev.shelter.service.postgres.JdbcServerInspector;
 import dev.shelter.service.postgres.PgReplicationProbe;
 import dev.shelter.service.postgres.PgWalStreamSource;
+import dev.shelter.service.resources.BackupListWriter;
 import dev.shelter.service.resources.BackupsResource;
 import dev.shelter.service.resources.ClusterBackupsResource;
 import dev.shelter.service.resources.ClusterRestoresResource;
@@ -307,7 +308,9 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
         environment.jersey().register(new ClustersResource(clusters, new InspectCluster(clusters, inspector)));
         ShowBackups showBackups = new ShowBackups(clusters, catalog, engine, offsiteFailures);
         TakeBackup takeBackup = new TakeBackup(clusters, inspector, postgres, catalog, engine, backupEnded, backupThreads, clock);
-        environment.jersey().register(new ClusterBackupsResource(takeBackup, showBackups));
+        BackupListWriter backupListWriter = new BackupListWriter(environment.getObjectMapper());
+        environment.jersey().register(backupListWriter);
+        environment.jersey().register(new ClusterBackupsResource(takeBackup, showBackups, backupListWriter));
         DeleteBackup deleteBackup = new DeleteBackup(clusters, catalog, engine, clock);
         SweepRetention sweepRetention = new SweepRetention(clusters, catalog, deleteBackup, retentionPolicies(config),
                 new RetentionMetrics(prometheus), clock);

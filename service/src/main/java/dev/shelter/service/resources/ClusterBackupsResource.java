@@ -31,10 +31,13 @@ public class ClusterBackupsResource {
 
     private final TakeBackup takeBackup;
     private final ShowBackups showBackups;
+    private final KeptBackupJson kept;
 
-    public ClusterBackupsResource(TakeBackup takeBackup, ShowBackups showBackups) {
+    /** {@code listWriter}: the writer of this resource's pages, registered beside it. */
+    public ClusterBackupsResource(TakeBackup takeBackup, ShowBackups showBackups, BackupListWriter listWriter) {
         this.takeBackup = takeBackup;
         this.showBackups = showBackups;
+        this.kept = listWriter.kept();
     }
 
     /** Starts a backup; 202 with the running backup, whose progress GET /backups/{id} shows. A dry run is 200 with the plan. */
@@ -60,7 +63,7 @@ public class ClusterBackupsResource {
         int offset = parseCount("offset", offsetText);
         int limit = parseCount("limit", limitText);
         BackupIndex.Page page = showBackups.list(cluster, state, offset, limit);
-        return new BackupListView(page.items().stream().map(BackupView::of).toList(), offset, limit, page.total());
+        return new BackupListView(page.items().stream().map(kept::viewOf).toList(), offset, limit, page.total());
     }
 
     private static TakeBackup.Order order(BackupOrder order) {
