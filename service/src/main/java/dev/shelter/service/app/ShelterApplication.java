@@ -726,8 +726,9 @@ public final class ShelterApplication extends Application<ShelterConfiguration> 
                             Clock.systemUTC()),
                     System::nanoTime);
             leased.put(cluster.name, receiver);
-            WalMonitor monitor = new WalMonitor(cluster.name, slot, receiver::status,
-                    new PgReplicationProbe(protectedCluster.spec().postgres()), Duration.ofSeconds(receiverConfig.maxRpoSeconds),
+            PgReplicationProbe probe = new PgReplicationProbe(protectedCluster.spec().postgres());
+            environment.lifecycle().manage(closing(probe)); // registered before the sampler: stopped after it
+            WalMonitor monitor = new WalMonitor(cluster.name, slot, receiver::status, probe, Duration.ofSeconds(receiverConfig.maxRpoSeconds),
                     receiverConfig.maxSlotRetainedBytes, Clock.systemUTC());
             monitors.put(cluster.name, monitor);
             environment.healthChecks().register("wal-" + cluster.name, new WalHealthCheck(monitor));
